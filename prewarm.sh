@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# prewarm's front door: the two commands the README opens with.
+#
+#   ./prewarm.sh demo   install what is missing, build, start prewarmd on the demo local pool
+#   ./prewarm.sh test   install what is missing, build, run the whole test suite
+#                       (plain build, then an ASan+UBSan build, format check, fuzz smoke)
+#
+# Works as root on a fresh Debian 12 machine; CI runs `./prewarm.sh test` through .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
+  libcurl4-openssl-dev libcjson-dev libyaml-dev libnghttp2-dev libcriterion-dev
+  nghttp2-client wrk curl openssl python3-kubernetes nodejs)
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  # Node.js may come from outside Debian's archive; any node >= 18 will do.
+  if command -v node >/dev/null 2>&1; then
+    local keep=(); for p in "${missing[@]}"; do [ "$p" = nodejs ] || keep+=("$p"); done
+    missing=("${keep[@]+"${keep[@]}"}")
+  fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+}
+
+build() { # build <dir> [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir"
+}
+
+run_demo() {
+  install_missing
+  build build
+  log "starting prewarmd on the demo pool (prewarm.yaml); Ctrl-C stops it"
+  cat >&2 <<'TXT'
+In another terminal:
+  curl -s -XPOST localhost:8080/v1/pools/demo/claims -d '{"key":"alice"}'      # claim a warm backend
+  curl -s http://<address from the answer>/?token=<token>                       # talk to it
+  curl -s -XDELETE localhost:8080/v1/sessions/<session_id>                      # release it
+  curl -s localhost:8080/v1/pools/demo ; curl -s localhost:8080/metrics
+TXT
+  exec ./build/src/prewarmd --config prewarm.yaml
+}
+
+format_check() {
+  log "clang-format check"
+  local files
+  files=$(git ls-files '*.c' '*.h' 2>/dev/null || find pool src k8sclient tests bench fuzz -name '*.[ch]')
+  # shellcheck disable=SC2086
+  clang-format --dry-run --Werror $files
+}
+
+fuzz_smoke() {
+  log "fuzz smoke: every parser's fuzzer for a few seconds"
+  CC=clang build build-fuzz -DPREWARM_FUZZ=ON -DPREWARM_TESTS=OFF
+  local f
+  for f in build-fuzz/fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    echo "-- $f" >&2
+    "$f" -max_total_time="${PREWARM_FUZZ_SECONDS:-8}" -print_final_stats=1 2>&1 | tail -n 3 >&2
+  done
+}
+
+run_tests() {
+  install_missing
+  format_check
+  log "plain build + tests"
+  build build
+  (cd build && ctest --output-on-failure -j2 --timeout 300)
+  log "ASan + UBSan build + tests (C suites)"
+  build build-asan -DPREWARM_SANITIZE=ON
+  (cd build-asan && ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+    ctest --output-on-failure -j2 --timeout 300 -LE node)
+  fuzz_smoke
+  log "all tests passed"
+}
+
+case "${1:-}" in
+demo) run_demo ;;
+test) run_tests ;;
+*) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
