@@ -76,9 +76,14 @@ int loop_timer_armed(const struct loop_timer *timer);
 
 /* Calls cb once when the child exits (pidfd); the loop reaps it. */
 int loop_child_watch(struct loop *loop, pid_t pid, loop_child_fn *cb, void *data);
+/* Stops watching pid (its callback will not run; the child is not reaped).
+ * Returns 0, or -1 if pid was not watched. */
+int loop_child_unwatch(struct loop *loop, pid_t pid);
 /* Blocks signo for the process and delivers it through signalfd. */
 int loop_signal_watch(struct loop *loop, int signo, loop_signal_fn *cb, void *data);
 /* Runs cb at the end of every turn, before the loop sleeps. */
 int loop_before_sleep(struct loop *loop, loop_hook_fn *cb, void *data);
+/* Removes the hook registered with the same cb and data (safe inside hooks). */
+void loop_before_sleep_remove(struct loop *loop, loop_hook_fn *cb, void *data);
 
 #endif

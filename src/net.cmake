@@ -1,0 +1,5 @@
+# Event loop and HTTP server (HTTP/1.1 + h2c): the daemon's transport.
+add_library(prewarm_net STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/loop.c)
+target_include_directories(prewarm_net PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(prewarm_net PUBLIC PkgConfig::NGHTTP2)
