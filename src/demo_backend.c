@@ -1,0 +1,158 @@
+/*
+ * prewarm-demo-backend: the backend the demo pool runs.
+ *
+ *     prewarm-demo-backend --port N --pod NAME
+ *
+ * A tiny blocking HTTP/1.1 server on 127.0.0.1:N (one connection at a time,
+ * one request per connection) that answers any GET with JSON naming the pod
+ * and its uptime. It previews fencing at the backend: the first session token
+ * it sees (`?token=T` or `Authorization: Bearer T`) is accepted for good, and
+ * a request carrying any other token gets 409 Conflict. Requests without a
+ * token (readiness probes) are always answered.
+ *
+ * It is a separate process, so blocking I/O is fine; a read timeout keeps a
+ * silent client from holding it forever. Exit status 2 for bad arguments,
+ * 3 when the port cannot be bound (the provider then starts another pod).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQ_MAX   8192
+#define TOKEN_MAX 256
+
+struct backend {
+    const char *pod;
+    int port;
+    struct timespec started;
+    char token[TOKEN_MAX]; /* empty until the first token is seen */
+};
+
+static int listen_on(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 64)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads until the end of the headers; returns the length or -1. */
+static ssize_t read_request(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    while (len + 1 < cap) {
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
+            return (ssize_t)len;
+    }
+    return -1;
+}
+
+/* Copies the token of a request (query or bearer header) into out. */
+static void find_token(const char *req, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    const char *line_end = strpbrk(req, "\r\n");
+    const char *q = strstr(req, "?token=");
+    if (!q || (line_end && q > line_end))
+        q = strstr(req, "&token=");
+    if (q && (!line_end || q < line_end)) {
+        q += 7;
+        size_t n = strcspn(q, "& \r\n");
+        snprintf(out, outlen, "%.*s", (int)(n < outlen ? n : outlen - 1), q);
+        return;
+    }
+    const char *h = strcasestr(req, "\nAuthorization: Bearer ");
+    if (h) {
+        h += strlen("\nAuthorization: Bearer ");
+        size_t n = strcspn(h, " \r\n");
+        snprintf(out, outlen, "%.*s", (int)(n < outlen ? n : outlen - 1), h);
+    }
+}
+
+static void respond(int fd, int status, const char *reason, const char *body)
+{
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     status, reason, strlen(body));
+    if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0)
+        return;
+}
+
+static void serve(struct backend *b, int fd)
+{
+    char req[REQ_MAX], token[TOKEN_MAX], body[1024];
+    if (read_request(fd, req, sizeof req) < 0)
+        return;
+    if (strncmp(req, "GET ", 4)) {
+        respond(fd, 405, "Method Not Allowed", "{\"error\":\"only GET\"}");
+        return;
+    }
+    find_token(req, token, sizeof token);
+    if (token[0] && !b->token[0])
+        snprintf(b->token, sizeof b->token, "%s", token);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long up_ms =
+        (now.tv_sec - b->started.tv_sec) * 1000LL + (now.tv_nsec - b->started.tv_nsec) / 1000000;
+    if (token[0] && strcmp(token, b->token)) {
+        snprintf(body, sizeof body, "{\"pod\":\"%s\",\"error\":\"pod is held by another session\"}",
+                 b->pod);
+        respond(fd, 409, "Conflict", body);
+        return;
+    }
+    snprintf(body, sizeof body,
+             "{\"pod\":\"%s\",\"port\":%d,\"pid\":%d,\"uptime_ms\":%lld,\"session\":%s}", b->pod,
+             b->port, (int)getpid(), up_ms, b->token[0] ? "\"accepted\"" : "null");
+    respond(fd, 200, "OK", body);
+}
+
+int main(int argc, char **argv)
+{
+    struct backend b = {.pod = NULL, .port = -1};
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--port"))
+            b.port = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--pod"))
+            b.pod = argv[i + 1];
+    }
+    if (b.port <= 0 || b.port > 65535 || !b.pod || strpbrk(b.pod, "\"\\")) {
+        fprintf(stderr, "usage: prewarm-demo-backend --port N --pod NAME\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    clock_gettime(CLOCK_MONOTONIC, &b.started);
+    int lfd = listen_on(b.port);
+    if (lfd < 0) {
+        perror("prewarm-demo-backend: bind");
+        return 3;
+    }
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct timeval tv = {.tv_sec = 2};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        serve(&b, fd);
+        close(fd);
+    }
+}

@@ -1,0 +1,10 @@
+# Unit tests of the daemon's modules (config, metrics).
+add_executable(test_config ${CMAKE_CURRENT_LIST_DIR}/test_config.c)
+target_link_libraries(test_config PRIVATE prewarm_config PkgConfig::CRITERION)
+target_compile_definitions(test_config PRIVATE
+  PREWARM_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_test(NAME config.parse COMMAND test_config)
+
+add_executable(test_metrics ${CMAKE_CURRENT_LIST_DIR}/test_metrics.c)
+target_link_libraries(test_metrics PRIVATE prewarm_metrics PkgConfig::CRITERION)
+add_test(NAME metrics.format COMMAND test_metrics)
