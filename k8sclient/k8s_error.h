@@ -55,7 +55,7 @@ enum k8s_status {
 const char *k8s_status_str(enum k8s_status status);
 
 #define K8S_ERROR_REASON_MAX  64
-#define K8S_ERROR_MESSAGE_MAX 512
+#define K8S_ERROR_MESSAGE_MAX 1024
 #define K8S_ERROR_KIND_MAX    64
 #define K8S_ERROR_NAME_MAX    256
 #define K8S_ERROR_GROUP_MAX   128

@@ -14,7 +14,8 @@
  *    to K8S_EXEC_MAX_OUTPUT (1 MiB) -> K8S_ETOOBIG;
  *  - the exit status and apiVersion are checked and the output validated
  *    with client-go's exact error texts:
- *      "exec: executable %s not found" (+ "\n\n" + installHint when set)
+ *      "exec: executable %s not found" + client-go's verbose help
+ *          + "\n\n" + installHint when set
  *      "exec: executable %s failed with exit code %d"
  *      "decoding stdout: ..."
  *      "exec plugin is configured to use API version %s, plugin returned version %s"
@@ -22,8 +23,9 @@
  *      "exec plugin didn't return a token or cert/key pair"
  *      "exec plugin returned only certificate or key, not both"
  *  - interactiveMode: v1 requires it ("interactiveMode must be specified
- *    for %s to use exec authentication plugin"); v1beta1 defaults to
- *    IfAvailable; Always fails because we never have a terminal.
+ *    for USER to use exec authentication plugin"); v1beta1 defaults to
+ *    IfAvailable (= Never for us); Always fails because a library never
+ *    has a terminal.
  *
  * State machine (one `struct k8s_exec` per plugin run):
  *   k8s_exec_start() -> RUNNING; poll k8s_exec_fd() for POLLIN and call
@@ -65,6 +67,7 @@ struct k8s_exec_env {
 };
 
 struct k8s_exec_config {
+    char *user_name;   /* kubeconfig users[].name, used in validation messages; may be NULL */
     char *api_version; /* "client.authentication.k8s.io/v1" or ".../v1beta1" */
     char *command;     /* PATH lookup unless it contains '/'; relative paths already resolved */
     char **args;       /* nargs entries */
@@ -88,8 +91,13 @@ enum k8s_status k8s_exec_config_copy(struct k8s_exec_config *dst,
                                      const struct k8s_exec_config *src);
 
 /*
- * Checks apiVersion (only v1 and v1beta1 are accepted: "exec plugin: invalid
- * apiVersion %q") and interactiveMode rules (see top). K8S_ECONFIG on error.
+ * Checks the config with client-go's texts ("command must be specified for
+ * USER to use exec authentication plugin", "apiVersion must be specified
+ * ...", "env variable name must be specified ...", "interactiveMode must be
+ * specified ...", "exec plugin: invalid apiVersion %q" for anything but v1
+ * and v1beta1, "exec plugin cannot support interactive mode: standard
+ * input is not a terminal" for Always). v1beta1 without interactiveMode is
+ * IfAvailable. K8S_ECONFIG on error.
  */
 enum k8s_status k8s_exec_config_validate(const struct k8s_exec_config *cfg, struct k8s_error *err);
 
