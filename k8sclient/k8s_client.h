@@ -1,0 +1,96 @@
+/*
+ * k8s_client: the connection to one Kubernetes API server.
+ *
+ * Design: one libcurl multi handle per client, HTTP/2 over TLS with
+ * multiplexing (CURL_HTTP_VERSION_2TLS + CURLPIPE_MULTIPLEX + PIPEWAIT), so
+ * every request and every watch share one TLS connection (ALPN falls back to
+ * HTTP/1.1 with keep-alive when the server has no h2). Nothing blocks: the
+ * client is driven by the caller's event loop through struct k8s_loop_ops
+ * (curl's multi-socket API underneath). The loop tells the client about
+ * ready descriptors (k8s_client_on_fd) and an expired timer
+ * (k8s_client_on_timeout); the client asks the loop to watch descriptors and
+ * to arm its single timer. Tools and tests without a loop pass ops == NULL
+ * and call k8s_client_run(), a small poll(2) driver.
+ *
+ * The client owns every curl handle, its timers (k8s_timer.h, multiplexed
+ * onto the loop's one timer) and a client-side token-bucket rate limiter
+ * shared by all requests (k8s_ratelimit.h). Requests themselves live in
+ * k8s_request.h.
+ *
+ * Ownership: k8s_client_new() copies everything it needs from the config
+ * except cfg->cred, which it borrows: the credential source must outlive the
+ * client. k8s_client_free() cancels every live request (each callback runs
+ * once with K8S_ECANCELED) and must not be called from inside one of the
+ * client's callbacks. Single-threaded: all calls on one thread.
+ */
+#ifndef K8S_CLIENT_H
+#define K8S_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k8s_error.h"
+
+struct k8s_client;
+struct k8s_config;
+
+enum k8s_io {
+    K8S_IO_READ = 1u << 0,
+    K8S_IO_WRITE = 1u << 1,
+};
+
+struct k8s_loop_ops {
+    /* Watch fd for events (K8S_IO_*), replacing earlier interest; events == 0
+     * stops watching fd. Call k8s_client_on_fd() when it is ready. */
+    void (*watch_fd)(void *ctx, int fd, unsigned events);
+    /* Call k8s_client_on_timeout() once, ms milliseconds from now (0: on the
+     * next loop turn, never from inside this call); ms < 0 disarms. Each call
+     * replaces the previous timer. */
+    void (*set_timer)(void *ctx, long ms);
+};
+
+struct k8s_client_options {
+    double qps;              /* tokens per second; <= 0 disables the limiter (default 5) */
+    int burst;               /* bucket size (default 10) */
+    size_t max_response;     /* bytes of one response body (default 32 MiB) */
+    size_t max_watch_line;   /* bytes of one watch event (default 16 MiB) */
+    long connect_timeout_ms; /* default 10 000 */
+    long request_timeout_ms; /* non-watch requests, whole transfer (default 60 000) */
+    int max_retries;         /* 429/5xx with a numeric Retry-After (default 10) */
+    const char *user_agent;  /* default "prewarm-k8sclient/1" */
+};
+
+struct k8s_client_stats {
+    uint64_t requests;    /* requests started by callers */
+    uint64_t attempts;    /* HTTP transfers, retries included */
+    uint64_t retries;     /* 429/5xx/401 retries */
+    uint64_t connections; /* TCP connections opened (CURLINFO_NUM_CONNECTS summed) */
+    uint64_t throttled;   /* requests delayed by the rate limiter */
+};
+
+void k8s_client_options_default(struct k8s_client_options *o);
+
+/* opt NULL: defaults. ops NULL: use k8s_client_run(). On error *out is NULL
+ * and nothing is left allocated. */
+enum k8s_status k8s_client_new(const struct k8s_config *cfg, const struct k8s_client_options *opt,
+                               const struct k8s_loop_ops *ops, void *loop_ctx,
+                               struct k8s_client **out);
+void k8s_client_free(struct k8s_client *c);
+
+void k8s_client_on_fd(struct k8s_client *c, int fd, unsigned events);
+void k8s_client_on_timeout(struct k8s_client *c);
+
+/* Built-in driver (ops == NULL only): waits at most timeout_ms for activity
+ * and handles it. Returns 0, or -1 if the client has a loop adapter. */
+int k8s_client_run(struct k8s_client *c, int timeout_ms);
+/* Runs the built-in driver until done(arg) is true (returns 0) or timeout_ms
+ * passes (returns -1). */
+int k8s_client_run_until(struct k8s_client *c, int (*done)(void *arg), void *arg, int timeout_ms);
+
+/* Default namespace from the config ("default" when unset). */
+const char *k8s_client_namespace(const struct k8s_client *c);
+void k8s_client_get_stats(const struct k8s_client *c, struct k8s_client_stats *out);
+/* A pseudo-random number from the client's own generator (jitter). */
+uint64_t k8s_client_random(struct k8s_client *c);
+
+#endif
