@@ -1,0 +1,697 @@
+/* api: HTTP routes and JSON for prewarmd (see api.h). */
+#include "api.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "metrics.h"
+
+#define WAIT_MS_MAX 30000
+#define JSON_TYPE   "application/json"
+
+/* A deferred claim. ex is NULL once the client went away while the core's
+ * answer was already queued; the record is freed when that answer drains. */
+struct api_waiter {
+    struct api *api;
+    struct http_exchange *ex;
+    struct daemon_pool *dp;
+    uint64_t waiter_id;
+    uint64_t queued_at;
+    uint64_t bind_ns;
+    struct api_waiter *prev, *next;
+};
+
+struct api {
+    struct daemon *d;
+    struct api_waiter *waiters; /* every live record */
+};
+
+struct claim_args {
+    const char *key;
+    const char *request_id;
+    uint32_t ttl_seconds;
+    uint32_t wait_ms;
+};
+
+/* ---- small helpers ---- */
+
+static void json_str(struct metrics_buf *b, const char *s)
+{
+    metrics_printf(b, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            metrics_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            metrics_printf(b, "\\u%04x", ch);
+        else
+            metrics_printf(b, "%c", ch);
+    }
+    metrics_printf(b, "\"");
+}
+
+static void json_str_or_null(struct metrics_buf *b, const char *s)
+{
+    if (s && *s)
+        json_str(b, s);
+    else
+        metrics_printf(b, "null");
+}
+
+static void rfc3339(const struct daemon *d, uint64_t mono, char out[40])
+{
+    int64_t ns = daemon_wall_ns(d, mono);
+    time_t sec = (time_t)(ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 40 - n, ".%03dZ", (int)((ns / 1000000) % 1000));
+}
+
+static void respond_buf(struct http_exchange *ex, int status, struct metrics_buf *b,
+                        const char *type)
+{
+    struct http_header h = {"Content-Type", 12, type, strlen(type)};
+    http_respond(ex, status, &h, 1, b->data ? b->data : "", b->len);
+    metrics_buf_free(b);
+}
+
+/* A Status-shaped error with one extra header (Retry-After, Allow). */
+static void error_with(struct http_exchange *ex, int status, const char *reason,
+                       const char *message, const char *hname, const char *hvalue)
+{
+    struct metrics_buf b = {0};
+    metrics_printf(&b, "{\"status\":\"Failure\",\"code\":%d,\"reason\":", status);
+    json_str(&b, reason);
+    metrics_printf(&b, ",\"message\":");
+    json_str(&b, message);
+    metrics_printf(&b, "}");
+    struct http_header h[2] = {{"Content-Type", 12, JSON_TYPE, strlen(JSON_TYPE)},
+                               {hname, strlen(hname), hvalue, strlen(hvalue)}};
+    http_respond(ex, status, h, 2, b.data, b.len);
+    metrics_buf_free(&b);
+}
+
+static void unavailable(struct http_exchange *ex, const char *reason, const char *message)
+{
+    error_with(ex, 503, reason, message, "Retry-After", "1");
+}
+
+static void bad_method(struct http_exchange *ex, const char *allow)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "allowed methods: %s", allow);
+    error_with(ex, 405, "MethodNotAllowed", msg, "Allow", allow);
+}
+
+static bool method_is(const struct http_request *req, const char *m)
+{
+    return req->method_len == strlen(m) && !memcmp(req->method, m, req->method_len);
+}
+
+static void session_json(struct api *api, struct metrics_buf *b, const struct pool_session_info *s,
+                         bool with_token)
+{
+    char claimed[40], expires[40], idle[40];
+    rfc3339(api->d, s->claimed_at, claimed);
+    rfc3339(api->d, s->expires_at, expires);
+    metrics_printf(&*b, "{\"session_id\":\"%s\",\"pool\":", s->id);
+    json_str(b, s->pool);
+    metrics_printf(b, ",\"pod\":");
+    json_str(b, s->pod);
+    metrics_printf(b, ",\"address\":");
+    json_str(b, s->address);
+    metrics_printf(b, ",\"node\":");
+    json_str(b, s->node);
+    if (with_token)
+        metrics_printf(b, ",\"token\":\"%s\"", s->token);
+    metrics_printf(b, ",\"claimed_at\":\"%s\",\"expires_at\":\"%s\",\"idle_expires_at\":", claimed,
+                   expires);
+    if (s->idle_expires_at == UINT64_MAX) {
+        metrics_printf(b, "null");
+    } else {
+        rfc3339(api->d, s->idle_expires_at, idle);
+        metrics_printf(b, "\"%s\"", idle);
+    }
+    metrics_printf(b, ",\"key\":");
+    json_str_or_null(b, s->key);
+    metrics_printf(b, ",\"request_id\":");
+    json_str_or_null(b, s->request_id);
+}
+
+/* ---- claims ---- */
+
+/* Reads a non-negative integer field; returns 0, or the HTTP status. */
+static int get_count(const cJSON *item, uint32_t max, uint32_t *out, const char **msg)
+{
+    if (!cJSON_IsNumber(item)) {
+        *msg = "must be a number";
+        return 400;
+    }
+    double v = item->valuedouble;
+    if (!isfinite(v) || v != floor(v) || v < 0 || v > max) {
+        *msg = "out of range";
+        return 422;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* Checks one field of the claim body; returns 0 or the HTTP status. */
+static int claim_field(const cJSON *it, struct claim_args *a, const char **msg)
+{
+    const char *name = it->string;
+    if (!strcmp(name, "key") || !strcmp(name, "request_id")) {
+        if (!cJSON_IsString(it) && !cJSON_IsNull(it)) {
+            *msg = "must be a string";
+            return 400;
+        }
+        if (cJSON_IsString(it) && strlen(it->valuestring) > POOL_KEY_MAX) {
+            *msg = "longer than 128 bytes";
+            return 400;
+        }
+        *(name[0] == 'k' ? &a->key : &a->request_id) = it->valuestring;
+        return 0;
+    }
+    if (!strcmp(name, "ttl_seconds")) {
+        int st = get_count(it, UINT32_MAX, &a->ttl_seconds, msg);
+        if (!st && !a->ttl_seconds) {
+            *msg = "must be at least 1";
+            st = 422;
+        }
+        return st;
+    }
+    if (!strcmp(name, "wait_ms"))
+        return get_count(it, WAIT_MS_MAX, &a->wait_ms, msg);
+    if (!strcmp(name, "metadata")) {
+        *msg = "must be an object";
+        return cJSON_IsObject(it) || cJSON_IsNull(it) ? 0 : 400;
+    }
+    *msg = "unknown field";
+    return 400;
+}
+
+/* Parses the body into *a (strings point into *root); answers and returns
+ * -1 on bad input. */
+static int parse_claim(struct http_exchange *ex, const struct http_request *req, cJSON **root,
+                       struct claim_args *a)
+{
+    *root = NULL;
+    if (req->body_len == 0)
+        return 0;
+    *root = cJSON_ParseWithLength(req->body, req->body_len);
+    if (!*root || !cJSON_IsObject(*root)) {
+        http_respond_error(ex, 400, "BadRequest", "the body must be a JSON object");
+        return -1;
+    }
+    for (const cJSON *it = (*root)->child; it; it = it->next) {
+        const char *msg = "";
+        int st = claim_field(it, a, &msg);
+        if (st) {
+            char text[256];
+            snprintf(text, sizeof text, "%.64s: %s", it->string, msg);
+            http_respond_error(ex, st, st == 400 ? "BadRequest" : "Invalid", text);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *outcome_str(enum pool_claim_outcome o)
+{
+    return o == POOL_CLAIM_KEY_REUSED ? "key_reused"
+           : o == POOL_CLAIM_REPLAYED ? "replayed"
+                                      : "bound";
+}
+
+static void respond_session(struct api *api, struct http_exchange *ex, int status,
+                            const struct pool_session_info *s, const char *outcome,
+                            uint64_t bind_ns, uint64_t waited_ns)
+{
+    struct metrics_buf b = {0};
+    session_json(api, &b, s, true);
+    metrics_printf(&b, ",\"outcome\":\"%s\",\"bind_ns\":%llu", outcome,
+                   (unsigned long long)bind_ns);
+    if (waited_ns)
+        metrics_printf(&b, ",\"waited_ns\":%llu", (unsigned long long)waited_ns);
+    metrics_printf(&b, "}");
+    respond_buf(ex, status, &b, JSON_TYPE);
+}
+
+static void claim_failed(struct http_exchange *ex, enum pool_status rc)
+{
+    switch (rc) {
+    case POOL_E_EMPTY:
+        return unavailable(ex, "PoolEmpty", "no warm backend is idle; retry or pass wait_ms");
+    case POOL_E_WAITERS_FULL:
+        return unavailable(ex, "TooManyWaiters", "the pool's waiter queue is full");
+    case POOL_E_TTL:
+        return http_respond_error(ex, 422, "Invalid", "ttl_seconds: above the pool's maximum");
+    case POOL_E_TOO_LONG:
+        return http_respond_error(ex, 400, "BadRequest", "key or request_id too long");
+    default:
+        return unavailable(ex, "Busy", pool_status_str(rc));
+    }
+}
+
+static void waiter_unlink(struct api_waiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        w->api->waiters = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    free(w);
+}
+
+static void waiter_cancelled(void *data)
+{
+    struct api_waiter *w = data;
+    w->ex = NULL;
+    if (pool_cancel_waiter(w->dp->pool, w->waiter_id) == POOL_OK)
+        waiter_unlink(w);
+    /* else its answer is queued; api_waiter_* frees it when drained */
+}
+
+static struct api_waiter *waiter_new(struct api *api, struct http_exchange *ex,
+                                     struct daemon_pool *dp)
+{
+    struct api_waiter *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->api = api;
+    w->ex = ex;
+    w->dp = dp;
+    w->queued_at = loop_now(api->d->loop);
+    return w;
+}
+
+static void waiter_queued(struct api *api, struct api_waiter *w, uint64_t waiter_id)
+{
+    w->waiter_id = waiter_id;
+    w->next = api->waiters;
+    if (api->waiters)
+        api->waiters->prev = w;
+    api->waiters = w;
+    http_exchange_on_cancel(w->ex, waiter_cancelled, w);
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Calls the core, timing the call; drains first if the action ring is full. */
+static enum pool_status timed_claim(struct api *api, struct daemon_pool *dp,
+                                    const struct pool_claim_request *pr,
+                                    struct pool_claim_result *res, uint64_t *bind_ns)
+{
+    enum pool_status rc;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint64_t t0 = mono_ns();
+        rc = pool_claim(dp->pool, pr, loop_now(api->d->loop), res);
+        *bind_ns = mono_ns() - t0;
+        if (rc != POOL_E_BUSY)
+            break;
+        daemon_drain(api->d);
+    }
+    return rc;
+}
+
+static void claim(struct api *api, struct http_exchange *ex, struct daemon_pool *dp,
+                  const struct http_request *req)
+{
+    struct claim_args a = {0};
+    cJSON *root;
+    if (api->d->shutting_down)
+        return unavailable(ex, "ShuttingDown", "prewarmd is stopping");
+    if (parse_claim(ex, req, &root, &a))
+        goto out;
+    struct pool_claim_request pr = {
+        .key = a.key, .request_id = a.request_id, .ttl_seconds = a.ttl_seconds};
+    struct api_waiter *w = NULL;
+    if (a.wait_ms) {
+        w = waiter_new(api, ex, dp);
+        pr.wait_until = loop_now(api->d->loop) + (uint64_t)a.wait_ms * 1000000u;
+        pr.waiter_data = w;
+    }
+    struct pool_claim_result res;
+    uint64_t bind_ns;
+    enum pool_status rc = timed_claim(api, dp, &pr, &res, &bind_ns);
+    if (rc == POOL_OK && res.outcome == POOL_CLAIM_QUEUED) {
+        w->bind_ns = bind_ns;
+        waiter_queued(api, w, res.waiter_id);
+    } else {
+        free(w);
+        if (rc == POOL_OK) {
+            metrics_histogram_observe(&dp->bind, (double)bind_ns / 1e9);
+            respond_session(api, ex, res.outcome == POOL_CLAIM_BOUND ? 201 : 200, &res.session,
+                            outcome_str(res.outcome), bind_ns, 0);
+        } else {
+            claim_failed(ex, rc);
+        }
+    }
+    daemon_drain(api->d);
+out:
+    cJSON_Delete(root);
+}
+
+void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s)
+{
+    struct api_waiter *w = waiter_data;
+    if (w->ex) {
+        uint64_t waited = loop_now(api->d->loop) - w->queued_at;
+        respond_session(api, w->ex, 201, s, "waited", w->bind_ns, waited ? waited : 1);
+    } else {
+        /* The client left after the core bound it: give the pod back. */
+        pool_set_release(api->d->set, s->id, loop_now(api->d->loop));
+    }
+    waiter_unlink(w);
+}
+
+void api_waiter_timed_out(struct api *api, void *waiter_data)
+{
+    (void)api;
+    struct api_waiter *w = waiter_data;
+    if (w->ex)
+        unavailable(w->ex, "WaitTimedOut", "no backend became ready within wait_ms");
+    waiter_unlink(w);
+}
+
+void api_shutdown(struct api *api)
+{
+    struct api_waiter *w = api->waiters;
+    while (w) {
+        struct api_waiter *next = w->next;
+        if (w->ex) {
+            unavailable(w->ex, "ShuttingDown", "prewarmd is stopping");
+            w->ex = NULL;
+            if (pool_cancel_waiter(w->dp->pool, w->waiter_id) == POOL_OK)
+                waiter_unlink(w);
+        }
+        w = next;
+    }
+}
+
+struct api *api_new(struct daemon *d)
+{
+    struct api *api = calloc(1, sizeof *api);
+    if (api)
+        api->d = d;
+    return api;
+}
+
+void api_free(struct api *api)
+{
+    if (!api)
+        return;
+    while (api->waiters)
+        waiter_unlink(api->waiters);
+    free(api);
+}
+
+/* ---- sessions ---- */
+
+static void session_route(struct api *api, struct http_exchange *ex, const struct http_request *req,
+                          const char *id, bool keepalive)
+{
+    struct pool_session_info s;
+    uint64_t now = loop_now(api->d->loop);
+    enum pool_status rc;
+    if (keepalive) {
+        if (!method_is(req, "POST"))
+            return bad_method(ex, "POST");
+        rc = pool_set_keepalive(api->d->set, id, now, &s);
+        daemon_drain(api->d);
+    } else if (method_is(req, "GET")) {
+        rc = pool_set_session(api->d->set, id, &s);
+    } else if (method_is(req, "DELETE")) {
+        rc = pool_set_release(api->d->set, id, now);
+        daemon_drain(api->d);
+        if (rc == POOL_OK) {
+            struct metrics_buf b = {0};
+            metrics_printf(&b, "{\"status\":\"Released\",\"session_id\":\"%s\"}", id);
+            return respond_buf(ex, 200, &b, JSON_TYPE);
+        }
+    } else {
+        return bad_method(ex, "GET, DELETE");
+    }
+    if (rc != POOL_OK)
+        return http_respond_error(ex, 404, "NotFound", "no such session (ended or never existed)");
+    struct metrics_buf b = {0};
+    session_json(api, &b, &s, false);
+    metrics_printf(&b, "}");
+    respond_buf(ex, 200, &b, JSON_TYPE);
+}
+
+/* ---- pools, health, metrics ---- */
+
+static const char *const state_names[] = {"gone",  "creating", "starting",
+                                          "ready", "bound",    "draining"};
+
+static void pool_json(struct metrics_buf *b, const struct daemon_pool *dp)
+{
+    struct pool_counts c;
+    const struct config_pool *cfg = dp->cfg;
+    pool_get_counts(dp->pool, &c);
+    metrics_printf(b, "{\"name\":");
+    json_str(b, cfg->name);
+    metrics_printf(b, ",\"provider\":\"local\",\"pods\":{");
+    for (int st = POOL_POD_CREATING; st < POOL_POD_STATE_COUNT; st++)
+        metrics_printf(b, "%s\"%s\":%u", st > 1 ? "," : "", state_names[st], c.by_state[st]);
+    metrics_printf(b,
+                   "},\"live\":%u,\"sessions\":%u,\"waiters\":%u,\"reached_min_idle\":%s,"
+                   "\"config\":{\"min_idle\":%u,\"max_idle\":%u,\"max_total\":%u,"
+                   "\"session_ttl_seconds\":%u,\"session_ttl_max_seconds\":%u,"
+                   "\"idle_timeout_seconds\":%u,\"max_waiters\":%u,\"start_timeout_seconds\":%u}}",
+                   c.live, c.sessions, c.waiters, dp->reached_min_idle ? "true" : "false",
+                   cfg->min_idle, cfg->max_idle, cfg->max_total, cfg->session_ttl_s,
+                   cfg->session_ttl_max_s, cfg->idle_timeout_s, cfg->max_waiters,
+                   cfg->start_timeout_s);
+}
+
+static void pools_route(struct api *api, struct http_exchange *ex, const struct http_request *req,
+                        struct daemon_pool *one)
+{
+    if (!method_is(req, "GET"))
+        return bad_method(ex, "GET");
+    struct metrics_buf b = {0};
+    if (one) {
+        pool_json(&b, one);
+    } else {
+        metrics_printf(&b, "{\"pools\":[");
+        for (size_t i = 0; i < api->d->npools; i++) {
+            if (i)
+                metrics_printf(&b, ",");
+            pool_json(&b, &api->d->pools[i]);
+        }
+        metrics_printf(&b, "]}");
+    }
+    respond_buf(ex, 200, &b, JSON_TYPE);
+}
+
+static void readyz(struct api *api, struct http_exchange *ex)
+{
+    struct metrics_buf b = {0};
+    bool ready = daemon_ready(api->d) && !api->d->shutting_down;
+    metrics_printf(&b, "{\"ready\":%s,\"pools\":{", ready ? "true" : "false");
+    for (size_t i = 0; i < api->d->npools; i++) {
+        if (i)
+            metrics_printf(&b, ",");
+        json_str(&b, api->d->pools[i].cfg->name);
+        metrics_printf(&b, ":%s", api->d->pools[i].reached_min_idle ? "true" : "false");
+    }
+    metrics_printf(&b, "}}");
+    respond_buf(ex, ready ? 200 : 503, &b, JSON_TYPE);
+}
+
+struct family {
+    const char *name, *type, *help;
+};
+
+static void metrics_gauges(struct metrics_buf *b, struct daemon *d)
+{
+    metrics_family(b, "prewarm_pods", "gauge", "Pods by pool and state.");
+    for (size_t i = 0; i < d->npools; i++) {
+        struct pool_counts c;
+        pool_get_counts(d->pools[i].pool, &c);
+        for (int st = POOL_POD_CREATING; st < POOL_POD_STATE_COUNT; st++) {
+            const char *l[] = {"pool", d->pools[i].cfg->name, "state", state_names[st]};
+            metrics_sample(b, "prewarm_pods", l, 2, c.by_state[st]);
+        }
+    }
+    metrics_family(b, "prewarm_sessions", "gauge", "Live sessions by pool.");
+    for (size_t i = 0; i < d->npools; i++) {
+        struct pool_counts c;
+        pool_get_counts(d->pools[i].pool, &c);
+        const char *l[] = {"pool", d->pools[i].cfg->name};
+        metrics_sample(b, "prewarm_sessions", l, 1, c.sessions);
+    }
+    metrics_family(b, "prewarm_waiters", "gauge", "Claims waiting for a Ready pod, by pool.");
+    for (size_t i = 0; i < d->npools; i++) {
+        struct pool_counts c;
+        pool_get_counts(d->pools[i].pool, &c);
+        const char *l[] = {"pool", d->pools[i].cfg->name};
+        metrics_sample(b, "prewarm_waiters", l, 1, c.waiters);
+    }
+}
+
+/* One counter family with a second label taking values[] from counters. */
+static void counter_family(struct metrics_buf *b, struct daemon *d, const struct family *f,
+                           const char *label, const char *const *values, const size_t *offsets,
+                           size_t n)
+{
+    metrics_family(b, f->name, f->type, f->help);
+    for (size_t i = 0; i < d->npools; i++) {
+        struct pool_counters pc;
+        pool_get_counters(d->pools[i].pool, &pc);
+        for (size_t j = 0; j < n; j++) {
+            const char *l[] = {"pool", d->pools[i].cfg->name, label, label ? values[j] : NULL};
+            uint64_t v = *(const uint64_t *)((const char *)&pc + offsets[j]);
+            metrics_sample(b, f->name, l, label ? 2 : 1, (double)v);
+        }
+    }
+}
+
+#define OFF(field) offsetof(struct pool_counters, field)
+
+static void metrics_counters(struct metrics_buf *b, struct daemon *d)
+{
+    static const struct family claims = {"prewarm_claims_total", "counter",
+                                         "Claims by pool and result."};
+    static const char *const cv[] = {"bound", "key_reused", "replayed", "queued", "empty"};
+    static const size_t co[] = {OFF(claims_bound), OFF(key_reused), OFF(idempotent_replay),
+                                OFF(claims_queued), OFF(claims_empty)};
+    counter_family(b, d, &claims, "result", cv, co, 5);
+    static const struct family waiters = {"prewarm_waiters_total", "counter",
+                                          "Waiting claims by pool and how they ended."};
+    static const char *const wv[] = {"bound", "timed_out", "cancelled"};
+    static const size_t wo[] = {OFF(waiters_bound), OFF(waiters_timed_out), OFF(waiters_cancelled)};
+    counter_family(b, d, &waiters, "result", wv, wo, 3);
+    static const struct family ended = {"prewarm_sessions_ended_total", "counter",
+                                        "Ended sessions by pool and reason."};
+    static const char *const ev[] = {"released", "ttl", "idle", "pod_died"};
+    static const size_t eo[] = {OFF(released), OFF(expired_ttl), OFF(expired_idle),
+                                OFF(pod_died_bound)};
+    counter_family(b, d, &ended, "reason", ev, eo, 4);
+    static const struct family created = {"prewarm_pods_requested_total", "counter",
+                                          "Pods asked of the provider, by pool."};
+    static const size_t ro[] = {OFF(pods_requested)};
+    counter_family(b, d, &created, NULL, NULL, ro, 1);
+    static const struct family deleted = {
+        "prewarm_pods_deleted_total", "counter",
+        "Pods deleted (after a session, surplus, stuck), by pool."};
+    static const size_t dO[] = {OFF(pods_deleted)};
+    counter_family(b, d, &deleted, NULL, NULL, dO, 1);
+}
+
+static void metrics_route(struct api *api, struct http_exchange *ex)
+{
+    struct metrics_buf b = {0};
+    struct daemon *d = api->d;
+    metrics_gauges(&b, d);
+    metrics_counters(&b, d);
+    metrics_family(&b, "prewarm_claim_bind_seconds", "histogram",
+                   "Time the pool core took to bind an immediate claim.");
+    for (size_t i = 0; i < d->npools; i++) {
+        const char *l[] = {"pool", d->pools[i].cfg->name};
+        metrics_histogram_write(&b, "prewarm_claim_bind_seconds", l, 1, &d->pools[i].bind);
+    }
+    metrics_family(&b, "prewarm_ready", "gauge", "1 once every pool reached min_idle.");
+    metrics_sample(&b, "prewarm_ready", NULL, 0, daemon_ready(d) ? 1 : 0);
+    respond_buf(ex, 200, &b, METRICS_CONTENT_TYPE);
+}
+
+/* ---- routing ---- */
+
+static bool path_is(const struct http_request *req, const char *p)
+{
+    return req->path_len == strlen(p) && !memcmp(req->path, p, req->path_len);
+}
+
+static bool starts_with(const char *s, size_t len, const char *prefix, size_t *rest)
+{
+    size_t n = strlen(prefix);
+    if (len < n || memcmp(s, prefix, n))
+        return false;
+    *rest = n;
+    return true;
+}
+
+static void simple_get(struct http_exchange *ex, const struct http_request *req, const char *body)
+{
+    if (!method_is(req, "GET"))
+        return bad_method(ex, "GET");
+    struct http_header h = {"Content-Type", 12, JSON_TYPE, strlen(JSON_TYPE)};
+    http_respond(ex, 200, &h, 1, body, strlen(body));
+}
+
+/* /v1/pools[/{pool}[/claims]] */
+static void pools_prefix(struct api *api, struct http_exchange *ex, const struct http_request *req,
+                         const char *rest, size_t len)
+{
+    if (len == 0)
+        return pools_route(api, ex, req, NULL);
+    if (rest[0] != '/' || len == 1)
+        return http_respond_error(ex, 404, "NotFound", "no such route");
+    rest++, len--;
+    const char *slash = memchr(rest, '/', len);
+    size_t name_len = slash ? (size_t)(slash - rest) : len;
+    struct daemon_pool *dp = daemon_find_pool(api->d, rest, name_len);
+    bool claims = slash && len - name_len == 7 && !memcmp(slash, "/claims", 7);
+    if (slash && !claims)
+        return http_respond_error(ex, 404, "NotFound", "no such route");
+    if (!dp) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "no pool named \"%.*s\"", (int)(name_len > 64 ? 64 : name_len),
+                 rest);
+        return http_respond_error(ex, 404, "NotFound", msg);
+    }
+    if (!claims)
+        return pools_route(api, ex, req, dp);
+    if (!method_is(req, "POST"))
+        return bad_method(ex, "POST");
+    claim(api, ex, dp, req);
+}
+
+/* /v1/sessions/{id}[/keepalive] */
+static void sessions_prefix(struct api *api, struct http_exchange *ex,
+                            const struct http_request *req, const char *rest, size_t len)
+{
+    const char *slash = memchr(rest, '/', len);
+    size_t id_len = slash ? (size_t)(slash - rest) : len;
+    bool keepalive = slash && len - id_len == 10 && !memcmp(slash, "/keepalive", 10);
+    if ((slash && !keepalive) || id_len == 0)
+        return http_respond_error(ex, 404, "NotFound", "no such route");
+    if (id_len > POOL_SESSION_ID_LEN)
+        return http_respond_error(ex, 404, "NotFound", "no such session");
+    char id[POOL_SESSION_ID_LEN + 1];
+    memcpy(id, rest, id_len);
+    id[id_len] = '\0';
+    session_route(api, ex, req, id, keepalive);
+}
+
+void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *req)
+{
+    struct api *api = ctx;
+    size_t n;
+    if (starts_with(req->path, req->path_len, "/v1/pools", &n))
+        return pools_prefix(api, ex, req, req->path + n, req->path_len - n);
+    if (starts_with(req->path, req->path_len, "/v1/sessions/", &n))
+        return sessions_prefix(api, ex, req, req->path + n, req->path_len - n);
+    if (path_is(req, "/healthz"))
+        return simple_get(ex, req, "{\"status\":\"ok\"}");
+    if (path_is(req, "/readyz"))
+        return method_is(req, "GET") ? readyz(api, ex) : bad_method(ex, "GET");
+    if (path_is(req, "/metrics"))
+        return method_is(req, "GET") ? metrics_route(api, ex) : bad_method(ex, "GET");
+    http_respond_error(ex, 404, "NotFound", "no such route");
+}

@@ -1,0 +1,64 @@
+/*
+ * api: prewarmd's HTTP routes and their JSON.
+ *
+ *   POST   /v1/pools/{pool}/claims       claim a warm backend
+ *   GET    /v1/pools, /v1/pools/{pool}   counts by pod state + config
+ *   GET    /v1/sessions/{id}             a live session (without its token)
+ *   DELETE /v1/sessions/{id}             release -> 200 {"status":"Released",...}
+ *   POST   /v1/sessions/{id}/keepalive   push the idle deadline -> 200 session
+ *   GET    /healthz, /readyz, /metrics   (Prometheus text 0.0.4)
+ *
+ * Claim body (optional; {} or empty = defaults):
+ *   {"key": str<=128, "request_id": str<=128, "ttl_seconds": int,
+ *    "wait_ms": int 0..30000, "metadata": object}
+ * Answers: 201 new session; 200 same session again (live session with the
+ * same key -> KEY_REUSED, or the same request_id -> replay); the body is
+ *   {"session_id","pool","pod","address","node","token","claimed_at",
+ *    "expires_at","idle_expires_at"|null,"key"|null,"request_id"|null,
+ *    "outcome":"bound|key_reused|replayed|waited","bind_ns"}
+ * with RFC 3339 UTC times in milliseconds and bind_ns the nanoseconds the
+ * pool core's claim call took (clock_gettime around it).
+ * wait_ms > 0 and no idle pod: the answer is deferred until a pod is Ready
+ * (FIFO, the core's order) or the wait ends; a client that disconnects first
+ * withdraws its waiter.
+ *
+ * Errors (Kubernetes-Status-shaped JSON, stable reasons):
+ *   400 BadRequest      malformed JSON, wrong types, unknown fields, too long
+ *   422 Invalid         well-typed but out of range (ttl above the pool's max,
+ *                       wait_ms above 30000, negative numbers)
+ *   404 NotFound        unknown route, pool or session
+ *   405 MethodNotAllowed (with Allow)
+ *   503 PoolEmpty       no idle pod and no wait (Retry-After: 1)
+ *   503 TooManyWaiters  max_waiters reached (Retry-After: 1)
+ *   503 WaitTimedOut    the wait ended without a pod (Retry-After: 1)
+ *   503 ShuttingDown    the daemon is stopping
+ *
+ * Ownership: struct api belongs to the daemon (api_new/api_free); waiters are
+ * allocated per deferred claim and freed when answered or cancelled.
+ * Callers: daemon.c (handler registration and WAITER_* actions).
+ */
+#ifndef PREWARM_API_H
+#define PREWARM_API_H
+
+#include "http_server.h"
+#include "pool.h"
+
+struct daemon;
+struct api;
+
+struct api *api_new(struct daemon *d);
+/* Frees waiters whose answer never came (their exchanges are already gone). */
+void api_free(struct api *api);
+
+/* The http_server handler; ctx is the struct api. */
+void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *req);
+
+/* WAITER_BOUND / WAITER_TIMED_OUT actions; waiter_data from the action. */
+void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s);
+void api_waiter_timed_out(struct api *api, void *waiter_data);
+
+/* Answers every pending waiter with 503 ShuttingDown (their core waiters
+ * are withdrawn). */
+void api_shutdown(struct api *api);
+
+#endif

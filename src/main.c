@@ -1,0 +1,134 @@
+/*
+ * prewarmd: keeps pools of warm backends and binds sessions to them.
+ *
+ *     prewarmd --config FILE [--listen HOST:PORT] [--quiet]
+ *
+ * Loads the config (errors name file:line:col), builds the daemon on one
+ * loop, listens, and prints "prewarmd listening on http://HOST:PORT" on
+ * stdout once the port is bound (with --listen 127.0.0.1:0 the kernel picks
+ * the port; tests read it from that line). SIGINT/SIGTERM: stop accepting,
+ * answer waiters, stop every child (SIGTERM, SIGKILL after the grace period),
+ * then free everything. Lifecycle lines go to stderr (--quiet: only errors
+ * and start/stop).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "loop.h"
+
+#define SHUTDOWN_SLACK_NS 2000000000ull
+
+struct options {
+    const char *config;
+    const char *listen;
+    bool quiet;
+};
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: prewarmd --config FILE [--listen HOST:PORT] [--quiet]\n");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            o->config = argv[++i];
+        else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+            o->listen = argv[++i];
+        else if (!strcmp(argv[i], "--quiet"))
+            o->quiet = true;
+        else
+            return -1;
+    }
+    return o->config ? 0 : -1;
+}
+
+static void on_signal(struct loop *loop, int signo, void *data)
+{
+    struct daemon *d = data;
+    (void)loop;
+    daemon_log(d, "signal %d: shutting down", signo);
+    daemon_shutdown(d);
+}
+
+/* Runs until a signal, then until children and connections are gone (or
+ * the longest stop grace period plus slack has passed). */
+static void run(struct loop *loop, struct daemon *d, const struct config *cfg)
+{
+    while (!d->shutting_down)
+        loop_run_once(loop, -1);
+    uint64_t grace = 0;
+    for (size_t i = 0; i < cfg->npools; i++)
+        if (cfg->pools[i].local.stop_grace_ms > grace)
+            grace = cfg->pools[i].local.stop_grace_ms;
+    uint64_t deadline = loop_now(loop) + grace * 1000000u + SHUTDOWN_SLACK_NS;
+    while (!daemon_drained(d) && loop_now(loop) < deadline)
+        loop_run_once(loop, 50);
+}
+
+static int start(struct loop *loop, const struct config *cfg, const struct options *o,
+                 struct daemon **d)
+{
+    char err[512], host[256];
+    uint16_t port = cfg->listen_port, bound = 0;
+    snprintf(host, sizeof host, "%s", cfg->listen_host);
+    if (o->listen && config_parse_listen(o->listen, host, sizeof host, &port)) {
+        fprintf(stderr, "prewarmd: --listen %s: must be HOST:PORT\n", o->listen);
+        return -1;
+    }
+    if (daemon_new(loop, cfg, !o->quiet, d, err, sizeof err)) {
+        fprintf(stderr, "prewarmd: %s\n", err);
+        return -1;
+    }
+    if (daemon_listen(*d, host, port, &bound)) {
+        perror("prewarmd: listen");
+        return -1;
+    }
+    if (loop_signal_watch(loop, SIGINT, on_signal, *d) ||
+        loop_signal_watch(loop, SIGTERM, on_signal, *d)) {
+        perror("prewarmd: signals");
+        return -1;
+    }
+    printf("prewarmd listening on http://%s%s%s:%u\n", strchr(host, ':') ? "[" : "", host,
+           strchr(host, ':') ? "]" : "", bound);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    struct config *cfg = NULL;
+    struct daemon *d = NULL;
+    char err[512];
+    int rc = 1;
+    if (parse_args(argc, argv, &o))
+        return usage();
+    if (config_load_file(o.config, &cfg, err, sizeof err) != CONFIG_OK) {
+        fprintf(stderr, "prewarmd: %s\n", err);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct loop *loop = loop_new();
+    if (!loop) {
+        perror("prewarmd: loop");
+        goto out;
+    }
+    if (start(loop, cfg, &o, &d) == 0) {
+        run(loop, d, cfg);
+        rc = 0;
+    }
+    daemon_free(d);
+    if (rc == 0)
+        fprintf(stderr, "prewarmd: stopped\n");
+out:
+    loop_free(loop);
+    config_free(cfg);
+    return rc;
+}
