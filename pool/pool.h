@@ -204,8 +204,9 @@ enum pool_status pool_set_new(const uint8_t seed[POOL_SEED_LEN], uint32_t action
                               struct pool_set **out);
 void pool_set_free(struct pool_set *set);
 
-/* Adds a pool (allocates its slabs and indexes) and runs sizing, which
- * queues CREATE_PODS{min_idle}. Not on the claim path. */
+/* Adds a pool (allocates its slabs and indexes; not on the claim path) and
+ * marks it for sizing: pool_set_next_deadline() returns 0 and the next
+ * pool_set_tick() queues CREATE_PODS{min_idle}. */
 enum pool_status pool_set_add(struct pool_set *set, const struct pool_config *config,
                               struct pool **out);
 struct pool *pool_set_find(const struct pool_set *set, const char *name);

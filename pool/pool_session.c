@@ -1,0 +1,387 @@
+/*
+ * pool_session.c: claims, sessions, waiters and time (tick, deadlines).
+ */
+#include "pool_internal.h"
+
+#include <string.h>
+
+/* ---- sessions ---- */
+
+static uint64_t session_deadline(const struct pool_session *s)
+{
+    return s->expires_at < s->idle_expires_at ? s->expires_at : s->idle_expires_at;
+}
+
+static void touch(struct pool_session *s, uint64_t now)
+{
+    uint32_t idle = s->pool->config.idle_timeout_s;
+    s->last_keepalive = now;
+    s->idle_expires_at = idle ? deadline_after(now, idle) : UINT64_MAX;
+    pool_heap_set(&s->pool->set->timers, &s->timer, session_deadline(s));
+}
+
+static void new_session_id(struct pool_set *set, struct pool_session *s)
+{
+    /* 128 random bits cannot be expected to collide; checking is cheap. */
+    do {
+        s->id[0] = 's';
+        s->id[1] = '-';
+        pool_rng_hex(&set->rng, s->id + 2, 16);
+    } while (pool_index_find(&set->session_by_id, s->id));
+    pool_rng_hex(&set->rng, s->token, 32);
+}
+
+/* Binds an idle pod to a new session. Emits nothing; the caller does. */
+static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const char *key,
+                                 const char *request_id, uint32_t ttl, uint64_t now)
+{
+    struct pool_set *set = pool->set;
+    struct pool_session *s = CONTAINER_OF(pool->free_sessions.next, struct pool_session, link);
+    link_remove(&s->link);
+    link_append(&pool->live_sessions, &s->link);
+    new_session_id(set, s);
+    pool__copy(s->key, key, POOL_KEY_MAX);
+    pool__copy(s->request_id, request_id, POOL_KEY_MAX);
+    s->pod = pod;
+    pod->session = s;
+    pool__transition(pod, POOL_POD_BOUND, now);
+    s->claimed_at = now;
+    s->expires_at = deadline_after(now, ttl);
+    touch(s, now);
+    pool_index_insert(&set->session_by_id, s);
+    if (s->key[0])
+        pool_index_insert(&pool->session_by_key, s);
+    if (s->request_id[0])
+        pool_index_insert(&pool->session_by_request, s);
+    pool->nsessions++;
+    return s;
+}
+
+static void emit_binding(struct pool_session *s)
+{
+    struct pool_action *a = pool__push(s->pool, POOL_ACT_RECORD_BINDING);
+    pool__copy(a->pod, s->pod->name, POOL_POD_NAME_MAX);
+    pool__session_info(s, &a->session);
+}
+
+static void count_end(struct pool_counters *c, enum pool_end_reason reason)
+{
+    switch (reason) {
+    case POOL_END_RELEASED:
+        c->released++;
+        break;
+    case POOL_END_TTL:
+        c->expired++;
+        c->expired_ttl++;
+        break;
+    case POOL_END_IDLE:
+        c->expired++;
+        c->expired_idle++;
+        break;
+    case POOL_END_POD_DIED:
+        c->pod_died_bound++;
+        break;
+    }
+}
+
+/* Ends a session; the caller made room for two actions (SESSION_ENDED and
+ * DELETE_POD). A pod that died goes GONE, any other goes DRAINING. */
+void pool__end_session(struct pool_session *s, enum pool_end_reason reason, uint64_t now)
+{
+    struct pool *pool = s->pool;
+    struct pool_set *set = pool->set;
+    struct pool_pod *pod = s->pod;
+    struct pool_action *a = pool__push(pool, POOL_ACT_SESSION_ENDED);
+    a->reason = reason;
+    pool__copy(a->pod, pod->name, POOL_POD_NAME_MAX);
+    pool__session_info(s, &a->session);
+    count_end(&pool->counters, reason);
+    pool_index_remove(&set->session_by_id, s);
+    if (s->key[0])
+        pool_index_remove(&pool->session_by_key, s);
+    if (s->request_id[0])
+        pool_index_remove(&pool->session_by_request, s);
+    pool_heap_remove(&set->timers, &s->timer);
+    link_remove(&s->link);
+    link_append(&pool->free_sessions, &s->link);
+    pool->nsessions--;
+    s->pod = NULL;
+    s->id[0] = s->key[0] = s->request_id[0] = s->token[0] = '\0';
+    pod->session = NULL;
+    pool__transition(pod, reason == POOL_END_POD_DIED ? POOL_POD_GONE : POOL_POD_DRAINING, now);
+    pool__settle(pool, now);
+}
+
+void pool__session_timer(struct pool_session *s, uint64_t now)
+{
+    pool__end_session(s, now >= s->expires_at ? POOL_END_TTL : POOL_END_IDLE, now);
+}
+
+/* Session id strings longer than an id cannot name a session. */
+static struct pool_session *find_session(const struct pool_set *set, const char *id)
+{
+    if (!id || !pool__fits(id, POOL_SESSION_ID_LEN))
+        return NULL;
+    return pool_index_find(&set->session_by_id, id);
+}
+
+enum pool_status pool_set_release(struct pool_set *set, const char *session_id, uint64_t now)
+{
+    struct pool_session *s = find_session(set, session_id);
+    if (!s)
+        return POOL_E_NOT_FOUND;
+    if (!pool__room(set, 2))
+        return POOL_E_BUSY;
+    pool__end_session(s, POOL_END_RELEASED, now);
+    return POOL_OK;
+}
+
+enum pool_status pool_set_keepalive(struct pool_set *set, const char *session_id, uint64_t now,
+                                    struct pool_session_info *out)
+{
+    struct pool_session *s = find_session(set, session_id);
+    if (!s)
+        return POOL_E_NOT_FOUND;
+    touch(s, now);
+    if (out)
+        pool__session_info(s, out);
+    return POOL_OK;
+}
+
+enum pool_status pool_set_session(const struct pool_set *set, const char *session_id,
+                                  struct pool_session_info *out)
+{
+    const struct pool_session *s = find_session(set, session_id);
+    if (!s)
+        return POOL_E_NOT_FOUND;
+    pool__session_info(s, out);
+    return POOL_OK;
+}
+
+/* ---- waiters ---- */
+
+static void free_waiter(struct pool_waiter *w)
+{
+    struct pool *pool = w->pool;
+    link_remove(&w->link);
+    link_append(&pool->free_waiters, &w->link);
+    pool_heap_remove(&pool->set->timers, &w->timer);
+    w->queued = false;
+    w->data = NULL;
+    pool->nwaiters--;
+}
+
+static uint64_t waiter_id(const struct pool_waiter *w)
+{
+    return (uint64_t)w->generation << 32 | (uint64_t)(w - w->pool->waiters);
+}
+
+static uint64_t enqueue(struct pool *pool, const char *key, const char *request_id, uint32_t ttl,
+                        uint64_t deadline, void *data)
+{
+    struct pool_waiter *w = CONTAINER_OF(pool->free_waiters.next, struct pool_waiter, link);
+    link_remove(&w->link);
+    link_append(&pool->queue, &w->link);
+    w->generation++;
+    w->queued = true;
+    w->data = data;
+    w->ttl_seconds = ttl;
+    pool__copy(w->key, key, POOL_KEY_MAX);
+    pool__copy(w->request_id, request_id, POOL_KEY_MAX);
+    pool_heap_set(&pool->set->timers, &w->timer, deadline);
+    pool->nwaiters++;
+    return waiter_id(w);
+}
+
+enum pool_status pool_cancel_waiter(struct pool *pool, uint64_t id)
+{
+    uint64_t slot = id & 0xffffffffu;
+    if (slot >= pool->cap_waiters)
+        return POOL_E_NOT_FOUND;
+    struct pool_waiter *w = &pool->waiters[slot];
+    if (!w->queued || w->generation != (uint32_t)(id >> 32))
+        return POOL_E_NOT_FOUND;
+    free_waiter(w);
+    pool->counters.waiters_cancelled++;
+    return POOL_OK;
+}
+
+void pool__waiter_timer(struct pool_waiter *w, uint64_t now)
+{
+    struct pool *pool = w->pool;
+    struct pool_action *a = pool__push(pool, POOL_ACT_WAITER_TIMED_OUT);
+    a->waiter_data = w->data;
+    a->waiter_id = waiter_id(w);
+    pool->counters.waiters_timed_out++;
+    free_waiter(w);
+    pool__settle(pool, now);
+}
+
+/* A live session the waiter's request id or key already names, if any. */
+static struct pool_session *existing(struct pool *pool, const char *key, const char *request_id)
+{
+    struct pool_session *s = NULL;
+    if (request_id[0] && (s = pool_index_find(&pool->session_by_request, request_id))) {
+        pool->counters.idempotent_replay++;
+        return s;
+    }
+    if (key[0] && (s = pool_index_find(&pool->session_by_key, key)))
+        pool->counters.key_reused++;
+    return s;
+}
+
+static void answer(struct pool_waiter *w, struct pool_session *s)
+{
+    struct pool_action *a = pool__push(w->pool, POOL_ACT_WAITER_BOUND);
+    a->waiter_data = w->data;
+    a->waiter_id = waiter_id(w);
+    pool__copy(a->pod, s->pod->name, POOL_POD_NAME_MAX);
+    pool__session_info(s, &a->session);
+    free_waiter(w);
+}
+
+/* Binds queued waiters, oldest first, to idle pods (oldest first). Returns
+ * false when the action ring ran out of room with work left. */
+bool pool__dispatch(struct pool *pool, uint64_t now)
+{
+    while (!link_empty(&pool->queue)) {
+        struct pool_waiter *w = CONTAINER_OF(pool->queue.next, struct pool_waiter, link);
+        struct pool_session *s = existing(pool, w->key, w->request_id);
+        if (s) {
+            if (!pool__room(pool->set, 1))
+                return false;
+            if (!w->request_id[0] || strcmp(s->request_id, w->request_id) != 0)
+                touch(s, now); /* key reuse counts as a keepalive */
+            answer(w, s);
+            continue;
+        }
+        if (link_empty(&pool->idle))
+            return true;
+        if (!pool__room(pool->set, 2))
+            return false;
+        struct pool_pod *pod = CONTAINER_OF(pool->idle.next, struct pool_pod, link);
+        s = bind(pool, pod, w->key, w->request_id, w->ttl_seconds, now);
+        pool->counters.waiters_bound++;
+        answer(w, s);
+        emit_binding(s);
+    }
+    return true;
+}
+
+/* ---- claim ---- */
+
+static enum pool_status check_claim(const struct pool *pool, const struct pool_claim_request *req,
+                                    uint32_t *ttl)
+{
+    if (!req)
+        return POOL_E_INVALID;
+    if ((req->key && !pool__fits(req->key, POOL_KEY_MAX)) ||
+        (req->request_id && !pool__fits(req->request_id, POOL_KEY_MAX)))
+        return POOL_E_TOO_LONG;
+    *ttl = req->ttl_seconds ? req->ttl_seconds : pool->config.default_ttl_s;
+    return *ttl > pool->config.max_ttl_s ? POOL_E_TTL : POOL_OK;
+}
+
+static enum pool_status reuse(struct pool *pool, const char *key, const char *request_id,
+                              uint64_t now, struct pool_claim_result *out)
+{
+    struct pool_session *s;
+    if (request_id[0] && (s = pool_index_find(&pool->session_by_request, request_id))) {
+        pool->counters.idempotent_replay++;
+        out->outcome = POOL_CLAIM_REPLAYED;
+    } else if (key[0] && (s = pool_index_find(&pool->session_by_key, key))) {
+        pool->counters.key_reused++;
+        touch(s, now);
+        out->outcome = POOL_CLAIM_KEY_REUSED;
+    } else {
+        return POOL_E_NOT_FOUND;
+    }
+    pool__session_info(s, &out->session);
+    return POOL_OK;
+}
+
+static enum pool_status wait_or_fail(struct pool *pool, const struct pool_claim_request *req,
+                                     const char *key, const char *request_id, uint32_t ttl,
+                                     uint64_t now, struct pool_claim_result *out)
+{
+    if (req->wait_until <= now || pool->config.max_waiters == 0) {
+        pool->counters.claims_empty++;
+        return POOL_E_EMPTY;
+    }
+    if (pool->nwaiters >= pool->config.max_waiters) {
+        pool->counters.claims_empty++;
+        return POOL_E_WAITERS_FULL;
+    }
+    out->outcome = POOL_CLAIM_QUEUED;
+    out->waiter_id = enqueue(pool, key, request_id, ttl, req->wait_until, req->waiter_data);
+    pool->counters.claims_queued++;
+    pool__settle(pool, now); /* a waiter is demand: maybe create a pod */
+    return POOL_OK;
+}
+
+enum pool_status pool_claim(struct pool *pool, const struct pool_claim_request *req, uint64_t now,
+                            struct pool_claim_result *out)
+{
+    uint32_t ttl;
+    enum pool_status st = check_claim(pool, req, &ttl);
+    if (st != POOL_OK)
+        return st;
+    const char *key = req->key ? req->key : "";
+    const char *request_id = req->request_id ? req->request_id : "";
+    out->waiter_id = 0;
+    if (reuse(pool, key, request_id, now, out) == POOL_OK)
+        return POOL_OK;
+    /* Queued waiters come first: an idle pod with waiters is theirs. */
+    if (link_empty(&pool->idle) || pool->nwaiters > 0)
+        return wait_or_fail(pool, req, key, request_id, ttl, now, out);
+    if (!pool__room(pool->set, 1))
+        return POOL_E_BUSY;
+    struct pool_pod *pod = CONTAINER_OF(pool->idle.next, struct pool_pod, link);
+    struct pool_session *s = bind(pool, pod, key, request_id, ttl, now);
+    pool->counters.claims_bound++;
+    out->outcome = POOL_CLAIM_BOUND;
+    pool__session_info(s, &out->session);
+    emit_binding(s);
+    pool__settle(pool, now);
+    return POOL_OK;
+}
+
+/* ---- time ---- */
+
+static void fire(struct pool_timer *t, uint64_t now)
+{
+    switch (t->kind) {
+    case TIMER_POD:
+        pool__pod_timer(CONTAINER_OF(t, struct pool_pod, timer), now);
+        break;
+    case TIMER_SESSION:
+        pool__session_timer(CONTAINER_OF(t, struct pool_session, timer), now);
+        break;
+    case TIMER_WAITER:
+        pool__waiter_timer(CONTAINER_OF(t, struct pool_waiter, timer), now);
+        break;
+    }
+}
+
+void pool_set_tick(struct pool_set *set, uint64_t now)
+{
+    /* Bounded so a timer re-armed at a saturated deadline cannot spin. */
+    uint32_t budget = set->timers.len + 1;
+    struct pool_timer *t;
+    while (budget-- > 0 && (t = pool_heap_top(&set->timers)) && t->at <= now) {
+        if (!pool__room(set, 2))
+            return;
+        fire(t, now);
+    }
+    for (size_t i = 0; i < set->npools && set->sizing_pending; i++)
+        if (set->pools[i]->sizing_pending)
+            pool__settle(set->pools[i], now);
+}
+
+uint64_t pool_set_next_deadline(const struct pool_set *set)
+{
+    if (set->sizing_pending)
+        return 0;
+    const struct pool_timer *t = pool_heap_top(&set->timers);
+    return t ? t->at : UINT64_MAX;
+}
