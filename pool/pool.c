@@ -35,6 +35,8 @@ const char *pool_status_str(enum pool_status status)
         return "pool at max_total";
     case POOL_E_BUSY:
         return "action queue full";
+    case POOL_E_CORRUPT:
+        return "internal invariant broken";
     }
     return "unknown status";
 }

@@ -135,6 +135,7 @@ enum pool_status {
     POOL_E_STATE,        /* illegal pod state transition; nothing changed */
     POOL_E_FULL,         /* pool at max_total, observed pod not adopted */
     POOL_E_BUSY,         /* action queue full: drain it, then retry */
+    POOL_E_CORRUPT,      /* pool_set_check() found a broken invariant */
 };
 
 const char *pool_status_str(enum pool_status status);
@@ -381,5 +382,12 @@ typedef int pool_pod_fn(void *ctx, const struct pool_pod_info *pod);
 typedef int pool_session_fn(void *ctx, const struct pool_session_info *session);
 void pool_foreach_pod(const struct pool *pool, pool_pod_fn *fn, void *ctx);
 void pool_foreach_session(const struct pool *pool, pool_session_fn *fn, void *ctx);
+
+/* Walks every structure of the set and verifies the invariants: counts by
+ * state match the records, lists and indexes agree with states, every BOUND
+ * pod has exactly one session and every session one BOUND pod, the timer heap
+ * is ordered and holds exactly the records that need a deadline. O(size of
+ * the set): for tests, fuzzers and a debug endpoint, not for the hot path. */
+enum pool_status pool_set_check(const struct pool_set *set);
 
 #endif

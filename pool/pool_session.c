@@ -218,15 +218,16 @@ void pool__waiter_timer(struct pool_waiter *w, uint64_t now)
 }
 
 /* A live session the waiter's request id or key already names, if any. */
-static struct pool_session *existing(struct pool *pool, const char *key, const char *request_id)
+static struct pool_session *existing(struct pool *pool, const struct pool_waiter *w, bool *replay)
 {
     struct pool_session *s = NULL;
-    if (request_id[0] && (s = pool_index_find(&pool->session_by_request, request_id))) {
-        pool->counters.idempotent_replay++;
+    *replay = false;
+    if (w->request_id[0] && (s = pool_index_find(&pool->session_by_request, w->request_id))) {
+        *replay = true;
         return s;
     }
-    if (key[0] && (s = pool_index_find(&pool->session_by_key, key)))
-        pool->counters.key_reused++;
+    if (w->key[0])
+        s = pool_index_find(&pool->session_by_key, w->key);
     return s;
 }
 
@@ -246,12 +247,17 @@ bool pool__dispatch(struct pool *pool, uint64_t now)
 {
     while (!link_empty(&pool->queue)) {
         struct pool_waiter *w = CONTAINER_OF(pool->queue.next, struct pool_waiter, link);
-        struct pool_session *s = existing(pool, w->key, w->request_id);
+        bool replay;
+        struct pool_session *s = existing(pool, w, &replay);
         if (s) {
             if (!pool__room(pool->set, 1))
                 return false;
-            if (!w->request_id[0] || strcmp(s->request_id, w->request_id) != 0)
+            if (replay) {
+                pool->counters.idempotent_replay++;
+            } else {
+                pool->counters.key_reused++;
                 touch(s, now); /* key reuse counts as a keepalive */
+            }
             answer(w, s);
             continue;
         }
