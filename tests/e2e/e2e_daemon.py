@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""End-to-end tests of prewarmd with real processes.
+
+Starts the built prewarmd on 127.0.0.1:0 with a temporary config whose pools
+run the built prewarm-demo-backend, reads the bound port from its
+"listening" line, then drives it over HTTP/1.1 (http.client) and HTTP/2
+(curl --http2-prior-knowledge). Every wait is a poll with a deadline.
+
+Usage: e2e_daemon.py PREWARMD DEMO_BACKEND
+Prints "N passed, M failed" last; exits non-zero on any failure.
+"""
+import http.client
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+PREWARMD, BACKEND = sys.argv[1], sys.argv[2]
+RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+CONFIG = """\
+listen: "127.0.0.1:0"
+pools:
+  - name: demo
+    min_idle: 2
+    max_idle: 3
+    max_total: 5
+    session_ttl_seconds: 60
+    session_ttl_max_seconds: 120
+    max_waiters: 10
+    start_timeout_seconds: 10
+    local:
+      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
+      probe: {{type: http, path: /}}
+      stop_grace_seconds: 1
+  - name: tiny
+    min_idle: 0
+    max_idle: 0
+    max_total: 1
+    max_waiters: 2
+    start_timeout_seconds: 10
+    local:
+      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
+      probe: {{type: tcp}}
+      stop_grace_seconds: 1
+"""
+
+
+def poll(cond, timeout=15.0, what="condition"):
+    """Calls cond() until it returns a true value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(delay)  # poll interval, not synchronisation
+        delay = min(delay * 2, 0.2)
+
+
+class Daemon:
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="prewarm-e2e-")
+        self.config = os.path.join(self.dir.name, "prewarm.yaml")
+        with open(self.config, "w") as f:
+            f.write(CONFIG.format(backend=json.dumps(os.path.abspath(BACKEND))))
+        self.stderr = open(os.path.join(self.dir.name, "stderr.log"), "w+")
+        self.proc = subprocess.Popen(
+            [PREWARMD, "--config", self.config, "--listen", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=self.stderr)
+        self.port = self._read_port()
+
+    def _read_port(self):
+        deadline = time.monotonic() + 10
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                raise AssertionError("prewarmd printed no listening line")
+            chunk = os.read(self.proc.stdout.fileno(), 1)
+            if not chunk:
+                raise AssertionError("prewarmd exited: " + self.log())
+            line += chunk
+        m = re.match(rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n", line)
+        assert m, line
+        return int(m.group(1))
+
+    def log(self):
+        self.stderr.flush()
+        self.stderr.seek(0)
+        return self.stderr.read()
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
+        conn.request(method, path, body=data, headers=headers or {})
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        ctype = resp.getheader("Content-Type") or ""
+        parsed = json.loads(raw) if ctype.startswith("application/json") and raw else raw
+        return resp.status, dict(resp.getheaders()), parsed
+
+    def pool(self, name):
+        status, _, body = self.request("GET", "/v1/pools/" + name)
+        assert status == 200, body
+        return body
+
+    def children(self):
+        out = []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open("/proc/%s/stat" % pid) as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.proc.pid:
+                    out.append(int(pid))
+        return out
+
+
+def backend_get(address, token=None):
+    host, port = address.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/?token=" + token if token else "/")
+    resp = conn.getresponse()
+    body = json.loads(resp.read())
+    conn.close()
+    return resp.status, body
+
+
+def claim(d, pool="demo", **body):
+    """Claims; waits up to 10 s for a pod unless the caller says otherwise,
+    so a pool still refilling from an earlier test does not fail it."""
+    body.setdefault("wait_ms", 10000)
+    return d.request("POST", "/v1/pools/%s/claims" % pool, body=body,
+                     headers={"Content-Type": "application/json"})
+
+
+def ready_idle(d, pool, n):
+    return lambda: d.pool(pool)["pods"]["ready"] >= n
+
+
+# ---- tests (each takes the running daemon) ----
+
+def test_health_and_ready(d):
+    status, _, body = d.request("GET", "/healthz")
+    assert status == 200 and body == {"status": "ok"}, body
+    poll(lambda: d.request("GET", "/readyz")[0] == 200, what="readyz")
+    status, _, body = d.request("GET", "/readyz")
+    assert body["ready"] is True and body["pools"] == {"demo": True, "tiny": True}, body
+
+
+def test_claim_http1_and_backend_fencing(d):
+    status, _, s = claim(d, ttl_seconds=30)
+    assert status == 201, s
+    for field in ("session_id", "pool", "pod", "address", "node", "token", "claimed_at",
+                  "expires_at", "bind_ns"):
+        assert field in s, field
+    assert s["pool"] == "demo" and s["pod"].startswith("local-"), s
+    assert s["address"].startswith("127.0.0.1:"), s
+    assert RFC3339_MS.match(s["claimed_at"]) and RFC3339_MS.match(s["expires_at"]), s
+    assert isinstance(s["bind_ns"], int) and 0 < s["bind_ns"] < 10**9, s
+    code, body = backend_get(s["address"], s["token"])
+    assert code == 200 and body["pod"] == s["pod"], body
+    code, body = backend_get(s["address"], "someone-else")
+    assert code == 409, body
+    status, _, got = d.request("GET", "/v1/sessions/" + s["session_id"])
+    assert status == 200 and got["pod"] == s["pod"] and "token" not in got, got
+    status, _, got = d.request("POST", "/v1/sessions/%s/keepalive" % s["session_id"])
+    assert status == 200 and got["session_id"] == s["session_id"], got
+    status, _, got = d.request("DELETE", "/v1/sessions/" + s["session_id"])
+    assert status == 200 and got["status"] == "Released", got
+    status, _, got = d.request("GET", "/v1/sessions/" + s["session_id"])
+    assert status == 404 and got["reason"] == "NotFound", got
+    poll(lambda: d.pool("demo")["pods"]["bound"] == 0 and d.pool("demo")["pods"]["ready"] >= 2,
+         what="refill after release")
+
+
+def test_claim_http2(d):
+    url = "http://127.0.0.1:%d/v1/pools/demo/claims" % d.port
+    out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-X", "POST",
+                          "-H", "Content-Type: application/json", "-d", "{}",
+                          "-w", "\n%{http_version} %{http_code}", url],
+                         capture_output=True, timeout=20, check=True).stdout.decode()
+    body, meta = out.rsplit("\n", 1)
+    assert meta == "2 201", out
+    s = json.loads(body)
+    code, backend = backend_get(s["address"], s["token"])
+    assert code == 200 and backend["pod"] == s["pod"], backend
+    assert d.request("DELETE", "/v1/sessions/" + s["session_id"])[0] == 200
+
+
+def test_key_reuse_and_request_id(d):
+    status, _, a = claim(d, key="user-42")
+    assert status == 201, a
+    status, _, b = claim(d, key="user-42")
+    assert status == 200 and b["session_id"] == a["session_id"] and b["pod"] == a["pod"], b
+    assert b["outcome"] == "key_reused", b
+    status, _, c = claim(d, request_id="req-1")
+    assert status == 201 and c["session_id"] != a["session_id"], c
+    status, _, e = claim(d, request_id="req-1")
+    assert status == 200 and e["session_id"] == c["session_id"] and e["outcome"] == "replayed", e
+    for s in (a, c):
+        assert d.request("DELETE", "/v1/sessions/" + s["session_id"])[0] == 200
+    status, _, f = claim(d, key="user-42")
+    assert status == 201 and f["session_id"] != a["session_id"], f
+    assert d.request("DELETE", "/v1/sessions/" + f["session_id"])[0] == 200
+
+
+def test_empty_pool_503_and_wait(d):
+    status, headers, body = claim(d, pool="tiny", wait_ms=0)
+    assert status == 503 and headers.get("Retry-After") == "1", (status, headers)
+    assert body["reason"] == "PoolEmpty" and body["code"] == 503, body
+    status, _, s = claim(d, pool="tiny", wait_ms=15000)
+    assert status == 201 and s["outcome"] == "waited" and s["pool"] == "tiny", s
+    code, backend = backend_get(s["address"], s["token"])
+    assert code == 200 and backend["pod"] == s["pod"], backend
+    assert d.request("DELETE", "/v1/sessions/" + s["session_id"])[0] == 200
+    poll(lambda: d.pool("tiny")["live"] == 0, what="tiny pool drained")
+
+
+def test_killed_backend_is_replaced(d):
+    poll(ready_idle(d, "demo", 2), what="demo ready")
+    status, _, s = claim(d)
+    assert status == 201, s
+    code, backend = backend_get(s["address"])
+    assert code == 200
+    os.kill(backend["pid"], signal.SIGKILL)
+    poll(lambda: d.request("GET", "/v1/sessions/" + s["session_id"])[0] == 404,
+         what="session of the killed pod to end")
+    poll(ready_idle(d, "demo", 2), what="replacement pods")
+    _, _, metrics = d.request("GET", "/metrics")
+    assert re.search(rb'prewarm_sessions_ended_total\{pool="demo",reason="pod_died"\} [1-9]',
+                     metrics), metrics
+
+
+def test_bad_input(d):
+    cases = [
+        ("POST", "/v1/pools/demo/claims", b"{not json", 400, "BadRequest"),
+        ("POST", "/v1/pools/demo/claims", b"[]", 400, "BadRequest"),
+        ("POST", "/v1/pools/demo/claims", b'{"colour":"red"}', 400, "BadRequest"),
+        ("POST", "/v1/pools/demo/claims", b'{"key":5}', 400, "BadRequest"),
+        ("POST", "/v1/pools/demo/claims", json.dumps({"key": "k" * 129}).encode(), 400,
+         "BadRequest"),
+        ("POST", "/v1/pools/demo/claims", b'{"ttl_seconds":99999}', 422, "Invalid"),
+        ("POST", "/v1/pools/demo/claims", b'{"wait_ms":-1}', 422, "Invalid"),
+        ("POST", "/v1/pools/demo/claims", b'{"wait_ms":30001}', 422, "Invalid"),
+        ("POST", "/v1/pools/demo/claims", b'{"metadata":3}', 400, "BadRequest"),
+        ("POST", "/v1/pools/nope/claims", b"{}", 404, "NotFound"),
+        ("GET", "/v1/pools/demo/claims", None, 405, "MethodNotAllowed"),
+        ("PUT", "/v1/sessions/s-123", None, 405, "MethodNotAllowed"),
+        ("GET", "/v1/sessions/s-0000", None, 404, "NotFound"),
+        ("GET", "/nowhere", None, 404, "NotFound"),
+    ]
+    for method, path, body, want, reason in cases:
+        status, headers, got = d.request(method, path, body=body)
+        assert status == want, (method, path, body, status, got)
+        assert isinstance(got, dict) and got["reason"] == reason and got["code"] == want, got
+        if want == 405:
+            assert headers.get("Allow"), headers
+
+
+def test_metrics(d):
+    status, headers, body = d.request("GET", "/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = body.decode()
+    for family, kind in (("prewarm_pods", "gauge"), ("prewarm_sessions", "gauge"),
+                         ("prewarm_waiters", "gauge"), ("prewarm_claims_total", "counter"),
+                         ("prewarm_claim_bind_seconds", "histogram")):
+        assert "# TYPE %s %s\n" % (family, kind) in text, family
+        assert "# HELP %s " % family in text, family
+    assert re.search(r'prewarm_pods\{pool="demo",state="ready"\} \d+', text)
+    assert re.search(r'prewarm_claims_total\{pool="demo",result="bound"\} [1-9]', text)
+    assert re.search(r'prewarm_claim_bind_seconds_count\{pool="demo"\} [1-9]', text)
+
+
+def test_shutdown_stops_children(d):
+    kids = poll(d.children, what="children listed")
+    d.proc.send_signal(signal.SIGTERM)
+    code = d.proc.wait(timeout=15)
+    assert code == 0, "exit %d: %s" % (code, d.log())
+    for pid in kids:
+        assert not os.path.exists("/proc/%d/stat" % pid) or \
+            open("/proc/%d/stat" % pid).read().split()[2] == "Z", pid
+    assert "prewarmd: stopped" in d.log()
+
+
+TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim_http2,
+         test_key_reuse_and_request_id, test_empty_pool_503_and_wait,
+         test_killed_backend_is_replaced, test_bad_input, test_metrics,
+         test_shutdown_stops_children]
+
+
+def main():
+    d = Daemon()
+    passed = failed = 0
+    try:
+        for test in TESTS:
+            try:
+                test(d)
+                passed += 1
+                print("PASS", test.__name__, flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL", test.__name__, flush=True)
+                traceback.print_exc()
+    finally:
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+        if failed:
+            print("--- prewarmd stderr ---\n" + d.log()[-4000:])
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
