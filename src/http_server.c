@@ -344,16 +344,17 @@ static void conn_read(struct http_conn *c)
 
 /* Starts closing after the last response: half-close, then drain input so
  * unread request bytes do not turn the close into a reset that could destroy
- * the response before the client reads it. */
-static void finish_conn(struct http_conn *c)
+ * the response before the client reads it. False if the connection closed. */
+static bool finish_conn(struct http_conn *c)
 {
     if (c->read_eof || shutdown(c->fd, SHUT_WR) < 0) {
         http_conn_close(c);
-        return;
+        return false;
     }
     c->lingering = true;
     c->linger_deadline_ns = http_conn_now(c) + HTTP_LINGER_NS;
     http_buf_free(&c->in);
+    return true;
 }
 
 static bool write_out(struct http_conn *c)
@@ -388,11 +389,8 @@ static bool flush_conn(struct http_conn *c)
         http_conn_close(c);
         return false;
     }
-    if (drained && c->close_when_done && c->q_len == 0) {
-        finish_conn(c);
-        if (c->dead)
-            return false;
-    }
+    if (drained && c->close_when_done && c->q_len == 0 && !finish_conn(c))
+        return false;
     update_interest(c);
     http_conn_schedule(c);
     return true;

@@ -132,7 +132,7 @@ static int client_connect(uint16_t port)
 }
 
 /* 1 if nothing listens on port any more. */
-static int client_connect_refused(uint16_t port)
+__attribute__((unused)) static int client_connect_refused(uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};

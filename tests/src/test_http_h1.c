@@ -500,3 +500,20 @@ Test(http_h1, shutdown_finishes_pending_answers_then_closes)
     free(r);
     fixture_stop(&fx);
 }
+
+Test(http_h1, half_closed_client_still_gets_its_answer)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = client_connect(fx.port);
+    struct reader *r = reader_new(&fx, fd);
+    SEND(&fx, fd, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+    cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+    expect_responses(r, 2);
+    expect_body(&r->resps[1], "GET /b  0");
+    expect_eof(r);
+    cr_assert(turn_until(&fx, no_connections, &fx));
+    close(fd);
+    free(r);
+    fixture_stop(&fx);
+}
