@@ -98,4 +98,12 @@ enum k8s_status k8s_config_load(const struct k8s_config_options *opts, struct k8
 
 void k8s_config_free(struct k8s_config *cfg);
 
+/*
+ * Helper shared with k8s_incluster: reads a whole small file (at most
+ * 4 MiB) into a NUL-terminated heap buffer (caller frees). K8S_ECONFIG with
+ * "PATH: reason" when it cannot be read.
+ */
+enum k8s_status k8s_config_read_file(const char *path, char **data, size_t *len,
+                                     struct k8s_error *err);
+
 #endif
