@@ -31,7 +31,7 @@
 // seedable RNG (option faultSeed). State lives in the Faults object reached as
 // ctx.sim.faults; rules are plain JSON owned by it.
 
-const crypto = require('crypto');
+const wire = require('./wire.js');
 const {errors} = require('./status.js');
 const {makeRng} = require('./kubelet.js');
 
@@ -273,9 +273,7 @@ class Faults {
     const code = rule.code;
     if (code === 429 && rule.message === undefined) {
       const ra = rule.retryAfter === undefined ? 1 : rule.retryAfter;
-      res.writeHead(429, {'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff',
-                          'Retry-After': String(ra), 'Audit-Id': crypto.randomUUID(), 'Cache-Control': 'no-cache, private'});
-      res.end(TOO_MANY);
+      wire.sendRaw(res, 429, 'text/plain; charset=utf-8', TOO_MANY, {'X-Content-Type-Options': 'nosniff', 'Retry-After': String(ra)});
       return true;
     }
     const err = statusFor(code, info, rule);
@@ -359,12 +357,7 @@ function sendStatus(res, err, code, reason, message, retryAfter) {
   if (err.details) s.details = {...err.details};
   if (retryAfter !== undefined) s.details = {...(s.details || {}), retryAfterSeconds: Number(retryAfter)};
   s.code = code;
-  const body = JSON.stringify(s) + '\n';
-  const h = {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Audit-Id': crypto.randomUUID(),
-             'Content-Length': Buffer.byteLength(body)};
-  if (retryAfter !== undefined) h['Retry-After'] = String(retryAfter);
-  res.writeHead(code, h);
-  res.end(body);
+  wire.sendJSON(res, code, s, retryAfter !== undefined ? {'Retry-After': String(retryAfter)} : undefined);
 }
 
 function attach(ctx) {

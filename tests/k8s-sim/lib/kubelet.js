@@ -443,14 +443,18 @@ class Kubelet {
 
   // ---- deletion ---------------------------------------------------------------
 
+  // Also called again when a second DELETE shortens the grace period.
   beginTermination(k, pod, st) {
-    if (st.terminating) return;
-    st.terminating = true;
-    clearTimeout(st.timer);
     const started = (pod.status && pod.status.containerStatuses || []).some((c) => c.state && c.state.running);
     const grace = Number(pod.metadata.deletionGracePeriodSeconds);
     const ms = !started || isTerminal(pod) ? 0 : this.scaled(Number.isFinite(grace) ? grace : 30);
-    if (started) for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+    const deadline = Date.now() + ms;
+    if (st.terminating && deadline >= st.deadline) return;
+    if (!st.terminating && started) {
+      for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+    }
+    st.terminating = true;
+    st.deadline = deadline;
     this.after(st, ms, () => this.finishTermination(k, st, started && !isTerminal(pod)));
   }
 

@@ -1,0 +1,194 @@
+'use strict';
+// Test harness: starts the simulator (sim.js) as a child process on an
+// ephemeral port, reads its one-line JSON greeting, and offers small HTTPS
+// clients (HTTP/1.1 keep-alive and HTTP/2) for the API and /_sim/ endpoints.
+// Used by test/nodes/*.test.js, test/clients/*.test.js and the benchmark.
+// stop() kills the child it started (by its own handle) and waits for exit.
+
+const {spawn} = require('node:child_process');
+const path = require('node:path');
+const fs = require('node:fs');
+const https = require('node:https');
+const http2 = require('node:http2');
+
+const SIM = path.resolve(__dirname, '../../sim.js');
+
+function startSim(args = [], opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SIM, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...(opts.env || {})}});
+    let out = '';
+    let err = '';
+    let done = false;
+    const timer = setTimeout(() => fail(new Error(`simulator did not start within 10 s; stderr:\n${err}`)), 10000);
+    function fail(e) {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    }
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.length > 65536) err = err.slice(-32768);
+    });
+    child.on('exit', (code) => fail(new Error(`simulator exited with ${code}; stderr:\n${err}`)));
+    child.stdout.on('data', (d) => {
+      if (done) return;
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      done = true;
+      clearTimeout(timer);
+      let info;
+      try {
+        info = JSON.parse(out.slice(0, nl));
+      } catch (e) {
+        child.kill('SIGKILL');
+        reject(new Error(`bad greeting from simulator: ${out.slice(0, nl)}`));
+        return;
+      }
+      child.removeAllListeners('exit');
+      resolve(new Sim(child, info, () => err));
+    });
+  });
+}
+
+class Sim {
+  constructor(child, info, stderr) {
+    this.child = child;
+    this.info = info;
+    this.stderr = stderr;
+    this.url = new URL(info.server);
+    this.ca = fs.readFileSync(info.ca);
+    this.token = info.token;
+    this.agent = new https.Agent({keepAlive: true, ca: this.ca, maxSockets: 64});
+    this.h2 = null;
+  }
+
+  headers(extra, body, contentType) {
+    const h = {Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...(extra || {})};
+    if (body !== undefined) h['Content-Type'] = contentType || 'application/json';
+    return h;
+  }
+
+  // HTTP/1.1 request. Returns {status, headers, text, json}.
+  request(method, p, opts = {}) {
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    return new Promise((resolve, reject) => {
+      const req = https.request({host: this.url.hostname, port: this.url.port, method, path: p, agent: opts.agent || this.agent,
+                                 ca: this.ca, headers: this.headers(opts.headers, body, opts.contentType)}, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(result(res.statusCode, res.headers, Buffer.concat(chunks).toString())));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error('timeout')));
+      req.end(body);
+    });
+  }
+
+  h2session() {
+    if (!this.h2 || this.h2.destroyed || this.h2.closed) {
+      this.h2 = http2.connect(this.info.server, {ca: this.ca});
+      this.h2.on('error', () => {});
+    }
+    return this.h2;
+  }
+
+  // HTTP/2 request on one shared session.
+  request2(method, p, opts = {}) {
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    return new Promise((resolve, reject) => {
+      const s = this.h2session().request({':method': method, ':path': p, ...this.headers(opts.headers, body, opts.contentType)});
+      const chunks = [];
+      let status = 0;
+      let headers = {};
+      s.on('response', (h) => {
+        status = h[':status'];
+        headers = h;
+      });
+      s.on('data', (c) => chunks.push(c));
+      s.on('end', () => resolve(result(status, headers, Buffer.concat(chunks).toString())));
+      s.on('error', reject);
+      s.end(body);
+    });
+  }
+
+  async ctl(method, p, body) {
+    const r = await this.request(method, `/_sim/${p.replace(/^\//, '')}`, {body});
+    return r;
+  }
+
+  // Opens a watch (HTTP/1.1); onEvent(event) per line. Returns {req, done}
+  // where done resolves with {status, error} when the stream ends.
+  watch(p, onEvent) {
+    let req;
+    const done = new Promise((resolve) => {
+      req = https.request({host: this.url.hostname, port: this.url.port, method: 'GET', path: p, ca: this.ca,
+                           agent: false, headers: this.headers()}, (res) => {
+        let buf = '';
+        res.on('data', (c) => {
+          buf += c;
+          let nl;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line.trim()) onEvent(JSON.parse(line));
+          }
+        });
+        res.on('end', () => resolve({status: res.statusCode}));
+        res.on('error', (e) => resolve({status: res.statusCode, error: e}));
+        res.on('aborted', () => resolve({status: res.statusCode, error: new Error('aborted')}));
+      });
+      req.on('error', (e) => resolve({status: 0, error: e}));
+      req.end();
+    });
+    return {req, done};
+  }
+
+  async stop() {
+    this.agent.destroy();
+    if (this.h2) this.h2.destroy();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+function result(status, headers, text) {
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    json = undefined;
+  }
+  return {status, headers, text, json};
+}
+
+// Polls an async predicate every `every` ms until it returns a truthy value
+// or the deadline passes (then throws, naming what was awaited).
+async function waitFor(what, pred, ms = 10000, every = 10) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await pred();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${last && last.message ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+function podManifest(name, extra = {}) {
+  return {apiVersion: 'v1', kind: 'Pod', metadata: {name, labels: extra.labels || {app: 'web'}},
+          spec: {containers: [{name: 'app', image: 'nginx', ...(extra.container || {})}], ...(extra.spec || {})}};
+}
+
+module.exports = {startSim, waitFor, podManifest, SIM};
