@@ -182,7 +182,7 @@ static bool shrink(struct pool *pool, uint64_t now)
 void pool__settle(struct pool *pool, uint64_t now)
 {
     bool done = pool__dispatch(pool, now) && grow(pool, now) && shrink(pool, now);
-    if (done != !pool->sizing_pending)
+    if (done == !pool->sizing_pending)
         return;
     pool->sizing_pending = !done;
     if (done)

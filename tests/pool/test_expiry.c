@@ -1,0 +1,168 @@
+/* Time: TTL and idle expiry, keepalive, stuck pods, delete redelivery and
+ * pool_set_next_deadline(). */
+#include "pool_harness.h"
+
+static void setup(struct harness *h)
+{
+    struct pool_config cfg = h_config(); /* ttl 60 s, idle 30 s, start 10 s */
+    h_init(h, &cfg);
+    h_start_pods(h, true);
+    h_drain(h);
+    h_clear_log(h);
+}
+
+Test(expiry, next_deadline_reports_earliest_timer)
+{
+    struct harness h;
+    struct pool_config cfg = h_config();
+    struct pool_set *set;
+    uint8_t seed[POOL_SEED_LEN] = {0};
+    cr_assert_eq(pool_set_new(seed, 64, &set), POOL_OK);
+    cr_assert_eq(pool_set_next_deadline(set), UINT64_MAX, "empty set: nothing scheduled");
+    cr_assert_eq(pool_set_add(set, &cfg, NULL), POOL_OK);
+    cr_assert_eq(pool_set_next_deadline(set), 0, "new pool: sizing pending");
+    pool_set_free(set);
+
+    h_init(&h, &cfg);
+    /* Two CREATING pods with start deadlines. */
+    cr_assert_eq(pool_set_next_deadline(h.set), h.now + 10 * SEC, "got %llu now %llu",
+                 (unsigned long long)pool_set_next_deadline(h.set), (unsigned long long)h.now);
+    h_start_pods(&h, true);
+    cr_assert_eq(pool_set_next_deadline(h.set), UINT64_MAX, "idle pods need no timer");
+    struct pool_claim_result r;
+    cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
+    h_start_pods(&h, true);
+    cr_assert_eq(pool_set_next_deadline(h.set), h.now + 30 * SEC, "idle timeout first");
+    h_fini(&h);
+}
+
+Test(expiry, idle_expiry_without_keepalive)
+{
+    struct harness h;
+    setup(&h);
+    struct pool_claim_result r;
+    cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
+    uint64_t t0 = h.now;
+    h_tick(&h, t0 + 30 * SEC - 1);
+    struct pool_session_info s;
+    cr_assert_eq(pool_set_session(h.set, r.session.id, &s), POOL_OK, "not yet");
+    h_tick(&h, t0 + 30 * SEC);
+    cr_assert_eq(pool_set_session(h.set, r.session.id, &s), POOL_E_NOT_FOUND);
+    h_drain(&h);
+    const struct pool_action *a = h_find(&h, POOL_ACT_SESSION_ENDED, 0);
+    cr_assert_not_null(a);
+    cr_assert_eq(a->reason, POOL_END_IDLE);
+    cr_assert_eq(h_counters(&h).expired_idle, 1);
+    cr_assert_eq(h_counters(&h).expired, 1);
+    h_fini(&h);
+}
+
+Test(expiry, keepalive_extends_idle_but_not_ttl)
+{
+    struct harness h;
+    setup(&h);
+    struct pool_claim_result r;
+    cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
+    uint64_t t0 = h.now;
+    struct pool_session_info s;
+    for (int i = 1; i <= 3; i++) {
+        h_tick(&h, t0 + (uint64_t)i * 15 * SEC);
+        cr_assert_eq(pool_set_keepalive(h.set, r.session.id, h.now, &s), POOL_OK);
+        cr_assert_eq(s.last_keepalive, h.now);
+        cr_assert_eq(s.idle_expires_at, h.now + 30 * SEC);
+        h_check(&h);
+    }
+    /* 60 s after the claim the TTL ends it despite keepalives. */
+    h_tick(&h, t0 + 60 * SEC);
+    cr_assert_eq(pool_set_session(h.set, r.session.id, &s), POOL_E_NOT_FOUND);
+    h_drain(&h);
+    const struct pool_action *a = h_find(&h, POOL_ACT_SESSION_ENDED, 0);
+    cr_assert_not_null(a);
+    cr_assert_eq(a->reason, POOL_END_TTL);
+    cr_assert_eq(h_counters(&h).expired_ttl, 1);
+    cr_assert_eq(pool_set_keepalive(h.set, r.session.id, h.now, NULL), POOL_E_NOT_FOUND);
+    h_fini(&h);
+}
+
+Test(expiry, no_idle_timeout_when_zero)
+{
+    struct harness h;
+    struct pool_config cfg = h_config();
+    cfg.idle_timeout_s = 0;
+    h_init(&h, &cfg);
+    h_start_pods(&h, true);
+    struct pool_claim_result r;
+    cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
+    cr_assert_eq(r.session.idle_expires_at, UINT64_MAX);
+    h_tick(&h, h.now + 59 * SEC);
+    struct pool_session_info s;
+    cr_assert_eq(pool_set_session(h.set, r.session.id, &s), POOL_OK);
+    h_fini(&h);
+}
+
+Test(expiry, stuck_starting_pod_is_deleted_and_replaced)
+{
+    struct harness h;
+    struct pool_config cfg = h_config();
+    cfg.min_idle = 1;
+    h_init(&h, &cfg);
+    h_start_pods(&h, false); /* p-0 STARTING, never Ready */
+    h_clear_log(&h);
+    uint64_t t0 = h.now;
+    h_tick(&h, t0 + 10 * SEC);
+    h_drain(&h);
+    const struct pool_action *d = h_find(&h, POOL_ACT_DELETE_POD, 0);
+    cr_assert_not_null(d);
+    cr_assert_str_eq(d->pod, "p-0");
+    const struct pool_action *c = h_find(&h, POOL_ACT_CREATE_PODS, 0);
+    cr_assert_not_null(c, "replacement requested");
+    cr_assert_eq(c->count, 1);
+    struct pool_counts n = h_counts(&h);
+    cr_assert_eq(n.by_state[POOL_POD_DRAINING], 1);
+    cr_assert_eq(n.by_state[POOL_POD_CREATING], 1);
+    cr_assert_eq(h_counters(&h).start_timeouts, 1);
+    /* The provider never confirms: the delete is asked again. */
+    h_clear_log(&h);
+    h_tick(&h, t0 + 20 * SEC);
+    h_drain(&h);
+    cr_assert_eq(h_count(&h, POOL_ACT_DELETE_POD), 1);
+    cr_assert_eq(h_counters(&h).pods_deleted, 1, "redelivery is not a new delete");
+    cr_assert_eq(h_observe(&h, POOL_OBS_GONE, "p-0"), POOL_OK);
+    cr_assert_eq(h_counts(&h).by_state[POOL_POD_DRAINING], 0);
+    h_fini(&h);
+}
+
+Test(expiry, creating_that_never_shows_up_times_out)
+{
+    struct harness h;
+    struct pool_config cfg = h_config();
+    cfg.min_idle = 2;
+    h_init(&h, &cfg);
+    h_drain(&h);
+    h_clear_log(&h);
+    h_tick(&h, h.now + 10 * SEC);
+    h_drain(&h);
+    cr_assert_eq(h_counters(&h).start_timeouts, 2);
+    /* Both records dropped and asked for again. */
+    cr_assert_eq(h_counts(&h).by_state[POOL_POD_CREATING], 2);
+    unsigned asked = 0;
+    for (unsigned i = 0; i < h.nlog; i++)
+        if (h.log[i].kind == POOL_ACT_CREATE_PODS)
+            asked += h.log[i].count;
+    cr_assert_eq(asked, 2);
+    h_fini(&h);
+}
+
+Test(expiry, tick_at_far_future_terminates)
+{
+    struct harness h;
+    setup(&h);
+    struct pool_claim_result r;
+    cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
+    h_tick(&h, UINT64_MAX - 1);
+    h_tick(&h, UINT64_MAX);
+    h_tick(&h, UINT64_MAX);
+    struct pool_session_info s;
+    cr_assert_eq(pool_set_session(h.set, r.session.id, &s), POOL_E_NOT_FOUND);
+    h_fini(&h);
+}
