@@ -67,7 +67,7 @@ const errors = {
     const list = causes.map((c) => `${c.field}: ${c.message}`);
     const text = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
     const details = {};
-    if (name !== undefined) details.name = name;
+    if (name) details.name = name;
     if (kindInfo.group) details.group = kindInfo.group;
     details.kind = kindInfo.kind;
     details.causes = causes.map((c) => ({reason: c.type, message: c.message, field: c.field}));

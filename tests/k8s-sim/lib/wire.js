@@ -1,0 +1,47 @@
+'use strict';
+// Response writing in the apiserver's wire form: compact JSON + "\n",
+// Content-Length framing, and the headers a real apiserver sends
+// (Audit-Id, Cache-Control, X-Kubernetes-Pf-*). Works on both the HTTP/1.1
+// and the HTTP/2 compatibility response objects.
+
+const crypto = require('node:crypto');
+
+// Fixed per process, like APF's flow schema / priority level UIDs.
+const FLOWSCHEMA_UID = crypto.randomUUID();
+const PRIORITYLEVEL_UID = crypto.randomUUID();
+
+function baseHeaders(res) {
+  res.setHeader('Audit-Id', res.auditId || (res.auditId = crypto.randomUUID()));
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.setHeader('X-Kubernetes-Pf-Flowschema-Uid', FLOWSCHEMA_UID);
+  res.setHeader('X-Kubernetes-Pf-Prioritylevel-Uid', PRIORITYLEVEL_UID);
+}
+
+function sendRaw(res, code, contentType, body, extraHeaders) {
+  if (res.headersSent || res.destroyed || res.writableEnded) return;
+  baseHeaders(res);
+  res.setHeader('Content-Type', contentType);
+  if (extraHeaders) for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
+  const buf = Buffer.from(body);
+  res.setHeader('Content-Length', String(buf.length));
+  res.writeHead(code);
+  res.end(buf);
+}
+
+function sendJSON(res, code, obj, extraHeaders) {
+  sendRaw(res, code, 'application/json', JSON.stringify(obj) + '\n', extraHeaders);
+}
+
+// Renders an ApiError (or any thrown error, as a 500) as a Status.
+function sendError(res, err, log) {
+  if (typeof err.toStatus !== 'function') {
+    if (log) log(`internal error: ${err && err.stack ? err.stack : err}`);
+    const {errors} = require('./status.js');
+    err = errors.internal(String(err && err.message ? err.message : err));
+  }
+  const headers = {};
+  if (err.extra && err.extra.retryAfter) headers['Retry-After'] = String(err.extra.retryAfter);
+  sendJSON(res, err.code, err.toStatus(), headers);
+}
+
+module.exports = {baseHeaders, sendRaw, sendJSON, sendError};

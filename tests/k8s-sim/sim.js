@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+'use strict';
+// Kubernetes API simulator: entry point.
+//
+//   node tests/k8s-sim/sim.js [--port 0] [--dir DIR] [--nodes N] [--token T]...
+//        [--readonly-token T] [--namespace-token T=ns1,ns2] [--history N]
+//        [--too-large-wait-ms MS] [--bookmark-interval-ms MS]
+//        [--min-request-timeout S] [--no-watchlist] [--grace-scale F]
+//
+// Serves HTTPS (HTTP/1.1 and h2 via ALPN) on 127.0.0.1 with a throwaway CA
+// made by the openssl CLI in DIR. When listening it writes DIR/ca.crt,
+// DIR/token and DIR/kubeconfig, then prints exactly one JSON line on stdout:
+//   {"server":"https://127.0.0.1:PORT","kubeconfig":"DIR/kubeconfig",
+//    "ca":"DIR/ca.crt","token":"...","dir":"DIR","pid":N}
+// and logs to stderr only. SIGTERM/SIGINT close everything and exit 0.
+//
+// Optional sibling modules (lib/scheduler.js, lib/kubelet.js, lib/faults.js,
+// lib/control.js, owned by the node simulator) are loaded if present and
+// get attach(ctx) with ctx = {store, server, watches, options, log, api}.
+// faults.intercept(req, res, ctx) runs before anything else; /_sim/ paths
+// go to control.handle(req, res, body, ctx).
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http2 = require('node:http2');
+const crypto = require('node:crypto');
+const {execFileSync} = require('node:child_process');
+const {Store} = require('./lib/store.js');
+const {ApiServer} = require('./lib/apiserver.js');
+const {sendError} = require('./lib/wire.js');
+const {errors} = require('./lib/status.js');
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+function parseArgs(argv) {
+  const o = {port: 0, dir: '', nodes: 0, tokens: [], readonlyTokens: [], namespaceTokens: [], history: 10000,
+    tooLargeWaitMs: 3000, bookmarkIntervalMs: 5000, minRequestTimeout: 1800, watchList: true, graceScale: 1};
+  const num = (v, name) => {
+    if (v === undefined || !/^[0-9.]+$/.test(v)) throw new Error(`${name} needs a number`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    switch (a) {
+      case '--port': o.port = num(v, a); i++; break;
+      case '--dir': o.dir = v; i++; break;
+      case '--nodes': o.nodes = num(v, a); i++; break;
+      case '--token': o.tokens.push(v); i++; break;
+      case '--readonly-token': o.readonlyTokens.push(v); i++; break;
+      case '--namespace-token': o.namespaceTokens.push(v); i++; break;
+      case '--history': o.history = num(v, a); i++; break;
+      case '--too-large-wait-ms': o.tooLargeWaitMs = num(v, a); i++; break;
+      case '--bookmark-interval-ms': o.bookmarkIntervalMs = num(v, a); i++; break;
+      case '--min-request-timeout': o.minRequestTimeout = num(v, a); i++; break;
+      case '--grace-scale': o.graceScale = num(v, a); i++; break;
+      case '--no-watchlist': o.watchList = false; break;
+      case '-h': case '--help':
+        process.stderr.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 9).join('\n') + '\n');
+        process.exit(0);
+        break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  }
+  return o;
+}
+
+function openssl(args, cwd) {
+  execFileSync('openssl', args, {cwd, stdio: ['ignore', 'ignore', 'pipe']});
+}
+
+// Makes (once per directory) a CA and a server certificate for 127.0.0.1.
+function ensureCerts(dir) {
+  const need = ['ca.crt', 'server.crt', 'server.key'].some((f) => !fs.existsSync(path.join(dir, f)));
+  if (need) {
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj',
+      '/CN=k8s-sim-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+    openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir);
+    fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,' +
+      'DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+      '-out', 'server.crt', '-days', '365', '-extfile', 'server.ext'], dir);
+  }
+  return {ca: fs.readFileSync(path.join(dir, 'ca.crt')), cert: fs.readFileSync(path.join(dir, 'server.crt')),
+    key: fs.readFileSync(path.join(dir, 'server.key'))};
+}
+
+function kubeconfig(server, caPem, token) {
+  return ['apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:',
+    `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`, `    server: ${server}`,
+    '  name: sim', 'contexts:', '- context:', '    cluster: sim', '    namespace: default', '    user: sim',
+    '  name: sim', 'current-context: sim', 'preferences: {}', 'users:', '- name: sim', '  user:',
+    `    token: ${token}`, ''].join('\n');
+}
+
+function buildAuth(o, dir) {
+  const tokens = new Map();
+  for (const t of o.tokens) tokens.set(t, {name: 'sim-admin'});
+  for (const t of o.readonlyTokens) tokens.set(t, {name: 'sim-readonly', readOnly: true});
+  for (const spec of o.namespaceTokens) {
+    const [t, list] = spec.split('=');
+    tokens.set(t, {name: 'sim-namespaced', namespaces: new Set((list || '').split(',').filter(Boolean))});
+  }
+  const token = o.tokens[0] || crypto.randomBytes(24).toString('base64url');
+  const tokenFile = path.join(dir, 'token');
+  fs.writeFileSync(tokenFile, token + '\n');
+  // Without --token the token file is live: rewriting it rotates the token.
+  return {auth: {tokens, tokenFile: o.tokens.length ? null : tokenFile}, token};
+}
+
+function loadModule(name, log) {
+  try {
+    return require(`./lib/${name}.js`);
+  } catch (e) {
+    if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`${name}.js`)) return null;
+    log(`failed to load ${name}.js: ${e.stack || e}`);
+    return null;
+  }
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) { reject(errors.badRequest('request body too large')); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function seed(store) {
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    store.create('namespaces', '', {metadata: {name: ns, labels: {'kubernetes.io/metadata.name': ns}},
+      spec: {finalizers: ['kubernetes']}, status: {phase: 'Active'}});
+  }
+}
+
+// Plain Ready nodes, used only when no kubelet module manages nodes.
+function seedNodes(store, n) {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (let i = 1; i <= n; i++) {
+    const name = `sim-node-${i}`;
+    store.create('nodes', '', {metadata: {name, labels: {'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux'}},
+      spec: {}, status: {conditions: [{type: 'Ready', status: 'True', lastHeartbeatTime: now, lastTransitionTime: now,
+        reason: 'KubeletReady', message: 'kubelet is posting ready status'}],
+      nodeInfo: {kubeletVersion: 'v1.33.1', operatingSystem: 'linux', architecture: 'amd64'}}});
+  }
+}
+
+function main() {
+  const log = (msg) => process.stderr.write(`k8s-sim: ${msg}\n`);
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    log(e.message);
+    process.exit(2);
+  }
+  const dir = path.resolve(o.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-')));
+  fs.mkdirSync(dir, {recursive: true});
+  const tls = ensureCerts(dir);
+  const {auth, token} = buildAuth(o, dir);
+  const store = new Store({historySize: o.history});
+  seed(store);
+  const options = {...o, dir, auth, finishDeletes: true};
+  const ctx = {store, options, log};
+  const api = new ApiServer(ctx);
+  ctx.api = api;
+  ctx.watches = {closeAll: () => api.hub.closeAll(), count: () => api.hub.count(), bookmarkAll: () => api.hub.bookmarkAll()};
+  const mods = {};
+  const server = http2.createSecureServer({key: tls.key, cert: tls.cert, allowHTTP1: true,
+    settings: {maxConcurrentStreams: 100}}, async (req, res) => {
+    try {
+      if (mods.faults && typeof mods.faults.intercept === 'function' && mods.faults.intercept(req, res, ctx)) return;
+      const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
+      if (req.url.startsWith('/_sim/')) {
+        if (mods.control) return mods.control.handle(req, res, body, ctx);
+        throw errors.pathNotFound();
+      }
+      await api.handle(req, res, body);
+    } catch (e) {
+      sendError(res, e, log);
+    }
+  });
+  ctx.server = server;
+  server.on('sessionError', () => {});
+  server.on('tlsClientError', () => {});
+  const sessions = new Set();
+  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
+  const sockets = new Set();
+  server.on('secureConnection', (sock) => { sockets.add(sock); sock.on('close', () => sockets.delete(sock)); });
+  for (const name of ['scheduler', 'kubelet', 'faults', 'control']) {
+    const m = loadModule(name, log);
+    if (!m) continue;
+    mods[name] = m;
+    if (typeof m.attach === 'function') m.attach(ctx);
+  }
+  if (mods.kubelet) options.finishDeletes = false; else seedNodes(store, o.nodes);
+  server.listen(o.port, '127.0.0.1', () => {
+    const port = server.address().port;
+    const url = `https://127.0.0.1:${port}`;
+    api.host = `127.0.0.1:${port}`;
+    fs.writeFileSync(path.join(dir, 'kubeconfig'), kubeconfig(url, tls.ca, token));
+    process.stdout.write(JSON.stringify({server: url, kubeconfig: path.join(dir, 'kubeconfig'),
+      ca: path.join(dir, 'ca.crt'), token, dir, pid: process.pid}) + '\n');
+    log(`listening on ${url} (dir ${dir})`);
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    api.stop();
+    for (const m of Object.values(mods)) if (typeof m.detach === 'function') m.detach(ctx);
+    server.close(() => process.exit(0));
+    for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (require.main === module) main();
+
+module.exports = {parseArgs, ensureCerts, kubeconfig};
