@@ -1,0 +1,112 @@
+/* The informer against the simulator: initial paged list, watch updates,
+ * and a relist after compaction that emits exactly the deletes and adds
+ * that happened while the informer was blind. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helper_sim.h"
+#include "helper_watch.h"
+#include "k8s_informer.h"
+
+struct counts {
+    int adds, updates, deletes, synced, errors;
+    int deleted_a, added_d;
+};
+
+static int is_named(const cJSON *o, const char *name)
+{
+    const cJSON *m = cJSON_GetObjectItem(o, "metadata");
+    const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(m, "name"));
+    return n && strcmp(n, name) == 0;
+}
+
+static void on_add(void *arg, const cJSON *o)
+{
+    struct counts *c = arg;
+    c->adds++;
+    c->added_d += is_named(o, "d");
+}
+
+static void on_update(void *arg, const cJSON *old, const cJSON *o)
+{
+    (void)old;
+    (void)o;
+    ((struct counts *)arg)->updates++;
+}
+
+static void on_delete(void *arg, const cJSON *o)
+{
+    struct counts *c = arg;
+    c->deletes++;
+    c->deleted_a += is_named(o, "a");
+}
+
+static void on_synced(void *arg)
+{
+    ((struct counts *)arg)->synced++;
+}
+
+static void on_error(void *arg, const struct k8s_error *err)
+{
+    (void)err;
+    ((struct counts *)arg)->errors++;
+}
+
+static const struct k8s_informer_handlers handlers = {on_add, on_update, on_delete, on_synced,
+                                                      on_error};
+
+Test(informer, list_watch_and_relist_diff, .timeout = 90)
+{
+    struct sim sim;
+    sim_start(&sim, NULL);
+    struct k8s_config *cfg = sim_config(&sim, NULL);
+    struct k8s_client *c = sim_client(cfg, 0, 0);
+    hw_create_pod(c, "a");
+    hw_create_pod(c, "b");
+    hw_create_pod(c, "c");
+    struct counts n = {0};
+    struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
+                                     .label_selector = "app=w",
+                                     .page_size = 2, /* two pages */
+                                     .backoff_initial_ms = 50,
+                                     .backoff_max_ms = 300};
+    struct k8s_informer *inf = NULL;
+    cr_assert_eq(k8s_informer_start(c, &o, &handlers, &n, &inf), K8S_OK);
+    hw_wait_count(c, &n.synced, 1, 10000);
+    cr_assert(k8s_informer_has_synced(inf));
+    cr_assert_eq(n.adds, 3);
+    cr_assert_eq(k8s_informer_count(inf), 3);
+    cr_assert_not_null(k8s_informer_get(inf, "default", "b"));
+
+    hw_delete_pod(c, "c");
+    hw_wait_count(c, &n.deletes, 1, 10000);
+    cr_assert_null(k8s_informer_get(inf, "default", "c"));
+
+    /* Blind period: watches are refused, then the history is compacted. */
+    cr_assert_eq(
+        sim_control(&sim, "POST", "faults", "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
+        201);
+    cr_assert_eq(sim_control(&sim, "POST", "watches/drop", "{}", NULL), 200);
+    hw_delete_pod(c, "a");
+    hw_create_pod(c, "d");
+    cr_assert_eq(sim_control(&sim, "POST", "compact", "{}", NULL), 200);
+    cr_assert_eq(sim_control(&sim, "DELETE", "faults", NULL, NULL), 200);
+
+    hw_wait_count(c, &n.deleted_a, 1, 20000);
+    hw_wait_count(c, &n.added_d, 1, 20000);
+    /* exactly: a deleted once, d added once, b untouched */
+    cr_assert_eq(n.deletes, 2);
+    cr_assert_eq(n.adds, 4);
+    cr_assert_eq(n.deleted_a, 1);
+    cr_assert_eq(n.added_d, 1);
+    cr_assert_eq(k8s_informer_count(inf), 2);
+    struct k8s_informer_stats st;
+    k8s_informer_get_stats(inf, &st);
+    cr_assert_geq(st.relists, 1);
+    cr_assert_geq(st.pages, 3);
+    k8s_informer_free(inf);
+    k8s_client_free(c);
+    sim_config_free(cfg);
+    sim_stop(&sim);
+}

@@ -1,0 +1,64 @@
+/* Many requests and several watches share ONE TCP connection over h2. */
+#include <criterion/criterion.h>
+
+#include "helper_sim.h"
+#include "k8s_pods.h"
+#include "k8s_watch.h"
+
+struct done_count {
+    int n, ok;
+};
+
+static void counted(void *arg, struct k8s_result *res)
+{
+    struct done_count *d = arg;
+    d->n++;
+    d->ok += res->status == K8S_EHTTP && res->http_code == 404;
+}
+
+static int all_done(void *arg)
+{
+    return ((struct done_count *)arg)->n == 200;
+}
+
+static void ev(void *arg, enum k8s_event_type t, cJSON *o)
+{
+    (void)arg;
+    (void)t;
+    (void)o;
+}
+
+static void expired(void *arg, const struct k8s_error *e)
+{
+    (void)arg;
+    (void)e;
+}
+
+Test(multiplex, one_connection_for_everything, .timeout = 60)
+{
+    struct sim sim;
+    sim_start(&sim, NULL);
+    struct k8s_config *cfg = sim_config(&sim, NULL);
+    struct k8s_client *c = sim_client(cfg, 0, 0);
+    struct k8s_watch *w[3];
+    struct k8s_watch_handlers h = {ev, expired, NULL};
+    struct k8s_watch_options o = {.path = "/api/v1/namespaces/default/pods"};
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(k8s_watch_start(c, &o, &h, NULL, &w[i]), K8S_OK);
+    struct done_count d = {0};
+    for (int i = 0; i < 200; i++)
+        cr_assert_eq(k8s_pods_get(c, NULL, "none", counted, &d, NULL), K8S_OK);
+    cr_assert_eq(k8s_client_run_until(c, all_done, &d, 30000), 0);
+    cr_assert_eq(d.ok, 200);
+    struct k8s_client_stats st;
+    k8s_client_get_stats(c, &st);
+    cr_assert_eq(st.connections, 1, "client opened %llu connections",
+                 (unsigned long long)st.connections);
+    cr_assert_eq(sim_stat(&sim, "connections", "accepted", NULL), 1);
+    cr_assert_eq(sim_stat(&sim, "connections", "http2", NULL), 1);
+    for (int i = 0; i < 3; i++)
+        k8s_watch_free(w[i]);
+    k8s_client_free(c);
+    sim_config_free(cfg);
+    sim_stop(&sim);
+}
