@@ -600,7 +600,7 @@ static void metrics_route(struct api *api, struct http_exchange *ex)
     metrics_gauges(&b, d);
     metrics_counters(&b, d);
     metrics_family(&b, "prewarm_claim_bind_seconds", "histogram",
-                   "Time the pool core took to bind an immediate claim.");
+                   "Time the pool core took to answer a claim (bind, key reuse or replay).");
     for (size_t i = 0; i < d->npools; i++) {
         const char *l[] = {"pool", d->pools[i].cfg->name};
         metrics_histogram_write(&b, "prewarm_claim_bind_seconds", l, 1, &d->pools[i].bind);
