@@ -36,26 +36,28 @@ command -v h2load >/dev/null && command -v wrk >/dev/null ||
 TMP=$(mktemp -d /tmp/prewarm-bench.XXXXXX)
 PIDS=()
 cleanup() {
+    # SIGTERM: prewarmd stops its backends before it exits.
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-# Starts "$@" with stdout to $TMP/$name.out; echoes the port from its first
-# "listening on http://HOST:PORT" line (polled with a deadline).
+# Starts "$@" with stdout to $TMP/$name.out and sets PORT from its first
+# "listening on http://HOST:PORT" line (polled with a deadline). Not run in a
+# subshell, so PIDS keeps the server for the cleanup.
 start_server() {
     local name=$1; shift
     "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
     PIDS+=($!)
-    local deadline=$((SECONDS + 10)) port=""
-    while [[ -z $port ]]; do
-        port=$(grep -oE 'listening on http://[^ ]*:[0-9]+' "$TMP/$name.out" 2>/dev/null |
+    local deadline=$((SECONDS + 10))
+    PORT=""
+    while [[ -z $PORT ]]; do
+        PORT=$(grep -oE 'listening on http://[^ ]*:[0-9]+' "$TMP/$name.out" 2>/dev/null |
             head -1 | grep -oE '[0-9]+$' || true)
         ((SECONDS > deadline)) && { echo "$name did not start:" >&2; cat "$TMP/$name.err" >&2; exit 1; }
-        [[ -z $port ]] && sleep 0.05
+        if [[ -z $PORT ]]; then sleep 0.05; fi
     done
-    echo "$port"
 }
 
 # One pod more than the fresh-bind run needs: the key-reuse session holds one.
@@ -77,8 +79,10 @@ pools:
       stop_grace_seconds: 1
 YAML
 
-PPORT=$(start_server prewarmd "$PREWARMD" --config "$TMP/prewarm.yaml" --quiet)
-CPORT=$(start_server ceiling "$CEILING" --listen 127.0.0.1:0)
+start_server prewarmd "$PREWARMD" --config "$TMP/prewarm.yaml" --quiet
+PPORT=$PORT
+start_server ceiling "$CEILING" --listen 127.0.0.1:0
+CPORT=$PORT
 echo "prewarmd on :$PPORT (warming $PODS pods), ceiling_server on :$CPORT"
 deadline=$((SECONDS + 180))
 until curl -sf "http://127.0.0.1:$PPORT/readyz" >/dev/null; do

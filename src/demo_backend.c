@@ -10,6 +10,9 @@
  * a request carrying any other token gets 409 Conflict. Requests without a
  * token (readiness probes) are always answered.
  *
+ * It asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG), so a
+ * prewarmd that is killed outright leaves no backends behind.
+ *
  * It is a separate process, so blocking I/O is fine; a read timeout keeps a
  * silent client from holding it forever. Exit status 2 for bad arguments,
  * 3 when the port cannot be bound (the provider then starts another pod).
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +143,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: prewarm-demo-backend --port N --pod NAME\n");
         return 2;
     }
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
+        return 4; /* the parent died before the request took effect */
     signal(SIGPIPE, SIG_IGN);
     clock_gettime(CLOCK_MONOTONIC, &b.started);
     int lfd = listen_on(b.port);

@@ -316,8 +316,12 @@ def main():
                 traceback.print_exc()
     finally:
         if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait()
+            d.proc.terminate()  # prewarmd stops its backends on SIGTERM
+            try:
+                d.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                d.proc.kill()
+                d.proc.wait()
         if failed:
             print("--- prewarmd stderr ---\n" + d.log()[-4000:])
     print("%d passed, %d failed" % (passed, failed))
