@@ -6,6 +6,7 @@
 //        [--readonly-token T] [--namespace-token T=ns1,ns2] [--history N]
 //        [--too-large-wait-ms MS] [--bookmark-interval-ms MS]
 //        [--min-request-timeout S] [--no-watchlist] [--grace-scale F]
+//        [--no-modules | --modules scheduler,kubelet,faults,control] [--other-key V]
 //
 // Serves HTTPS (HTTP/1.1 and h2 via ALPN) on 127.0.0.1 with a throwaway CA
 // made by the openssl CLI in DIR. When listening it writes DIR/ca.crt,
@@ -32,35 +33,52 @@ const {sendError} = require('./lib/wire.js');
 const {errors} = require('./lib/status.js');
 
 const MAX_BODY = 16 * 1024 * 1024;
+const NODE_FLAGS = ['--node-labels', '--node-taints', '--node-capacity', '--pull-delay', '--start-delay', '--ready-delay',
+  '--time-scale', '--seed', '--fault-seed', '--kubelet-events', '--scheduler-events'];
 
+function camel(s) {
+  return s.replace(/-([a-z])/g, (m, c) => c.toUpperCase());
+}
+
+// Known options are checked; any other --key value / --key=value / --flag is
+// kept in options under both its dashed and camelCase names, for the
+// optional modules (scheduler, kubelet, faults) to read.
 function parseArgs(argv) {
-  const o = {port: 0, dir: '', nodes: 0, tokens: [], readonlyTokens: [], namespaceTokens: [], history: 10000,
-    tooLargeWaitMs: 3000, bookmarkIntervalMs: 5000, minRequestTimeout: 1800, watchList: true, graceScale: 1};
+  const o = {port: 0, dir: '', nodes: undefined, tokens: [], readonlyTokens: [], namespaceTokens: [], history: 10000,
+    tooLargeWaitMs: 3000, bookmarkIntervalMs: 5000, minRequestTimeout: 1800, watchList: true, graceScale: 1,
+    modules: ['scheduler', 'kubelet', 'faults', 'control']};
   const num = (v, name) => {
-    if (v === undefined || !/^[0-9.]+$/.test(v)) throw new Error(`${name} needs a number`);
+    if (v === undefined || !/^[0-9]+(\.[0-9]+)?$/.test(String(v))) throw new Error(`${name} needs a number`);
     return Number(v);
   };
+  const lists = {'--token': 'tokens', '--readonly-token': 'readonlyTokens', '--namespace-token': 'namespaceTokens'};
+  const nums = {'--port': 'port', '--nodes': 'nodes', '--history': 'history', '--too-large-wait-ms': 'tooLargeWaitMs',
+    '--bookmark-interval-ms': 'bookmarkIntervalMs', '--min-request-timeout': 'minRequestTimeout',
+    '--grace-scale': 'graceScale'};
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    switch (a) {
-      case '--port': o.port = num(v, a); i++; break;
-      case '--dir': o.dir = v; i++; break;
-      case '--nodes': o.nodes = num(v, a); i++; break;
-      case '--token': o.tokens.push(v); i++; break;
-      case '--readonly-token': o.readonlyTokens.push(v); i++; break;
-      case '--namespace-token': o.namespaceTokens.push(v); i++; break;
-      case '--history': o.history = num(v, a); i++; break;
-      case '--too-large-wait-ms': o.tooLargeWaitMs = num(v, a); i++; break;
-      case '--bookmark-interval-ms': o.bookmarkIntervalMs = num(v, a); i++; break;
-      case '--min-request-timeout': o.minRequestTimeout = num(v, a); i++; break;
-      case '--grace-scale': o.graceScale = num(v, a); i++; break;
-      case '--no-watchlist': o.watchList = false; break;
-      case '-h': case '--help':
-        process.stderr.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 9).join('\n') + '\n');
-        process.exit(0);
-        break;
-      default: throw new Error(`unknown argument ${a}`);
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); } else if (argv[i + 1] !== undefined &&
+      !argv[i + 1].startsWith('--')) { v = argv[i + 1]; if (eq < 0) i++; }
+    if (a === '-h' || a === '--help') {
+      process.stderr.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 10).join('\n') + '\n');
+      process.exit(0);
+    }
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    if (lists[a]) {
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      o[lists[a]].push(v);
+    } else if (nums[a]) o[nums[a]] = num(v, a);
+    else if (a === '--dir') o.dir = v;
+    else if (a === '--no-watchlist') { o.watchList = false; if (v !== undefined) i--; }
+    else if (a === '--no-modules') { o.modules = []; if (v !== undefined) i--; }
+    else if (a === '--modules') o.modules = (v || '').split(',').filter(Boolean);
+    else {
+      const key = a.slice(2);
+      const val = v === undefined ? true : v;
+      o[key] = val;
+      o[camel(key)] = val;
     }
   }
   return o;
@@ -177,7 +195,7 @@ function main() {
   const server = http2.createSecureServer({key: tls.key, cert: tls.cert, allowHTTP1: true,
     settings: {maxConcurrentStreams: 100}}, async (req, res) => {
     try {
-      if (mods.faults && typeof mods.faults.intercept === 'function' && mods.faults.intercept(req, res, ctx)) return;
+      if (mods.faults && typeof mods.faults.intercept === 'function' && await mods.faults.intercept(req, res, ctx)) return;
       const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
       if (req.url.startsWith('/_sim/')) {
         if (mods.control) return mods.control.handle(req, res, body, ctx);
@@ -195,13 +213,13 @@ function main() {
   server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
   const sockets = new Set();
   server.on('secureConnection', (sock) => { sockets.add(sock); sock.on('close', () => sockets.delete(sock)); });
-  for (const name of ['scheduler', 'kubelet', 'faults', 'control']) {
+  for (const name of ['scheduler', 'kubelet', 'faults', 'control'].filter((n) => o.modules.includes(n))) {
     const m = loadModule(name, log);
     if (!m) continue;
     mods[name] = m;
     if (typeof m.attach === 'function') m.attach(ctx);
   }
-  if (mods.kubelet) options.finishDeletes = false; else seedNodes(store, o.nodes);
+  if (mods.kubelet) options.finishDeletes = false; else seedNodes(store, o.nodes || 0);
   server.listen(o.port, '127.0.0.1', () => {
     const port = server.address().port;
     const url = `https://127.0.0.1:${port}`;
