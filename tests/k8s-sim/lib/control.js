@@ -71,14 +71,15 @@ function dropWatches(ctx, b) {
   const w = ctx.watches;
   if (!w) throw new HttpError(404, 'this simulator exposes no watch registry');
   const before = w.count();
+  const streams = w.streams || (ctx.api && ctx.api.hub && ctx.api.hub.streams);
   const fraction = b.fraction === undefined ? 1 : Number(b.fraction);
   if (!(fraction >= 0 && fraction <= 1)) throw new HttpError(400, '"fraction" must be a number in [0, 1]');
   if (fraction >= 1) w.closeAll();
-  else if (w.streams instanceof Set) {
+  else if (streams instanceof Set) {
     // Every stream gets its own draw, so about fraction x open are closed.
     const f = ctx.sim && ctx.sim.faults;
     const rng = f ? f.rng : Math.random;
-    for (const s of Array.from(w.streams)) if (rng() < fraction) s.end();
+    for (const s of Array.from(streams)) if (rng() < fraction) s.end();
   } else throw new HttpError(400, 'this simulator can only drop all watches (fraction 1)');
   return {dropped: before - w.count(), open: w.count()};
 }

@@ -386,6 +386,7 @@ class Kubelet {
       return p;
     });
     if (!done) return;
+    st.pullStart = Date.now();
     for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
     this.after(st, this.delay('start'), () => this.run(k, st));
   }
@@ -411,7 +412,12 @@ class Kubelet {
     if (!done) return;
     this.stats.started++;
     for (const c of pod.spec.containers || []) {
-      this.event(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+      const tag = normaliseImage(c.image).split('/').pop();
+      const always = c.imagePullPolicy ? c.imagePullPolicy === 'Always' : /:latest$/.test(tag) && !tag.includes('@');
+      const secs = ((Date.now() - st.pullStart) / 1000).toFixed(3);
+      this.event(pod, 'Normal', 'Pulled', always
+        ? `Successfully pulled image "${c.image}" in ${secs}s (${secs}s including waiting). Image size: 0 bytes.`
+        : `Container image "${c.image}" already present on machine`);
       this.event(pod, 'Normal', 'Created', `Created container: ${c.name}`);
       this.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
     }

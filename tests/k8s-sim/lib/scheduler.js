@@ -184,8 +184,9 @@ class Scheduler {
     this.store = ctx.store;
     this.queue = new Set(); // "ns/name" of pods waiting for a decision
     this.pending = false;
-    this.nodeSeq = 0;
-    this.emitEvents = opt(ctx.options, 'schedulerEvents', 'scheduler-events') !== false;
+    this.nodeSeq = 1; // sim-node-1, sim-node-2, ... as sim.js names nodes
+    const ev = opt(ctx.options, 'schedulerEvents', 'scheduler-events');
+    this.emitEvents = ev !== false && ev !== 'false';
     this.stats = {bound: 0, unschedulable: 0, attempts: 0};
   }
 
@@ -229,7 +230,7 @@ class Scheduler {
         },
         annotations: {'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true'},
       },
-      spec: {podCIDR: `10.64.${index & 255}.0/24`, podCIDRs: [`10.64.${index & 255}.0/24`],
+      spec: {podCIDR: `10.${64 + (index % 192)}.0.0/16`, podCIDRs: [`10.${64 + (index % 192)}.0.0/16`],
              providerID: `sim://${name}`},
       status: {
         capacity, allocatable: {...capacity},

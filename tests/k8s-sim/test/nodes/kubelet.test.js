@@ -166,7 +166,7 @@ test('graceful deletion: removed after grace x timeScale, terminal status first'
     // A pod whose containers never started goes at once.
     sim.store.create('pods', 'default', pod('early', {nodeName: 'ghost'}));
     sim.store.update('pods', 'default', 'early', (p) => {
-      p.spec.nodeName = 'sim-node-0';
+      p.spec.nodeName = 'sim-node-1';
       p.metadata.deletionTimestamp = new Date().toISOString();
       p.metadata.deletionGracePeriodSeconds = 30;
       return p;
@@ -187,8 +187,8 @@ test('lost node: NotReady + taints, pods Ready=False, evicted, Terminating until
     sim.store.create('pods', 'default', pod('forever', {tolerations: [{operator: 'Exists'}]}));
     await waitFor(sim.store, 'ready', () => isReady(get(sim, 'tol')) && isReady(get(sim, 'forever')));
     const t0 = Date.now();
-    assert.equal(sim.sim.kubelet.loseNode('sim-node-0', {}), null);
-    const node = sim.store.get('nodes', null, 'sim-node-0');
+    assert.equal(sim.sim.kubelet.loseNode('sim-node-1', {}), null);
+    const node = sim.store.get('nodes', null, 'sim-node-1');
     const ready = node.status.conditions.find((c) => c.type === 'Ready');
     assert.equal(ready.status, 'Unknown');
     assert.equal(ready.reason, 'NodeStatusUnknown');
@@ -206,7 +206,7 @@ test('lost node: NotReady + taints, pods Ready=False, evicted, Terminating until
       return x && x.status === 'False' ? x : null;
     });
     assert.match(c.message, /untolerated taint \{node.kubernetes.io\/unreachable: \}/);
-    assert.equal(sim.sim.kubelet.restoreNode('sim-node-0'), null);
+    assert.equal(sim.sim.kubelet.restoreNode('sim-node-1'), null);
     await waitFor(sim.store, 'evicted pod removed after restore', () => get(sim, 'tol') === null);
     await waitFor(sim.store, 'forever ready again and new running', () => isReady(get(sim, 'forever')) && isReady(get(sim, 'new')));
   } finally {
@@ -217,15 +217,15 @@ test('lost node: NotReady + taints, pods Ready=False, evicted, Terminating until
 test('lost node with gcAfterMs and node deletion force-delete the pods', async () => {
   const sim = makeSim({nodes: 2, timeScale: 0.01});
   try {
-    sim.store.create('pods', 'default', pod('a', {nodeSelector: {'kubernetes.io/hostname': 'sim-node-0'}}));
-    sim.store.create('pods', 'default', pod('b', {nodeSelector: {'kubernetes.io/hostname': 'sim-node-1'}}));
+    sim.store.create('pods', 'default', pod('a', {nodeSelector: {'kubernetes.io/hostname': 'sim-node-1'}}));
+    sim.store.create('pods', 'default', pod('b', {nodeSelector: {'kubernetes.io/hostname': 'sim-node-2'}}));
     await waitFor(sim.store, 'ready', () => isReady(get(sim, 'a')) && isReady(get(sim, 'b')));
-    sim.sim.kubelet.loseNode('sim-node-0', {evictAfterMs: 0, gcAfterMs: 50});
+    sim.sim.kubelet.loseNode('sim-node-1', {evictAfterMs: 0, gcAfterMs: 50});
     await waitFor(sim.store, 'a gone', () => get(sim, 'a') === null);
-    assert.equal(sim.sim.kubelet.deleteNode('sim-node-1'), null);
+    assert.equal(sim.sim.kubelet.deleteNode('sim-node-2'), null);
     assert.equal(get(sim, 'b'), null);
-    assert.equal(sim.store.get('nodes', null, 'sim-node-1'), null);
-    assert.equal(sim.sim.kubelet.deleteNode('sim-node-1').code, 404);
+    assert.equal(sim.store.get('nodes', null, 'sim-node-2'), null);
+    assert.equal(sim.sim.kubelet.deleteNode('sim-node-2').code, 404);
   } finally {
     sim.close();
   }

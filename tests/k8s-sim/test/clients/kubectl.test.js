@@ -1,0 +1,205 @@
+'use strict';
+// Real kubectl (1.27 and 1.33) against the simulator: what kubectl prints
+// against the simulator must be what it prints against a real cluster.
+// One simulator per kubectl version, a fresh --cache-dir and HOME per run.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const {execFile, spawn} = require('node:child_process');
+const {startSim, waitFor, podManifest} = require('../nodes/harness.js');
+
+const BIN = '/usr/lib/google-cloud-sdk/bin';
+const VERSIONS = (process.env.KUBECTL_VERSIONS || '1.27,1.33').split(',');
+
+function kubectlRunner(bin, env, cacheDir) {
+  return (args, opts = {}) => new Promise((resolve) => {
+    const child = execFile(bin, [`--cache-dir=${cacheDir}`, '--request-timeout=15s', ...args],
+                           {env, timeout: opts.timeout || 30000, maxBuffer: 16 << 20}, (err, stdout, stderr) => {
+                             resolve({code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr});
+                           });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+  });
+}
+
+function yamlFile(dir, name, obj) {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, JSON.stringify(obj, null, 2)); // JSON is valid YAML
+  return p;
+}
+
+for (const version of VERSIONS) {
+  const bin = path.join(BIN, `kubectl.${version}`);
+  test(`kubectl ${version}`, {skip: !fs.existsSync(bin) && `${bin} not installed`, timeout: 120000}, async (t) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-sim-kubectl-${version}-`));
+    const sim = await startSim(['--nodes', '3']);
+    const env = {PATH: process.env.PATH, HOME: tmp, KUBECONFIG: sim.info.kubeconfig};
+    const k = kubectlRunner(bin, env, path.join(tmp, 'cache'));
+    const api = (m, p, body, ct) => sim.request(m, p, {body, contentType: ct});
+    // kubectl 1.27 validates against /openapi/v2, which the simulator does not serve (it serves /openapi/v3).
+    const validate = Number(version.split('.')[1]) < 28 ? ['--validate=false'] : [];
+    const getPod = async (name) => (await api('GET', `/api/v1/namespaces/default/pods/${name}`)).json;
+    t.after(async () => {
+      await sim.stop();
+      fs.rmSync(tmp, {recursive: true, force: true});
+    });
+
+    await t.test('version reports the server', async () => {
+      const r = await k(['version', '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const v = JSON.parse(r.stdout);
+      assert.ok(v.serverVersion && v.serverVersion.gitVersion, 'server version present');
+      assert.match(v.clientVersion.gitVersion, new RegExp(`^v${version.replace('.', '\\.')}\\.`));
+    });
+
+    await t.test('get nodes, namespaces, leases', async () => {
+      let r = await k(['get', 'nodes']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
+      for (let i = 1; i <= 3; i++) assert.match(r.stdout, new RegExp(`sim-node-${i}\\s+Ready\\s`));
+      r = await k(['get', 'ns', '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stdout.split('\n').includes('namespace/default'), r.stdout);
+      r = await k(['get', 'leases', '-A']);
+      assert.equal(r.code, 0, r.stderr);
+      const lease = {apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {name: 'warm-pool'},
+                     spec: {holderIdentity: 'a', leaseDurationSeconds: 15}};
+      assert.equal((await api('POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease)).status, 201);
+      r = await k(['get', 'leases']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^NAME\s+HOLDER\s+AGE\n/);
+      assert.match(r.stdout, /warm-pool\s+a\s+/);
+    });
+
+    await t.test('create -f, wait --for=condition=Ready, get -o json', async () => {
+      const f = yamlFile(tmp, 'web.yaml', podManifest('web', {labels: {app: 'web'}}));
+      let r = await k(['create', ...validate, '-f', f]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'pod/web created\n');
+      r = await k(['wait', '--for=condition=Ready', 'pod/web', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'pod/web condition met\n');
+      r = await k(['get', 'pod', 'web', '-o', 'json']);
+      const p = JSON.parse(r.stdout);
+      assert.equal(p.status.phase, 'Running');
+      assert.match(p.spec.nodeName, /^sim-node-/);
+      assert.match(p.status.podIP, /^10\./);
+      r = await k(['get', 'pods']);
+      assert.match(r.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+      assert.match(r.stdout, /\nweb\s+1\/1\s+Running\s+0\s+/);
+      r = await k(['create', ...validate, '-f', f]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `Error from server (AlreadyExists): error when creating "${f}": pods "web" already exists\n`);
+    });
+
+    await t.test('label selectors and chunked lists', async () => {
+      for (let i = 0; i < 5; i++) {
+        const r = await api('POST', '/api/v1/namespaces/default/pods', podManifest(`chunk-${i}`, {labels: {app: 'chunk', idx: String(i)}}));
+        assert.equal(r.status, 201, r.text);
+      }
+      let r = await k(['get', 'pods', '-l', 'app=chunk', '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split('\n'), [0, 1, 2, 3, 4].map((i) => `pod/chunk-${i}`));
+      r = await k(['get', 'pods', '-l', 'app=chunk,idx notin (1,2)', '-o', 'name']);
+      assert.deepEqual(r.stdout.trim().split('\n'), ['pod/chunk-0', 'pod/chunk-3', 'pod/chunk-4']);
+      await sim.ctl('POST', 'stats/reset');
+      r = await k(['get', 'pods', '--chunk-size=2', '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split('\n'), ['pod/chunk-0', 'pod/chunk-1', 'pod/chunk-2', 'pod/chunk-3', 'pod/chunk-4', 'pod/web']);
+      const stats = (await sim.ctl('GET', 'stats')).json;
+      assert.equal(stats.byRequest['list pods 200'], 3, `three pages of 2: ${JSON.stringify(stats.byRequest)}`);
+    });
+
+    await t.test('patch: strategic, merge, json', async () => {
+      let r = await k(['patch', 'pod', 'web', '-p', '{"metadata":{"labels":{"s":"1"}}}']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'pod/web patched\n');
+      r = await k(['patch', 'pod', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"m":"2"}}}']);
+      assert.equal(r.stdout, 'pod/web patched\n', r.stderr);
+      r = await k(['patch', 'pod', 'web', '--type=json', '-p', '[{"op":"add","path":"/metadata/labels/j","value":"3"}]']);
+      assert.equal(r.stdout, 'pod/web patched\n', r.stderr);
+      const p = await getPod('web');
+      assert.deepEqual({s: p.metadata.labels.s, m: p.metadata.labels.m, j: p.metadata.labels.j}, {s: '1', m: '2', j: '3'});
+      r = await k(['patch', 'pod', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"m":"2"}}}']);
+      assert.equal(r.stdout, 'pod/web patched (no change)\n', r.stderr);
+      r = await k(['patch', 'pod', 'web', '--type=json', '-p', '[{"op":"test","path":"/metadata/labels/m","value":"x"}]']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error from server \(Invalid\)|^The request is invalid/);
+    });
+
+    await t.test('apply --server-side creates then updates', async () => {
+      const m = podManifest('ssa', {labels: {app: 'ssa'}});
+      let r = await k(['apply', '--server-side', ...validate, '-f', yamlFile(tmp, 'ssa.yaml', m)]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'pod/ssa serverside-applied\n');
+      m.metadata.labels.tier = 'gold';
+      r = await k(['apply', '--server-side', ...validate, '-f', yamlFile(tmp, 'ssa.yaml', m)]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'pod/ssa serverside-applied\n');
+      assert.equal((await getPod('ssa')).metadata.labels.tier, 'gold');
+    });
+
+    await t.test('get -w sees a change arrive', async () => {
+      const child = spawn(bin, [`--cache-dir=${path.join(tmp, 'cache')}`, 'get', 'pod', 'web', '-w',
+                                '-o', 'jsonpath={.metadata.name}:{.metadata.labels.w}{"\\n"}'], {env});
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      try {
+        await waitFor('initial watch line', () => out.includes('web:\n'), 15000);
+        const r = await api('PATCH', '/api/v1/namespaces/default/pods/web', {metadata: {labels: {w: 'changed'}}}, 'application/merge-patch+json');
+        assert.equal(r.status, 200, r.text);
+        await waitFor('watched change', () => out.includes('web:changed\n'), 15000);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+
+    await t.test('errors print as against a real cluster', async () => {
+      let r = await k(['get', 'pod', 'nope']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'Error from server (NotFound): pods "nope" not found\n');
+      // Conflict: replace with a stale resourceVersion.
+      const p = await getPod('web');
+      await api('PATCH', '/api/v1/namespaces/default/pods/web', {metadata: {labels: {bump: '1'}}}, 'application/merge-patch+json');
+      const f = yamlFile(tmp, 'stale.yaml', {apiVersion: 'v1', kind: 'Pod', ...p});
+      r = await k(['replace', ...validate, '-f', f]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `Error from server (Conflict): error when replacing "${f}": Operation cannot be fulfilled on pods "web": ` +
+                   'the object has been modified; please apply your changes to the latest version and try again\n');
+      // Forbidden, as RBAC answers it.
+      let f403 = await sim.ctl('POST', 'faults', {match: {verb: 'get', resource: 'pods', name: 'secret'}, code: 403,
+                                                  user: 'system:serviceaccount:default:warm', count: 1});
+      assert.equal(f403.status, 201, f403.text);
+      r = await k(['get', 'pod', 'secret']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'Error from server (Forbidden): pods "secret" is forbidden: User "system:serviceaccount:default:warm" ' +
+                   'cannot get resource "pods" in API group "" in the namespace "default"\n');
+      // Unauthorized: a kubeconfig with a wrong token.
+      const bad = path.join(tmp, 'bad-kubeconfig');
+      fs.writeFileSync(bad, fs.readFileSync(sim.info.kubeconfig, 'utf8').split(sim.info.token).join('wrong-token'));
+      r = await kubectlRunner(bin, {...env, KUBECONFIG: bad}, path.join(tmp, 'cache-bad'))(['get', 'pods']);
+      assert.equal(r.code, 1);
+      // kubectl >= 1.26 fails in cached discovery first; real clusters print the same lines.
+      assert.match(r.stderr, /couldn't get current server API group list: the server has asked for the client to provide credentials/);
+      assert.match(r.stderr, /\nerror: You must be logged in to the server \(the server has asked for the client to provide credentials\)\n$/);
+    });
+
+    await t.test('429 with Retry-After is retried by kubectl', async () => {
+      const f = await sim.ctl('POST', 'faults', {match: {verb: 'get', resource: 'pods', name: 'web'}, code: 429, retryAfter: 1, count: 2});
+      assert.equal(f.status, 201, f.text);
+      const r = await k(['get', 'pod', 'web', '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'pod/web\n');
+      assert.deepEqual((await sim.ctl('GET', 'faults')).json.rules, [], 'both injected 429s were consumed');
+    });
+
+    await t.test('delete waits for the kubelet to finish', async () => {
+      const r = await k(['delete', 'pod', 'web']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^pod "web" deleted/);
+      assert.equal((await api('GET', '/api/v1/namespaces/default/pods/web')).status, 404);
+    });
+  });
+}
