@@ -6,6 +6,7 @@ endif()
 if(TARGET prewarmd AND PREWARM_PYTHON3)
   add_test(NAME e2e.daemon
     COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_daemon.py
-            $<TARGET_FILE:prewarmd> $<TARGET_FILE:prewarm-demo-backend>)
+            $<TARGET_FILE:prewarmd> $<TARGET_FILE:prewarm-demo-backend>
+            ${PROJECT_SOURCE_DIR}/prewarm.yaml)
   set_tests_properties(e2e.daemon PROPERTIES TIMEOUT 180)
 endif()

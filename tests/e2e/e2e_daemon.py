@@ -6,7 +6,7 @@ run the built prewarm-demo-backend, reads the bound port from its
 "listening" line, then drives it over HTTP/1.1 (http.client) and HTTP/2
 (curl --http2-prior-knowledge). Every wait is a poll with a deadline.
 
-Usage: e2e_daemon.py PREWARMD DEMO_BACKEND
+Usage: e2e_daemon.py PREWARMD DEMO_BACKEND REPO_PREWARM_YAML
 Prints "N passed, M failed" last; exits non-zero on any failure.
 """
 import http.client
@@ -21,7 +21,7 @@ import tempfile
 import time
 import traceback
 
-PREWARMD, BACKEND = sys.argv[1], sys.argv[2]
+PREWARMD, BACKEND, REPO_CONFIG = sys.argv[1], sys.argv[2], sys.argv[3]
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 CONFIG = """\
@@ -49,6 +49,16 @@ pools:
       command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
       probe: {{type: tcp}}
       stop_grace_seconds: 1
+  - name: stuck
+    min_idle: 0
+    max_idle: 0
+    max_total: 1
+    max_waiters: 1
+    start_timeout_seconds: 60
+    local:
+      command: [/bin/sleep, "120"]
+      probe: {{type: tcp}}
+      stop_grace_seconds: 1
 """
 
 
@@ -67,11 +77,12 @@ def poll(cond, timeout=15.0, what="condition"):
 
 
 class Daemon:
-    def __init__(self):
+    def __init__(self, config=None):
         self.dir = tempfile.TemporaryDirectory(prefix="prewarm-e2e-")
-        self.config = os.path.join(self.dir.name, "prewarm.yaml")
-        with open(self.config, "w") as f:
-            f.write(CONFIG.format(backend=json.dumps(os.path.abspath(BACKEND))))
+        self.config = config or os.path.join(self.dir.name, "prewarm.yaml")
+        if not config:
+            with open(self.config, "w") as f:
+                f.write(CONFIG.format(backend=json.dumps(os.path.abspath(BACKEND))))
         self.stderr = open(os.path.join(self.dir.name, "stderr.log"), "w+")
         self.proc = subprocess.Popen(
             [PREWARMD, "--config", self.config, "--listen", "127.0.0.1:0"],
@@ -157,7 +168,8 @@ def test_health_and_ready(d):
     assert status == 200 and body == {"status": "ok"}, body
     poll(lambda: d.request("GET", "/readyz")[0] == 200, what="readyz")
     status, _, body = d.request("GET", "/readyz")
-    assert body["ready"] is True and body["pools"] == {"demo": True, "tiny": True}, body
+    assert body["ready"] is True, body
+    assert body["pools"] == {"demo": True, "tiny": True, "stuck": True}, body
 
 
 def test_claim_http1_and_backend_fencing(d):
@@ -229,6 +241,23 @@ def test_empty_pool_503_and_wait(d):
     poll(lambda: d.pool("tiny")["live"] == 0, what="tiny pool drained")
 
 
+def test_wait_timeout_and_cancel(d):
+    status, headers, body = claim(d, pool="stuck", wait_ms=200)
+    assert status == 503 and body["reason"] == "WaitTimedOut", body
+    assert headers.get("Retry-After") == "1", headers
+    # A waiting client that hangs up withdraws its waiter.
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+    conn.request("POST", "/v1/pools/stuck/claims", body=b'{"wait_ms":20000}')
+    poll(lambda: d.pool("stuck")["waiters"] == 1, what="waiter queued")
+    status, headers, body = claim(d, pool="stuck", wait_ms=1000)
+    assert status == 503 and body["reason"] == "TooManyWaiters", body
+    conn.close()
+    poll(lambda: d.pool("stuck")["waiters"] == 0, what="waiter withdrawn")
+    _, _, metrics = d.request("GET", "/metrics")
+    assert re.search(rb'prewarm_waiters_total\{pool="stuck",result="cancelled"\} 1\n', metrics)
+    assert re.search(rb'prewarm_waiters_total\{pool="stuck",result="timed_out"\} 1\n', metrics)
+
+
 def test_killed_backend_is_replaced(d):
     poll(ready_idle(d, "demo", 2), what="demo ready")
     status, _, s = claim(d)
@@ -297,8 +326,38 @@ def test_shutdown_stops_children(d):
 
 TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim_http2,
          test_key_reuse_and_request_id, test_empty_pool_503_and_wait,
+         test_wait_timeout_and_cancel,
          test_killed_backend_is_replaced, test_bad_input, test_metrics,
          test_shutdown_stops_children]
+
+
+def test_repo_demo_config():
+    """The repository's prewarm.yaml runs as shipped (its backend is found
+    next to prewarmd); only the port is overridden."""
+    d = Daemon(config=os.path.abspath(REPO_CONFIG))
+    try:
+        poll(lambda: d.request("GET", "/readyz")[0] == 200, what="demo pool ready")
+        assert d.pool("demo")["pods"]["ready"] >= 3
+        status, _, s = claim(d)
+        assert status == 201, s
+        code, backend = backend_get(s["address"], s["token"])
+        assert code == 200 and backend["pod"] == s["pod"], backend
+        test_shutdown_stops_children(d)
+    finally:
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+
+
+def run(test, *args):
+    try:
+        test(*args)
+        print("PASS", test.__name__, flush=True)
+        return True
+    except Exception:
+        print("FAIL", test.__name__, flush=True)
+        traceback.print_exc()
+        return False
 
 
 def main():
@@ -324,6 +383,10 @@ def main():
                 d.proc.wait()
         if failed:
             print("--- prewarmd stderr ---\n" + d.log()[-4000:])
+    if run(test_repo_demo_config):
+        passed += 1
+    else:
+        failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
