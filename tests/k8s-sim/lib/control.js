@@ -117,9 +117,12 @@ function route(method, parts, b, ctx) {
     if (!f.removeRule(p1)) throw new HttpError(404, `no fault rule ${p1}`);
     return [200, f.list()];
   }
-  case 'POST outage':
-    wrap(() => need(ctx, 'faults').startOutage(b.ms, b.mode));
-    return [200, need(ctx, 'faults').list()];
+  case 'POST outage': {
+    // Answer first: refuse and reset modes destroy this very connection.
+    const f = need(ctx, 'faults');
+    const o = wrap(() => f.checkOutage(b.ms, b.mode));
+    return [200, {outage: {mode: o.mode, ms: o.ms}}, () => f.startOutage(o.ms, o.mode)];
+  }
   case 'DELETE outage':
     need(ctx, 'faults').endOutage();
     return [200, need(ctx, 'faults').list()];
@@ -168,10 +171,17 @@ function route(method, parts, b, ctx) {
 
 function handle(req, res, body, ctx) {
   const path = (req.url || '').split('?')[0];
-  const parts = path.replace(/^\/_sim\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   try {
+    const parts = path.replace(/^\/_sim\/?/, '').split('/').filter(Boolean).map((x) => {
+      try {
+        return decodeURIComponent(x);
+      } catch (e) {
+        throw new HttpError(400, `bad path segment "${x}"`);
+      }
+    });
     const b = parseBody(body);
-    const [code, obj] = route(String(req.method).toUpperCase(), parts, b, ctx);
+    const [code, obj, after] = route(String(req.method).toUpperCase(), parts, b, ctx);
+    if (after) res.once('finish', () => setImmediate(after));
     send(res, code, obj);
   } catch (e) {
     if (e instanceof HttpError) {

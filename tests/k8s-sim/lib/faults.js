@@ -281,12 +281,18 @@ class Faults {
     return true;
   }
 
-  // ms: duration; mode: refuse | reset | 503.
-  startOutage(ms, mode) {
+  // Validates outage parameters; returns {ms, mode} or throws.
+  checkOutage(ms, mode) {
     mode = mode || 'refuse';
     if (!['refuse', 'reset', '503'].includes(mode)) throw new Error(`unknown outage mode "${mode}" (refuse, reset, 503)`);
     ms = Number(ms);
     if (!Number.isFinite(ms) || ms <= 0 || ms > 600000) throw new Error('"ms" must be a number in (0, 600000]');
+    return {ms, mode};
+  }
+
+  // ms: duration; mode: refuse | reset | 503.
+  startOutage(ms, mode) {
+    ({ms, mode} = this.checkOutage(ms, mode));
     this.endOutage();
     this.outage = {mode, until: Date.now() + ms, timer: setTimeout(() => this.endOutage(), ms)};
     if (mode === 'refuse' || mode === 'reset') this.dropConnections();

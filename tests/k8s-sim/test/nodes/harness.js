@@ -72,7 +72,16 @@ class Sim {
   }
 
   // HTTP/1.1 request. Returns {status, headers, text, json}.
+  // A keep-alive socket the server closed meanwhile (outage, reset) is
+  // retried once on a fresh connection, as Node's docs advise (reusedSocket).
   request(method, p, opts = {}) {
+    return this.request1(method, p, opts).catch((e) => {
+      if (e.reused && e.code === 'ECONNRESET') return this.request1(method, p, opts);
+      throw e;
+    });
+  }
+
+  request1(method, p, opts = {}) {
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     return new Promise((resolve, reject) => {
       const req = https.request({host: this.url.hostname, port: this.url.port, method, path: p, agent: opts.agent || this.agent,
@@ -82,7 +91,10 @@ class Sim {
         res.on('end', () => resolve(result(res.statusCode, res.headers, Buffer.concat(chunks).toString())));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (e) => {
+        e.reused = req.reusedSocket;
+        reject(e);
+      });
       if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error('timeout')));
       req.end(body);
     });

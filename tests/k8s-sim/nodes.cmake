@@ -1,0 +1,8 @@
+# Node simulator (scheduler, kubelet, faults, control) and the real-client
+# suites (kubectl 1.27/1.33, python3-kubernetes). Included by CMakeLists.txt.
+foreach(t scheduler kubelet faults control)
+  add_test(NAME k8s_sim.nodes.${t} COMMAND ${NODE_EXECUTABLE} --test ${CMAKE_CURRENT_SOURCE_DIR}/test/nodes/${t}.test.js)
+  set_tests_properties(k8s_sim.nodes.${t} PROPERTIES TIMEOUT 90 LABELS k8s-sim)
+endforeach()
+add_test(NAME k8s_sim.kubectl COMMAND ${NODE_EXECUTABLE} --test ${CMAKE_CURRENT_SOURCE_DIR}/test/clients/kubectl.test.js)
+set_tests_properties(k8s_sim.kubectl PROPERTIES TIMEOUT 120 LABELS k8s-sim)
