@@ -115,7 +115,7 @@ function watch(sim, path, opts = {}) {
         resolve(w);
       });
       s.on('data', onData);
-      s.on('end', onEnd);
+      s.on('end', () => { w.cleanEnd = true; onEnd(); });
       s.on('close', onEnd);
       s.on('error', reject);
       s.end();
@@ -129,7 +129,7 @@ function watch(sim, path, opts = {}) {
       w.headers = res.headers;
       w.rawHeaders = res.rawHeaders;
       res.on('data', onData);
-      res.on('end', onEnd);
+      res.on('end', () => { w.cleanEnd = res.complete; onEnd(); });
       res.on('close', onEnd);
       resolve(w);
     });

@@ -1,0 +1,176 @@
+'use strict';
+// Checklist 3: WATCH wire format and semantics.
+const {describe, it, before, after} = require('node:test');
+const assert = require('node:assert/strict');
+const {startSim, h1, watch, pod, fixtureJSON, API_ONLY} = require('./client.js');
+
+const NS = '/api/v1/namespaces/default';
+
+describe('watch', () => {
+  let sim;
+  let c;
+  before(async () => {
+    sim = await startSim({args: [...API_ONLY, '--bookmark-interval-ms', '150']});
+    c = h1(sim);
+    for (const n of ['w1', 'w2']) await c.request('POST', `${NS}/pods`, {body: pod(n)});
+  });
+  after(async () => {
+    c.close();
+    await sim.stop();
+  });
+
+  const rvNow = async () => (await c.request('GET', `${NS}/pods`)).json.metadata.resourceVersion;
+
+  it('streams chunked application/json, one compact event per line, ADDED for existing objects', async () => {
+    const w = await watch(sim, `${NS}/pods?watch=true&timeoutSeconds=1`);
+    assert.equal(w.status, 200);
+    assert.equal(w.headers['content-type'], 'application/json');
+    assert.equal(w.headers['transfer-encoding'], 'chunked');
+    assert.ok(w.headers['audit-id']);
+    await w.ended;
+    const text = w.chunks.join('');
+    assert.ok(text.endsWith('\n'));
+    const lines = text.split('\n').slice(0, -1);
+    assert.equal(lines.length, 2);
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      assert.equal(l, JSON.stringify(e));
+      assert.equal(e.type, 'ADDED');
+      assert.deepEqual(Object.keys(e.object).slice(0, 3), ['kind', 'apiVersion', 'metadata']);
+      assert.equal(e.object.kind, 'Pod');
+      assert.equal(e.object.apiVersion, 'v1');
+    }
+    // Both initial events were produced together, so they were flushed as one chunk.
+    assert.equal(w.chunks.length, 1);
+  });
+
+  it('sends ADDED for RV=0 and nothing initial for RV=N, then MODIFIED and DELETED', async () => {
+    const zero = await watch(sim, `${NS}/pods?watch=1&resourceVersion=0&timeoutSeconds=1`);
+    const rv = await rvNow();
+    const n = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${rv}&timeoutSeconds=2`);
+    await zero.ended;
+    assert.deepEqual(zero.events.map((e) => e.type), ['ADDED', 'ADDED']);
+    await c.request('PATCH', `${NS}/pods/w1`, {body: {metadata: {labels: {k: 'v'}}},
+      headers: {'Content-Type': 'application/merge-patch+json'}});
+    await c.request('POST', `${NS}/pods`, {body: pod('w3')});
+    const del = await c.request('DELETE', `${NS}/pods/w3`);
+    await n.next((e) => e.type === 'DELETED');
+    assert.deepEqual(n.events.map((e) => `${e.type} ${e.object.metadata.name}`), ['MODIFIED w1', 'ADDED w3', 'DELETED w3']);
+    assert.equal(n.events[0].object.metadata.labels.k, 'v');
+    assert.equal(n.events[2].object.metadata.resourceVersion, del.json.metadata.resourceVersion);
+    n.close();
+  });
+
+  it('coalesces events produced together into one chunk and frames events split across chunks', async () => {
+    const big = 'x'.repeat(300000);
+    const w = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=5`);
+    for (const n of ['c1', 'c2', 'c3']) await c.request('POST', `${NS}/pods`, {body: pod(n, {metadata: {labels: {batch: 'y'}}})});
+    await w.next((e) => e.object.metadata.name === 'c3');
+    const before = w.chunks.length;
+    const dc = await c.request('DELETE', `${NS}/pods?labelSelector=batch%3Dy`);
+    assert.equal(dc.status, 200);
+    await w.next((e) => e.type === 'DELETED' && e.object.metadata.name === 'c3');
+    const delChunks = w.chunks.slice(before).filter((s) => s.includes('"DELETED"'));
+    assert.ok(delChunks.some((s) => (s.match(/\n/g) || []).length >= 2), 'several DELETED events in one chunk');
+    const at = w.chunks.length;
+    await c.request('POST', `${NS}/pods`, {body: pod('big', {metadata: {annotations: {blob: big}}})});
+    const e = await w.next((x) => x.object.metadata.name === 'big');
+    assert.equal(e.object.metadata.annotations.blob.length, big.length);
+    assert.ok(w.chunks.length - at > 1, 'a large event arrives in several reads');
+    w.close();
+  });
+
+  it('sends BOOKMARKs with only metadata.resourceVersion when asked', async () => {
+    const w = await watch(sim, `${NS}/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${await rvNow()}&timeoutSeconds=3`);
+    const b = await w.next((e) => e.type === 'BOOKMARK');
+    assert.deepEqual(Object.keys(b.object), ['kind', 'apiVersion', 'metadata']);
+    assert.deepEqual(Object.keys(b.object.metadata), ['resourceVersion']);
+    assert.equal(b.object.kind, 'Pod');
+    w.close();
+    const nob = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=1`);
+    await nob.ended;
+    assert.equal(nob.events.length, 0);
+  });
+
+  it('ends cleanly at timeoutSeconds (HTTP/1.1 and HTTP/2)', async () => {
+    for (const proto of ['h1', 'h2']) {
+      const t0 = Date.now();
+      const w = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=1`, {proto});
+      assert.equal(w.status, 200);
+      await w.ended;
+      const took = Date.now() - t0;
+      assert.ok(took >= 900 && took < 4000, `${proto} took ${took} ms`);
+      assert.equal(w.cleanEnd, true, `${proto} stream ended cleanly`);
+      assert.equal(w.events.length, 0);
+    }
+  });
+
+  it('answers a too-old RV with 200 and one ERROR 410 Expired event, then closes', async () => {
+    const old = await rvNow();
+    await c.request('POST', `${NS}/pods`, {body: pod('o1')});
+    await c.request('POST', '/_sim/compact', {body: {}});
+    const w = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${old}`);
+    assert.equal(w.status, 200);
+    await w.ended;
+    assert.equal(w.events.length, 1);
+    const e = w.events[0];
+    const real = fixtureJSON('status/410-watch-error-event-expired.json');
+    assert.deepEqual(Object.keys(e), Object.keys(real));
+    assert.deepEqual(Object.keys(e.object), Object.keys(real.object));
+    assert.equal(e.type, 'ERROR');
+    assert.equal(e.object.reason, 'Expired');
+    assert.equal(e.object.code, 410);
+    assert.match(e.object.message, new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`));
+  });
+
+  it('holds a future-RV watch until its timeout, delivering only events past that RV', async () => {
+    const future = Number(await rvNow()) + 2;
+    const w = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${future}&timeoutSeconds=2`);
+    await c.request('POST', `${NS}/pods`, {body: pod('f1')});
+    await c.request('POST', `${NS}/pods`, {body: pod('f2')});
+    await c.request('POST', `${NS}/pods`, {body: pod('f3')});
+    await w.ended;
+    assert.deepEqual(w.events.map((e) => e.object.metadata.name), ['f3']);
+  });
+
+  it('streams the same events over HTTP/2', async () => {
+    const w = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=2`, {proto: 'h2'});
+    assert.equal(w.headers['content-type'], 'application/json');
+    await c.request('POST', `${NS}/pods`, {body: pod('h2pod')});
+    const e = await w.next((x) => x.object.metadata.name === 'h2pod');
+    assert.equal(e.type, 'ADDED');
+    w.close();
+  });
+
+  it('implements sendInitialEvents (WatchList): ADDED, then the initial-events-end BOOKMARK', async () => {
+    const w = await watch(sim, `${NS}/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`);
+    const b = await w.next((e) => e.type === 'BOOKMARK');
+    assert.deepEqual(b.object.metadata.annotations, {'k8s.io/initial-events-end': 'true'});
+    const idx = w.events.indexOf(b);
+    assert.ok(idx > 0);
+    assert.ok(w.events.slice(0, idx).every((e) => e.type === 'ADDED'));
+    w.close();
+    const bad = await c.request('GET', `${NS}/pods?watch=1&sendInitialEvents=true`);
+    assert.equal(bad.status, 422);
+    assert.match(bad.json.message, /sendInitialEvents requires setting resourceVersionMatch to NotOlderThan/);
+    const rvm = await c.request('GET', `${NS}/pods?watch=1&resourceVersionMatch=NotOlderThan&resourceVersion=1`);
+    assert.equal(rvm.status, 422);
+    assert.match(rvm.json.message, /resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided/);
+  });
+});
+
+describe('watch with the WatchList gate off', () => {
+  it('refuses sendInitialEvents like a real server', async () => {
+    const sim = await startSim({args: [...API_ONLY, '--no-watchlist']});
+    const c = h1(sim);
+    try {
+      const r = await c.request('GET', `${NS}/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`);
+      assert.equal(r.status, 422);
+      assert.equal(r.json.message, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: ' +
+        'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+    } finally {
+      c.close();
+      await sim.stop();
+    }
+  });
+});
