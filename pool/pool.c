@@ -135,7 +135,12 @@ struct pool_action *pool__push(struct pool *pool, enum pool_action_kind kind)
     a->waiter_data = NULL;
     a->waiter_id = 0;
     a->reason = 0;
-    memset(&a->session, 0, sizeof(a->session));
+    /* Clearing the whole 1.2 KB session copy would cost more than the claim's
+     * own work; every string is emptied instead. */
+    struct pool_session_info *si = &a->session;
+    si->id[0] = si->token[0] = si->pool[0] = si->pod[0] = '\0';
+    si->address[0] = si->node[0] = si->key[0] = si->request_id[0] = '\0';
+    si->claimed_at = si->expires_at = si->last_keepalive = si->idle_expires_at = 0;
     return a;
 }
 
