@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -135,12 +136,12 @@ fail:;
     return -1;
 }
 
-static void conn_new(struct http_server *s, int fd)
+static int conn_new(struct http_server *s, int fd)
 {
     struct http_conn *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
-        return;
+        return -1;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -148,9 +149,11 @@ static void conn_new(struct http_server *s, int fd)
     c->fd = fd;
     c->io_events = LOOP_READ;
     if (loop_io_add(s->loop, fd, LOOP_READ, conn_io, c) < 0) {
+        int saved = errno;
         close(fd);
         free(c);
-        return;
+        errno = saved;
+        return -1;
     }
     loop_timer_init(&c->timer, conn_timeout, c);
     c->next = s->conns;
@@ -160,6 +163,19 @@ static void conn_new(struct http_server *s, int fd)
     s->conn_count++;
     c->last_activity_ns = loop_now(s->loop);
     http_conn_schedule(c);
+    return 0;
+}
+
+int http_server_adopt(struct http_server *s, int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return conn_new(s, fd);
 }
 
 static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)

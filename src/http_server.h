@@ -111,6 +111,11 @@ struct http_server *http_server_new(struct loop *loop, const struct http_server_
 int http_server_listen(struct http_server *s, const char *host, uint16_t port,
                        uint16_t *bound_port);
 
+/* Serves an already connected stream socket (socket activation, socketpair
+ * in tests and fuzzers); the server owns fd from now on, even on failure.
+ * Returns 0, or -1 with errno set. */
+int http_server_adopt(struct http_server *s, int fd);
+
 /* Graceful stop: closes the listeners, sends GOAWAY on HTTP/2 connections,
  * closes idle HTTP/1.1 connections and the others once their pending responses
  * are written. Deferred exchanges can still be answered. */

@@ -1,0 +1,15 @@
+# Fuzzers of the HTTP server: the pure HTTP/1.1 head parser, and the whole
+# server (HTTP/1.1 and HTTP/2 connection code) fed through a socketpair.
+prewarm_add_fuzzer(fuzz_http1 ${CMAKE_CURRENT_LIST_DIR}/fuzz_http1.c
+  ${PROJECT_SOURCE_DIR}/src/http_parser.c)
+target_include_directories(fuzz_http1 PRIVATE ${PROJECT_SOURCE_DIR}/src)
+
+prewarm_add_fuzzer(fuzz_http_server ${CMAKE_CURRENT_LIST_DIR}/fuzz_http_server.c
+  ${PROJECT_SOURCE_DIR}/src/loop.c
+  ${PROJECT_SOURCE_DIR}/src/http_buf.c
+  ${PROJECT_SOURCE_DIR}/src/http_parser.c
+  ${PROJECT_SOURCE_DIR}/src/http_server.c
+  ${PROJECT_SOURCE_DIR}/src/http_h1.c
+  ${PROJECT_SOURCE_DIR}/src/http_h2.c)
+target_include_directories(fuzz_http_server PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(fuzz_http_server PRIVATE PkgConfig::NGHTTP2)
