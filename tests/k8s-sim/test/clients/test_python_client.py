@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""The real python3-kubernetes client (Debian 22.6) against the simulator.
+
+Run with /usr/bin/python3 (Debian's interpreter is the one that sees the
+package). Starts one simulator (node sim.js) for the whole file on an
+ephemeral port and stops it (by its own process handle) at the end.
+"""
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+try:
+    from kubernetes import client, config, watch
+    from kubernetes.client.rest import ApiException
+except ImportError:  # CTest counts exit code 77 as "skipped"
+    print('python3-kubernetes is not installed for %s: skipped' % sys.executable)
+    sys.exit(77)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIM = os.path.join(HERE, '..', '..', 'sim.js')
+NODE = shutil.which('node') or 'node'
+
+
+def pod_body(name, labels=None, probe=False):
+    c = {'name': 'app', 'image': 'nginx'}
+    if probe:
+        c['readinessProbe'] = {'httpGet': {'path': '/', 'port': 80}}
+    return {'apiVersion': 'v1', 'kind': 'Pod',
+            'metadata': {'name': name, 'labels': labels or {'app': 'py'}},
+            'spec': {'containers': [c], 'terminationGracePeriodSeconds': 5}}
+
+
+def is_ready(p):
+    conds = (p.status and p.status.conditions) or []
+    return p.status.phase == 'Running' and any(c.type == 'Ready' and c.status == 'True' for c in conds)
+
+
+class SimulatorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix='k8s-sim-py-')
+        cls.proc = subprocess.Popen([NODE, SIM, '--nodes', '2', '--dir', cls.dir, '--time-scale', '0.01'],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = cls.proc.stdout.readline()
+        if not line:
+            raise RuntimeError('simulator did not start')
+        cls.info = json.loads(line)
+        cls.api_client = config.new_client_from_config(config_file=cls.info['kubeconfig'])
+        cls.v1 = client.CoreV1Api(cls.api_client)
+        cls.coord = client.CoordinationV1Api(cls.api_client)
+        cls.ssl = ssl.create_default_context(cafile=cls.info['ca'])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.api_client.close()
+        cls.proc.terminate()
+        try:
+            cls.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            cls.proc.kill()
+            cls.proc.wait()
+        cls.proc.stdout.close()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def ctl(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.info['server'] + '/_sim/' + path, data=data, method=method,
+                                     headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(req, context=self.ssl, timeout=10) as r:
+            return json.loads(r.read())
+
+    def wait_ready(self, name, timeout=10):
+        w = watch.Watch()
+        for ev in w.stream(self.v1.list_namespaced_pod, 'default', field_selector='metadata.name=' + name,
+                           timeout_seconds=timeout):
+            if ev['type'] != 'DELETED' and is_ready(ev['object']):
+                w.stop()
+                return ev['object']
+        self.fail('pod %s not Ready within %d s' % (name, timeout))
+
+    def test_list_nodes_and_namespaces(self):
+        nodes = self.v1.list_node()
+        self.assertEqual(sorted(n.metadata.name for n in nodes.items), ['sim-node-1', 'sim-node-2'])
+        for n in nodes.items:
+            ready = [c for c in n.status.conditions if c.type == 'Ready'][0]
+            self.assertEqual(ready.status, 'True')
+        names = [n.metadata.name for n in self.v1.list_namespace().items]
+        self.assertIn('default', names)
+        self.assertTrue(nodes.metadata.resource_version)
+
+    def test_create_watch_ready_patch_delete(self):
+        created = self.v1.create_namespaced_pod('default', pod_body('py-web', probe=True))
+        self.assertTrue(created.metadata.uid)
+        self.assertEqual(created.status.phase, 'Pending')
+        p = self.wait_ready('py-web')
+        self.assertRegex(p.status.pod_ip, r'^10\.')
+        self.assertEqual(p.status.container_statuses[0].ready, True)
+        self.assertIsNotNone(p.status.container_statuses[0].state.running.started_at)
+        # Strategic merge patch (dict body) and JSON patch (list body).
+        p = self.v1.patch_namespaced_pod('py-web', 'default', {'metadata': {'labels': {'tier': 'gold'}}})
+        self.assertEqual(p.metadata.labels, {'app': 'py', 'tier': 'gold'})
+        p = self.v1.patch_namespaced_pod('py-web', 'default',
+                                         [{'op': 'replace', 'path': '/metadata/labels/tier', 'value': 'silver'}])
+        self.assertEqual(p.metadata.labels['tier'], 'silver')
+        selected = self.v1.list_namespaced_pod('default', label_selector='tier=silver')
+        self.assertEqual([x.metadata.name for x in selected.items], ['py-web'])
+        # Graceful delete: the object comes back with a deletionTimestamp, then goes.
+        d = self.v1.delete_namespaced_pod('py-web', 'default')
+        self.assertIsNotNone(d.metadata.deletion_timestamp)
+        self.assertEqual(d.metadata.deletion_grace_period_seconds, 5)
+        deadline = time.time() + 10
+        while True:
+            try:
+                self.v1.read_namespaced_pod('py-web', 'default')
+            except ApiException as e:
+                self.assertEqual(e.status, 404)
+                break
+            self.assertLess(time.time(), deadline, 'pod not removed by the kubelet')
+            time.sleep(0.02)
+
+    def test_watch_stream_ends_at_timeout_with_added_events(self):
+        self.v1.create_namespaced_pod('default', pod_body('py-w1', {'app': 'w'}))
+        self.v1.create_namespaced_pod('default', pod_body('py-w2', {'app': 'w'}))
+        start = time.time()
+        seen = set()
+        for ev in watch.Watch().stream(self.v1.list_namespaced_pod, 'default', label_selector='app=w',
+                                       timeout_seconds=1):
+            seen.add((ev['type'], ev['object'].metadata.name))
+        self.assertIn(('ADDED', 'py-w1'), seen)
+        self.assertIn(('ADDED', 'py-w2'), seen)
+        self.assertGreaterEqual(time.time() - start, 0.9)
+        self.assertLess(time.time() - start, 8)
+
+    def test_watch_too_old_resource_version_raises_410(self):
+        p = self.v1.create_namespaced_pod('default', pod_body('py-old'))
+        rv = p.metadata.resource_version
+        self.v1.patch_namespaced_pod('py-old', 'default', {'metadata': {'labels': {'x': '1'}}})
+        self.ctl('POST', 'compact', {})
+        with self.assertRaises(ApiException) as cm:
+            for _ in watch.Watch().stream(self.v1.list_namespaced_pod, 'default', resource_version=rv,
+                                          timeout_seconds=5):
+                pass
+        self.assertEqual(cm.exception.status, 410)
+
+    def test_api_exceptions_carry_status_and_reason(self):
+        with self.assertRaises(ApiException) as cm:
+            self.v1.read_namespaced_pod('nope', 'default')
+        e = cm.exception
+        self.assertEqual(e.status, 404)
+        self.assertEqual(e.reason, 'Not Found')
+        body = json.loads(e.body)
+        self.assertEqual(body['reason'], 'NotFound')
+        self.assertEqual(body['message'], 'pods "nope" not found')
+        self.v1.create_namespaced_pod('default', pod_body('py-dup'))
+        with self.assertRaises(ApiException) as cm:
+            self.v1.create_namespaced_pod('default', pod_body('py-dup'))
+        self.assertEqual(cm.exception.status, 409)
+        self.assertEqual(json.loads(cm.exception.body)['reason'], 'AlreadyExists')
+
+    def test_429_with_retry_after_is_retried_by_urllib3(self):
+        # urllib3's default Retry honours Retry-After on 429, so the client
+        # waits and succeeds, as against a real API server under APF.
+        self.ctl('POST', 'stats/reset')
+        self.ctl('POST', 'faults', {'match': {'verb': 'list', 'resource': 'pods'}, 'code': 429, 'retryAfter': 1,
+                                    'count': 1})
+        start = time.time()
+        self.v1.list_namespaced_pod('default')
+        self.assertGreaterEqual(time.time() - start, 0.95)
+        stats = self.ctl('GET', 'stats')
+        self.assertEqual(stats['byRequest'].get('list pods 429'), 1)
+        self.assertEqual(stats['byRequest'].get('list pods 200'), 1)
+
+    def test_500_raises_api_exception_with_status_body(self):
+        self.ctl('POST', 'faults', {'match': {'verb': 'get', 'resource': 'pods', 'name': 'boom'}, 'code': 500,
+                                    'count': 1})
+        with self.assertRaises(ApiException) as cm:
+            self.v1.read_namespaced_pod('boom', 'default')
+        e = cm.exception
+        self.assertEqual(e.status, 500)
+        self.assertEqual(e.reason, 'Internal Server Error')
+        body = json.loads(e.body)
+        self.assertEqual(body['reason'], 'InternalError')
+        self.assertEqual(body['message'], 'Internal error occurred: injected fault')
+        self.assertEqual(e.headers['Content-Type'], 'application/json')
+
+    def test_lease_conflict(self):
+        lease = client.V1Lease(metadata=client.V1ObjectMeta(name='py-lease'),
+                               spec=client.V1LeaseSpec(holder_identity='a', lease_duration_seconds=15))
+        created = self.coord.create_namespaced_lease('default', lease)
+        stale = self.coord.read_namespaced_lease('py-lease', 'default')
+        created.spec.holder_identity = 'b'
+        self.coord.replace_namespaced_lease('py-lease', 'default', created)
+        stale.spec.holder_identity = 'c'
+        with self.assertRaises(ApiException) as cm:
+            self.coord.replace_namespaced_lease('py-lease', 'default', stale)
+        self.assertEqual(cm.exception.status, 409)
+        self.assertEqual(json.loads(cm.exception.body)['reason'], 'Conflict')
+        self.assertEqual(self.coord.read_namespaced_lease('py-lease', 'default').spec.holder_identity, 'b')
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
