@@ -533,6 +533,9 @@ class ApiServer {
 
   update(req, res, r, q, body) {
     const obj = this.decodeBody(req, body, r.info, 'update');
+    if (obj.metadata.name !== undefined && obj.metadata.name !== r.name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${r.name})`);
+    }
     const cur = this.store.peek(r.info.resource, r.ns, r.name);
     if (!cur) {
       if (r.info.resource === 'events' && !r.sub) {

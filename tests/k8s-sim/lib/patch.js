@@ -271,21 +271,80 @@ function yamlScalar(s) {
   return s;
 }
 
+// Flow collections ({a: b, c: [d, 'e']}) by recursive descent.
 function parseFlow(s) {
-  try {
-    return JSON.parse(s);
-  } catch (e) {
-    // Flow collections with plain scalars: quote bare words, then parse.
-    const quoted = s.replace(/([{,[]\s*)([^\s"'{}[\],:][^{}[\],:]*?)(\s*[:,\]}])/g, (m, a, w, b) => {
-      const v = yamlScalar(w);
-      return a + JSON.stringify(b.trim() === ':' ? String(w.trim()) : v) + b;
-    });
-    try {
-      return JSON.parse(quoted);
-    } catch (e2) {
-      throw new PatchError('decode', `yaml: unable to parse flow value: ${s}`);
+  const st = {s, i: 0};
+  const fail = () => new PatchError('decode', `error converting YAML to JSON: yaml: did not find expected node content in ${s}`);
+  const ws = () => { while (st.i < s.length && /\s/.test(s[st.i])) st.i++; };
+  const scalar = (stops) => {
+    ws();
+    const c = s[st.i];
+    if (c === '"') {
+      let j = st.i + 1;
+      while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
+      if (j >= s.length) throw fail();
+      const v = JSON.parse(s.slice(st.i, j + 1));
+      st.i = j + 1;
+      return v;
     }
-  }
+    if (c === "'") {
+      let j = st.i + 1;
+      let out = '';
+      for (;;) {
+        if (j >= s.length) throw fail();
+        if (s[j] === "'" && s[j + 1] === "'") { out += "'"; j += 2; continue; }
+        if (s[j] === "'") break;
+        out += s[j++];
+      }
+      st.i = j + 1;
+      return out;
+    }
+    let j = st.i;
+    while (j < s.length && !stops.includes(s[j]) && !(s[j] === ':' && /\s/.test(s[j + 1] || ' ') && stops.includes(':'))) j++;
+    const raw = s.slice(st.i, j);
+    st.i = j;
+    return yamlScalar(raw);
+  };
+  const node = (stops) => {
+    ws();
+    if (s[st.i] === '{') return map();
+    if (s[st.i] === '[') return seq();
+    return scalar(stops);
+  };
+  const map = () => {
+    st.i++;
+    const out = {};
+    for (;;) {
+      ws();
+      if (s[st.i] === '}') { st.i++; return out; }
+      const k = scalar([':', ',', '}']);
+      ws();
+      if (s[st.i] !== ':') throw fail();
+      st.i++;
+      out[String(k)] = node([',', '}']);
+      ws();
+      if (s[st.i] === ',') { st.i++; continue; }
+      if (s[st.i] === '}') { st.i++; return out; }
+      throw fail();
+    }
+  };
+  const seq = () => {
+    st.i++;
+    const out = [];
+    for (;;) {
+      ws();
+      if (s[st.i] === ']') { st.i++; return out; }
+      out.push(node([',', ']']));
+      ws();
+      if (s[st.i] === ',') { st.i++; continue; }
+      if (s[st.i] === ']') { st.i++; return out; }
+      throw fail();
+    }
+  };
+  const v = node([]);
+  ws();
+  if (st.i !== s.length) throw fail();
+  return v;
 }
 
 function stripComment(line) {

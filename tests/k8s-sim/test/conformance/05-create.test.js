@@ -1,0 +1,114 @@
+'use strict';
+// Checklist 5: create.
+const {describe, it, before, after} = require('node:test');
+const assert = require('node:assert/strict');
+const {startSim, h1, pod, fixtureJSON, API_ONLY} = require('./client.js');
+
+const NS = '/api/v1/namespaces/default';
+
+describe('create', () => {
+  let sim;
+  let c;
+  before(async () => {
+    sim = await startSim({args: API_ONLY});
+    c = h1(sim);
+  });
+  after(async () => {
+    c.close();
+    await sim.stop();
+  });
+
+  it('returns 201 with uid, resourceVersion, creationTimestamp, defaults and a Pending status', async () => {
+    const body = pod('c1');
+    body.status = {phase: 'Running', podIP: '1.2.3.4'};
+    const r = await c.request('POST', `${NS}/pods`, {body});
+    assert.equal(r.status, 201);
+    assert.equal(r.text, JSON.stringify(r.json) + '\n');
+    const o = r.json;
+    assert.equal(o.kind, 'Pod');
+    assert.equal(o.apiVersion, 'v1');
+    assert.match(o.metadata.uid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(o.metadata.resourceVersion, /^[0-9]+$/);
+    assert.match(o.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(o.metadata.namespace, 'default');
+    assert.equal(o.metadata.generation, 1);
+    assert.deepEqual(o.status, {phase: 'Pending', qosClass: 'BestEffort'});
+    assert.equal(o.spec.restartPolicy, 'Always');
+    assert.equal(o.spec.terminationGracePeriodSeconds, 30);
+    assert.equal(o.spec.dnsPolicy, 'ClusterFirst');
+    assert.equal(o.spec.schedulerName, 'default-scheduler');
+    assert.equal(o.spec.serviceAccountName, 'default');
+    assert.equal(o.spec.enableServiceLinks, true);
+    assert.equal(o.spec.containers[0].imagePullPolicy, 'IfNotPresent');
+    assert.equal(o.spec.containers[0].terminationMessagePath, '/dev/termination-log');
+    assert.deepEqual(o.spec.containers[0].resources, {});
+    const g = await c.request('GET', `${NS}/pods/c1`);
+    assert.deepEqual(g.json, o);
+  });
+
+  it('computes qosClass from resources', async () => {
+    const g = pod('qg', {spec: {containers: [{name: 'c', image: 'x', resources: {limits: {cpu: '1', memory: '1Gi'}}}]}});
+    const b = pod('qb', {spec: {containers: [{name: 'c', image: 'x', resources: {requests: {cpu: '100m'}}}]}});
+    assert.equal((await c.request('POST', `${NS}/pods`, {body: g})).json.status.qosClass, 'Guaranteed');
+    assert.equal((await c.request('POST', `${NS}/pods`, {body: b})).json.status.qosClass, 'Burstable');
+  });
+
+  it('makes names from generateName with the apiserver alphabet', async () => {
+    const seen = new Set();
+    for (let i = 0; i < 20; i++) {
+      const r = await c.request('POST', `${NS}/pods`, {body: {...pod(undefined), metadata: {generateName: 'warm-'}}});
+      assert.equal(r.status, 201);
+      assert.match(r.json.metadata.name, /^warm-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      assert.equal(r.json.metadata.generateName, 'warm-');
+      seen.add(r.json.metadata.name);
+    }
+    assert.equal(seen.size, 20);
+  });
+
+  it('answers a duplicate name with 409 AlreadyExists', async () => {
+    const r = await c.request('POST', `${NS}/pods`, {body: pod('c1')});
+    assert.equal(r.status, 409);
+    assert.equal(r.text, JSON.stringify({kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+      message: 'pods "c1" already exists', reason: 'AlreadyExists', details: {name: 'c1', kind: 'pods'}, code: 409}) + '\n');
+  });
+
+  it('says "object is being deleted" while the old pod terminates', async () => {
+    const name = 'k8s-test-4c1d-ray-head';
+    await c.request('POST', `${NS}/pods`, {body: pod(name, {spec: {nodeName: 'node-1'}})});
+    const d = await c.request('DELETE', `${NS}/pods/${name}`);
+    assert.equal(d.status, 200);
+    assert.ok(d.json.metadata.deletionTimestamp);
+    const r = await c.request('POST', `${NS}/pods`, {body: pod(name)});
+    assert.equal(r.status, 409);
+    assert.deepEqual(r.json, fixtureJSON('status/409-pod-alreadyexists-being-deleted.json'));
+    assert.equal(Buffer.byteLength(r.text), 247);
+  });
+
+  it('validates names, containers and the namespace', async () => {
+    const bad = await c.request('POST', `${NS}/pods`, {body: pod('Bad_Name')});
+    assert.equal(bad.status, 422);
+    assert.match(bad.json.message, /^Pod "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    const none = await c.request('POST', `${NS}/pods`, {body: {metadata: {name: 'x'}, spec: {containers: []}}});
+    assert.equal(none.status, 422);
+    assert.equal(none.json.details.causes[0].field, 'spec.containers');
+    const noName = await c.request('POST', `${NS}/pods`, {body: {spec: {containers: [{name: 'c', image: 'i'}]}}});
+    assert.equal(noName.status, 422);
+    assert.match(noName.json.message, /name or generateName is required/);
+    const ns = await c.request('POST', '/api/v1/namespaces/nope/pods', {body: pod('x')});
+    assert.equal(ns.status, 404);
+    assert.equal(ns.json.message, 'namespaces "nope" not found');
+    const other = await c.request('POST', `${NS}/pods`, {body: pod('x', {metadata: {namespace: 'kube-system'}})});
+    assert.equal(other.status, 400);
+    assert.equal(other.json.message, 'the namespace of the provided object does not match the namespace sent on the request');
+    const kind = await c.request('POST', `${NS}/pods`, {body: {...pod('x'), apiVersion: 'coordination.k8s.io/v1'}});
+    assert.equal(kind.status, 400);
+    const junk = await c.request('POST', `${NS}/pods`, {body: '{"metadata":'});
+    assert.equal(junk.status, 400);
+  });
+
+  it('does not store anything for dryRun=All', async () => {
+    const r = await c.request('POST', `${NS}/pods?dryRun=All`, {body: pod('dry')});
+    assert.equal(r.status, 201);
+    assert.equal((await c.request('GET', `${NS}/pods/dry`)).status, 404);
+  });
+});
