@@ -17,6 +17,7 @@ void k8s_client_options_default(struct k8s_client_options *o)
     o->connect_timeout_ms = 10000;
     o->request_timeout_ms = 60000;
     o->max_retries = 10;
+    o->max_in_flight = 100;
     o->user_agent = "prewarm-k8sclient/1";
 }
 
@@ -58,6 +59,7 @@ void k8s__client_socket_action(struct k8s_client *c, curl_socket_t fd, int mask)
     c->in_curl--;
     k8s__request_reap_zombies(c);
     drain_messages(c);
+    k8s__request_pump(c);
 }
 
 static void curl_timer_fired(struct k8s_timer *t)
@@ -102,6 +104,7 @@ void k8s_client_on_fd(struct k8s_client *c, int fd, unsigned events)
             mask |= CURL_CSELECT_OUT;
         k8s__client_socket_action(c, fd, mask);
     }
+    k8s__request_pump(c);
     k8s__client_sync_timer(c);
 }
 
@@ -109,6 +112,7 @@ void k8s_client_on_timeout(struct k8s_client *c)
 {
     c->loop_deadline = UINT64_MAX; /* the loop's timer is spent */
     k8s_timers_run(&c->timers, k8s_now_ms());
+    k8s__request_pump(c);
     k8s__client_sync_timer(c);
 }
 
@@ -324,6 +328,8 @@ enum k8s_status k8s_client_new(const struct k8s_config *cfg, const struct k8s_cl
         c->opt = *opt;
     else
         k8s_client_options_default(&c->opt);
+    if (c->opt.max_in_flight <= 0)
+        c->opt.max_in_flight = 100;
     c->loop_deadline = c->builtin_deadline = UINT64_MAX;
     c->cred_fd = -1;
     c->rng = seed(c);
@@ -349,9 +355,9 @@ void k8s_client_free(struct k8s_client *c)
     if (!c)
         return;
     k8s__request_cancel_all(c);
-    k8s_timer_stop(&c->timers, &c->rl_timer);
-    k8s_timer_stop(&c->timers, &c->curl_timer);
-    k8s_timer_stop(&c->timers, &c->cred_timer);
+    /* Watches and informers the caller has not freed yet keep their timers
+     * here: disarm them all so their later free does not touch the client. */
+    k8s_timers_clear(&c->timers);
     if (c->multi)
         curl_multi_cleanup(c->multi);
     if (c->cred_fd >= 0)

@@ -57,6 +57,8 @@ struct k8s_client_options {
     long connect_timeout_ms; /* default 10 000 */
     long request_timeout_ms; /* non-watch requests, whole transfer (default 60 000) */
     int max_retries;         /* 429/5xx with a numeric Retry-After (default 10) */
+    int max_in_flight;       /* transfers at once, watches included (default 100, the
+                                apiserver's HTTP/2 stream limit); more wait in a queue */
     const char *user_agent;  /* default "prewarm-k8sclient/1" */
 };
 
@@ -64,8 +66,9 @@ struct k8s_client_stats {
     uint64_t requests;    /* requests started by callers */
     uint64_t attempts;    /* HTTP transfers, retries included */
     uint64_t retries;     /* 429/5xx/401 retries */
-    uint64_t connections; /* TCP connections opened (CURLINFO_NUM_CONNECTS summed) */
+    uint64_t connections; /* TCP connections opened by libcurl */
     uint64_t throttled;   /* requests delayed by the rate limiter */
+    uint64_t gated;       /* requests that waited for an in-flight slot */
 };
 
 void k8s_client_options_default(struct k8s_client_options *o);

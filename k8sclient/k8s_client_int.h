@@ -33,11 +33,14 @@ struct k8s_client {
 
     struct k8s_ratelimit rl;
     struct k8s_timer rl_timer;
-    struct k8s_request *rl_head, *rl_tail;     /* FIFO of requests waiting for a token */
-    struct k8s_request *cred_head, *cred_tail; /* waiting for an exec plugin */
-    int cred_fd;                               /* watched fd of a running plugin, or -1 */
-    struct k8s_timer cred_timer;               /* polls a running plugin for its timeout */
-    struct k8s_request *live;                  /* every request not yet completed */
+    struct k8s_request *rl_head, *rl_tail;         /* FIFO of requests waiting for a token */
+    struct k8s_request *cred_head, *cred_tail;     /* waiting for an exec plugin */
+    struct k8s_request *settle_head, *settle_tail; /* being launched or failed */
+    struct k8s_request *gate_head, *gate_tail;     /* waiting for an in-flight slot */
+    int busy;                    /* requests holding a slot (credentials or transfer) */
+    int cred_fd;                 /* watched fd of a running plugin, or -1 */
+    struct k8s_timer cred_timer; /* polls a running plugin for its timeout */
+    struct k8s_request *live;    /* every request not yet completed */
     struct k8s_request *zombies; /* cancelled inside a curl callback; reaped after it */
     int in_curl;                 /* > 0 while inside curl_multi_socket_action */
     bool closing;                /* k8s_client_free() is cancelling: refuse new requests */
@@ -65,5 +68,7 @@ void k8s__request_rl_wake(struct k8s_timer *t);
 void k8s__request_cred_readable(struct k8s_client *c);
 void k8s__request_reap_zombies(struct k8s_client *c);
 void k8s__request_cancel_all(struct k8s_client *c);
+/* Starts gated requests while slots are free (no-op inside curl). */
+void k8s__request_pump(struct k8s_client *c);
 
 #endif

@@ -10,6 +10,7 @@
 enum rstate {
     R_NEW,
     R_RATE,   /* in c->rl queue */
+    R_GATE,   /* in c->gate queue: too many transfers in flight */
     R_CRED,   /* in c->cred queue */
     R_FLIGHT, /* easy handle in the multi */
     R_RETRY,  /* retry timer armed */
@@ -106,10 +107,29 @@ static void unlink_live(struct k8s_request *r)
     r->prev = r->next = NULL;
 }
 
+/* Requests waiting for credentials or in a transfer hold one of the
+ * max_in_flight slots (one HTTP/2 stream each). */
+static bool holds_slot(const struct k8s_request *r)
+{
+    return r->state == R_CRED || r->state == R_FLIGHT;
+}
+
+static void set_state(struct k8s_request *r, enum rstate st)
+{
+    bool had = holds_slot(r);
+    r->state = st;
+    bool has = holds_slot(r);
+    if (had && !has)
+        r->c->busy--;
+    else if (has && !had)
+        r->c->busy++;
+}
+
 /* Delivers the outcome and frees the request (exactly once). */
 static void finish(struct k8s_request *r, enum k8s_status st, long code,
                    const struct k8s_error *err)
 {
+    set_state(r, R_NEW);
     unlink_live(r);
     release_transfer(r);
     struct k8s_response resp = {
@@ -232,6 +252,16 @@ static CURLcode set_tls(CURL *e, const struct k8s_client *c, const struct k8s_au
     return rc;
 }
 
+/* Counts every TCP connection libcurl opens for this client. */
+static int on_socket(void *clientp, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)fd;
+    struct k8s_client *c = clientp;
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        c->stats.connections++;
+    return CURL_SOCKOPT_OK;
+}
+
 static CURLcode set_common(CURL *e, struct k8s_request *r)
 {
     const struct k8s_client *c = r->c;
@@ -246,6 +276,8 @@ static CURLcode set_common(CURL *e, struct k8s_request *r)
     rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
     if (!(r->flags & K8S_REQ_WATCH))
         rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opt.request_timeout_ms);
+    rc |= curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    rc |= curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, (void *)c);
     rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
     rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
@@ -279,7 +311,7 @@ static enum k8s_status launch(struct k8s_request *r, const struct k8s_auth *auth
         r->easy = NULL;
         return K8S_ETRANSPORT;
     }
-    r->state = R_FLIGHT;
+    set_state(r, R_FLIGHT);
     c->stats.attempts++;
     return K8S_OK;
 }
@@ -305,18 +337,22 @@ static void cred_settle(struct k8s_client *c, enum k8s_cred_state cs, const stru
     cred_watch(c);
     if (cs == K8S_CRED_PENDING)
         return;
-    struct k8s_request *q = c->cred_head;
+    /* Settle only the requests parked now: a callback may park new ones
+     * (a new plugin run) or cancel parked ones (k8s_request_cancel looks in
+     * both lists). */
+    c->settle_head = c->cred_head;
+    c->settle_tail = c->cred_tail;
     c->cred_head = c->cred_tail = NULL;
-    while (q) {
-        struct k8s_request *next = q->qnext;
+    while (c->settle_head) {
+        struct k8s_request *q = c->settle_head;
+        queue_remove(&c->settle_head, &c->settle_tail, q);
         enum k8s_status st = cs == K8S_CRED_READY ? launch(q, auth) : err->status;
-        if (st != K8S_OK) {
-            if (cs == K8S_CRED_READY)
-                finish_status(q, st, 0, "cannot start the request");
-            else
-                finish(q, st, 0, err);
-        }
-        q = next;
+        if (st == K8S_OK)
+            continue;
+        if (cs == K8S_CRED_READY)
+            finish_status(q, st, 0, "cannot start the request");
+        else
+            finish(q, st, 0, err);
     }
 }
 
@@ -356,7 +392,7 @@ static enum k8s_status authorize(struct k8s_request *r, struct k8s_error *err)
         return launch(r, &auth);
     if (cs == K8S_CRED_ERROR)
         return err->status != K8S_OK ? err->status : K8S_EAUTH;
-    r->state = R_CRED;
+    set_state(r, R_CRED);
     queue_push(&c->cred_head, &c->cred_tail, r);
     cred_watch(c);
     if (!c->cred_timer.armed) {
@@ -365,6 +401,39 @@ static enum k8s_status authorize(struct k8s_request *r, struct k8s_error *err)
         k8s_timer_start(&c->timers, &c->cred_timer, k8s_now_ms() + 1000);
     }
     return K8S_OK;
+}
+
+/* ---- in-flight gate ---- */
+
+/* Past the rate limiter: take a slot or wait for one. Keeping transfers
+ * under the server's stream limit keeps them on one HTTP/2 connection
+ * (libcurl opens a new connection for each transfer beyond it). */
+static enum k8s_status dispatch(struct k8s_request *r, struct k8s_error *err)
+{
+    struct k8s_client *c = r->c;
+    if (c->busy < c->opt.max_in_flight && !c->gate_head)
+        return authorize(r, err);
+    set_state(r, R_GATE);
+    queue_push(&c->gate_head, &c->gate_tail, r);
+    c->stats.gated++;
+    return K8S_OK;
+}
+
+void k8s__request_pump(struct k8s_client *c)
+{
+    if (c->in_curl || c->closing)
+        return; /* in curl: called again when curl returns */
+    while (c->gate_head && c->busy < c->opt.max_in_flight) {
+        struct k8s_request *r = c->gate_head;
+        queue_remove(&c->gate_head, &c->gate_tail, r);
+        struct k8s_error err;
+        k8s_error_clear(&err);
+        enum k8s_status st = authorize(r, &err);
+        if (st != K8S_OK && err.status == K8S_OK)
+            k8s_error_set(&err, st, "cannot start the request");
+        if (st != K8S_OK)
+            finish(r, st, 0, &err);
+    }
 }
 
 /* ---- rate limiter ---- */
@@ -380,8 +449,8 @@ static enum k8s_status admit(struct k8s_request *r, struct k8s_error *err)
     struct k8s_client *c = r->c;
     uint64_t wait = c->rl_head ? 1 : k8s_ratelimit_take(&c->rl, k8s_now_ms());
     if (wait == 0)
-        return authorize(r, err);
-    r->state = R_RATE;
+        return dispatch(r, err);
+    set_state(r, R_RATE);
     queue_push(&c->rl_head, &c->rl_tail, r);
     c->stats.throttled++;
     if (!c->rl_timer.armed)
@@ -402,7 +471,7 @@ void k8s__request_rl_wake(struct k8s_timer *t)
         queue_remove(&c->rl_head, &c->rl_tail, r);
         struct k8s_error err;
         k8s_error_clear(&err);
-        enum k8s_status st = authorize(r, &err);
+        enum k8s_status st = dispatch(r, &err);
         if (st != K8S_OK && err.status == K8S_OK)
             k8s_error_set(&err, st, "cannot start the request");
         if (st != K8S_OK)
@@ -427,7 +496,7 @@ static void retry_fired(struct k8s_timer *t)
 /* Re-queues r through the rate limiter after delay_ms. */
 static void retry_later(struct k8s_request *r, uint64_t delay_ms)
 {
-    r->state = R_RETRY;
+    set_state(r, R_RETRY);
     r->retries++;
     r->c->stats.retries++;
     k8s_timer_init(&r->timer, retry_fired, r);
@@ -472,10 +541,8 @@ static void http_failed(struct k8s_request *r, long code)
 
 void k8s__request_transfer_done(struct k8s_request *r, CURLcode rc)
 {
-    long code = 0, conns = 0;
+    long code = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &conns);
-    r->c->stats.connections += (uint64_t)conns;
     if (rc == CURLE_WRITE_ERROR && r->data_status != K8S_OK) {
         finish_status(r, r->data_status, code,
                       r->data_status == K8S_ETOOBIG ? "response body over the size limit"
@@ -568,19 +635,23 @@ void k8s_request_cancel(struct k8s_request *r)
         return;
     if (r->state == R_RATE)
         queue_remove(&c->rl_head, &c->rl_tail, r);
-    else if (r->state == R_CRED)
+    else if (r->state == R_GATE)
+        queue_remove(&c->gate_head, &c->gate_tail, r);
+    else if (r->state == R_CRED) {
         queue_remove(&c->cred_head, &c->cred_tail, r);
-    else if (r->state == R_RETRY)
+        queue_remove(&c->settle_head, &c->settle_tail, r);
+    } else if (r->state == R_RETRY)
         k8s_timer_stop(&c->timers, &r->timer);
     struct k8s_error err;
     k8s_error_set(&err, K8S_ECANCELED, "request cancelled");
     if (r->state != R_FLIGHT || c->in_curl == 0) {
         finish(r, K8S_ECANCELED, 0, &err);
+        k8s__request_pump(c);
         return;
     }
     /* Inside a curl callback the handle cannot leave the multi yet. */
     unlink_live(r);
-    r->state = R_ZOMBIE;
+    set_state(r, R_ZOMBIE);
     r->qnext = c->zombies;
     c->zombies = r;
     struct k8s_response resp = {K8S_ECANCELED, 0, "", 0, &err};

@@ -63,6 +63,12 @@ void k8s_timers_run(struct k8s_timers *set, uint64_t now_ms)
     }
 }
 
+void k8s_timers_clear(struct k8s_timers *set)
+{
+    while (set->head)
+        k8s_timer_stop(set, set->head);
+}
+
 uint64_t k8s_now_ms(void)
 {
     struct timespec ts;

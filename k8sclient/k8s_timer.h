@@ -41,6 +41,8 @@ void k8s_timer_stop(struct k8s_timers *set, struct k8s_timer *t);
 uint64_t k8s_timers_next(const struct k8s_timers *set);
 /* Runs every timer due at now_ms; callbacks may arm or stop any timer. */
 void k8s_timers_run(struct k8s_timers *set, uint64_t now_ms);
+/* Disarms every timer without running it (the set is going away). */
+void k8s_timers_clear(struct k8s_timers *set);
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t k8s_now_ms(void);
 

@@ -198,6 +198,8 @@ static void stream_done(void *arg, const struct k8s_response *resp)
     w->req = NULL;
     k8s_timer_stop(&w->c->timers, &w->timer);
     w->state = W_IDLE;
+    if (resp->status == K8S_ECANCELED)
+        return; /* the client is being freed */
     struct k8s_error err;
     if (w->err.status != K8S_OK) /* set inside on_data: ERROR event, bad line */
         err = w->err;
@@ -340,6 +342,7 @@ enum k8s_status k8s_watch_start(struct k8s_client *c, const struct k8s_watch_opt
         return st;
     }
     *out = w;
+    k8s__client_sync_timer(c);
     return K8S_OK;
 }
 
@@ -352,6 +355,7 @@ enum k8s_status k8s_watch_restart(struct k8s_watch *w, const char *rv)
         st = connect_now(w);
     if (st != K8S_OK)
         backoff(w, -1);
+    k8s__client_sync_timer(w->c);
     return st;
 }
 
@@ -363,6 +367,7 @@ void k8s_watch_free(struct k8s_watch *w)
     stop_stream(w);
     if (w->in_cb == 0)
         watch_destroy(w);
+    /* the loop's timer may now be early; a spurious wake-up is harmless */
 }
 
 const char *k8s_watch_resource_version(const struct k8s_watch *w)

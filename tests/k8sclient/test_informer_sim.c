@@ -56,7 +56,7 @@ static void on_error(void *arg, const struct k8s_error *err)
 static const struct k8s_informer_handlers handlers = {on_add, on_update, on_delete, on_synced,
                                                       on_error};
 
-Test(informer, list_watch_and_relist_diff, .timeout = 90)
+Test(informer, list_watch_and_relist_diff)
 {
     struct sim sim;
     sim_start(&sim, NULL);

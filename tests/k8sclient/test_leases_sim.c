@@ -14,7 +14,7 @@ static struct sim_result call_wait(struct k8s_client *c, enum k8s_status st, str
     return *r;
 }
 
-Test(leases, create_get_update_conflict, .timeout = 60)
+Test(leases, create_get_update_conflict)
 {
     struct sim sim;
     sim_start(&sim, NULL);

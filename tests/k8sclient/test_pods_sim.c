@@ -55,7 +55,7 @@ static cJSON *create_pod(const char *prefix)
     return r.object;
 }
 
-Test(pods, create_get_list_delete, .init = setup, .fini = teardown, .timeout = 60)
+Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
 {
     cJSON *pod = create_pod("warm-");
     const char *name = k8s_obj_name(pod);
@@ -112,7 +112,7 @@ Test(pods, create_get_list_delete, .init = setup, .fini = teardown, .timeout = 6
     cJSON_Delete(pod);
 }
 
-Test(pods, not_found_is_decoded, .init = setup, .fini = teardown, .timeout = 30)
+Test(pods, not_found_is_decoded, .init = setup, .fini = teardown)
 {
     struct sim_result r = {0};
     cr_assert_eq(k8s_pods_get(c, NULL, "missing", sim_on_result, &r, NULL), K8S_OK);
@@ -134,7 +134,7 @@ static cJSON *patch(const char *name, enum k8s_patch_type t, const char *body, e
     return r.object;
 }
 
-Test(pods, three_patch_types, .init = setup, .fini = teardown, .timeout = 60)
+Test(pods, three_patch_types, .init = setup, .fini = teardown)
 {
     cJSON *pod = create_pod("p-");
     const char *name = k8s_obj_name(pod);

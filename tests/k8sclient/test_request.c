@@ -116,7 +116,7 @@ static int all_done(void *arg)
     return r->n == 15;
 }
 
-Test(request, rate_limiter_delays_in_fifo_order, .timeout = 30)
+Test(request, rate_limiter_delays_in_fifo_order)
 {
     struct sim sim;
     sim_start(&sim, NULL);
@@ -143,7 +143,7 @@ Test(request, rate_limiter_delays_in_fifo_order, .timeout = 30)
     sim_stop(&sim);
 }
 
-Test(request, response_cap_gives_etoobig, .timeout = 30)
+Test(request, response_cap_gives_etoobig)
 {
     struct sim sim;
     sim_start(&sim, NULL);

@@ -77,7 +77,7 @@ static struct k8s_watch *start(struct seen *s, const char *rv)
     return w;
 }
 
-Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown, .timeout = 60)
+Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown)
 {
     struct seen s = {0};
     hw_create_pod(c, "a");
@@ -104,7 +104,7 @@ Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown, .tim
     k8s_watch_free(w);
 }
 
-Test(watch, compaction_gives_expired, .init = setup, .fini = teardown, .timeout = 60)
+Test(watch, compaction_gives_expired, .init = setup, .fini = teardown)
 {
     struct seen s = {0};
     hw_create_pod(c, "a");
@@ -120,7 +120,7 @@ Test(watch, compaction_gives_expired, .init = setup, .fini = teardown, .timeout 
     k8s_watch_free(w);
 }
 
-Test(watch, free_inside_callback, .init = setup, .fini = teardown, .timeout = 60)
+Test(watch, free_inside_callback, .init = setup, .fini = teardown)
 {
     struct seen s = {0};
     hw_create_pod(c, "a");
