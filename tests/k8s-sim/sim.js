@@ -192,7 +192,7 @@ function main() {
   ctx.api = api;
   ctx.watches = {closeAll: () => api.hub.closeAll(), count: () => api.hub.count(), bookmarkAll: () => api.hub.bookmarkAll()};
   const mods = {};
-  const server = http2.createSecureServer({key: tls.key, cert: tls.cert, allowHTTP1: true,
+  const server = http2.createSecureServer({key: tls.key, cert: tls.cert, allowHTTP1: true, maxSessionMemory: 256,
     settings: {maxConcurrentStreams: 100}}, async (req, res) => {
     try {
       if (mods.faults && typeof mods.faults.intercept === 'function' && await mods.faults.intercept(req, res, ctx)) return;
