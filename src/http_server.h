@@ -31,14 +31,23 @@
  * get 417. Header block over the cap -> 431, body over the cap -> 413,
  * malformed request -> 400; all of these send a JSON error and close.
  * A request that is not complete within request_timeout gets 408 and close;
- * a keep-alive connection idle for idle_timeout is closed.
+ * a keep-alive connection idle for idle_timeout is closed. A client that
+ * closes its sending side while a request is still unanswered is taken as
+ * gone (its exchanges are cancelled); answered ones are still delivered.
+ * After an error answer the server half-closes and drains the input for up
+ * to 2 s so that the client reads the answer instead of a reset.
  *
  * HTTP/2 behaviour: streams are multiplexed; each complete request stream
  * calls the handler; the same caps apply per stream (431/413 answered on the
  * stream); a client RST_STREAM on a pending stream runs its cancel callback.
  * http_server_shutdown() sends GOAWAY and lets open streams finish.
+ * request_timeout is not applied per stream (a slow stream holds only its
+ * own slot among max_streams); idle_timeout closes a connection without
+ * open streams.
  *
- * Response: the server always adds Content-Length, never Date; it adds no
+ * Response: the server always adds Content-Length (except on 204 and 304,
+ * which carry no body; an answer to HEAD declares the length and sends no
+ * body), never Date; it adds no
  * Content-Type unless the caller passes one. Header names given by the
  * caller are sent as given on HTTP/1.1 and lower-cased on HTTP/2. Callers
  * must not pass Content-Length, Connection or Transfer-Encoding.
@@ -47,7 +56,11 @@
  * like a Kubernetes Status, with Content-Type application/json:
  *   {"status":"Failure","code":400,"reason":"BadRequest","message":"human text"}
  * `reason` is a stable CamelCase code clients may switch on; `message` is for
- * humans. http_respond_error() builds it.
+ * humans. http_respond_error() builds it. The server's own reasons:
+ * BadRequest (400), RequestTimeout (408), LengthRequired (411),
+ * RequestEntityTooLarge (413), ExpectationFailed (417),
+ * RequestHeaderFieldsTooLarge (431), NotImplemented (501),
+ * HTTPVersionNotSupported (505).
  *
  * Callers: src/api (routes), main.c, bench/http_echo_server.c, tests.
  */
@@ -124,10 +137,13 @@ void http_server_shutdown(struct http_server *s);
 size_t http_server_connection_count(const struct http_server *s);
 
 /* Closes every connection at once: pending exchanges get their cancel
- * callback (without any write), then everything is freed. NULL is a no-op. */
+ * callback (without any write), then everything is freed. NULL is a no-op.
+ * Not from inside a handler; http_server_shutdown() may be called anywhere. */
 void http_server_free(struct http_server *s);
 
-/* Answers the exchange, exactly once. headers/body are copied. status 100-999. */
+/* Answers the exchange, exactly once; ex is invalid afterwards. headers and
+ * body are copied. status must be 200-999 (anything else is sent as 500).
+ * Must not be called from inside the exchange's own cancel callback. */
 void http_respond(struct http_exchange *ex, int status, const struct http_header *headers, size_t n,
                   const char *body, size_t body_len);
 
