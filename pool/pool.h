@@ -79,7 +79,11 @@
  *            drained or the cancel succeeded. Cancel of an already answered
  *            waiter returns POOL_E_NOT_FOUND (its answer is in the action
  *            queue or was drained; a WAITER_BOUND for a caller that went away
- *            should be released by the caller).
+ *            should be released by the caller). If, by the time a pod is
+ *            free, the waiter's request id or key names a live session, the
+ *            waiter gets that session instead of a new one. Queued waiters
+ *            come before new claims: an idle pod is never handed to a new
+ *            claim while an older waiter of the same pool waits.
  *
  * actions    A bounded FIFO ring in the set (action_capacity entries). Each
  *            action is a self-contained copy (strings inline), so it stays
@@ -89,7 +93,10 @@
  *            POOL_E_BUSY and changes nothing (drain, then retry). Sizing and
  *            tick do as much as fits and leave the rest pending;
  *            pool_set_next_deadline() then returns 0 ("call tick now").
- *            No action is ever dropped.
+ *            No action is ever dropped. A CREATE_PODS is merged into the
+ *            newest queued action when that is a CREATE_PODS of the same
+ *            pool. The daemon drains after every call, so a ring of 1024 is
+ *            ample (one call emits at most a few actions plus sizing).
  *
  * Sizing (after every event, per pool): with supply = idle + starting +
  * creating and live = all non-GONE pods, create
