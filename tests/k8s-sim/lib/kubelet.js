@@ -239,6 +239,37 @@ class Kubelet {
     this.listener = (type, resource, obj) => this.onEvent(type, resource, obj);
     this.store.on('event', this.listener);
     for (const pod of this.store.list('pods', null, {raw: true}).items) this.enqueue(pod);
+    for (const node of this.store.list('nodes', null, {raw: true}).items) this.ensureLease(node);
+    const every = Number(opt(this.ctx.options, 'nodeLeaseRenewMs', 'node-lease-renew-ms') || 10000);
+    this.leaseTimer = setInterval(() => this.renewLeases(), every);
+    this.leaseTimer.unref();
+  }
+
+  // Each kubelet holds a Lease named after its node in kube-node-lease and
+  // renews it every 10 s (nodeLeaseRenewMs); a lost node stops renewing.
+  ensureLease(node) {
+    const name = node.metadata.name;
+    if (this.store.get('leases', 'kube-node-lease', name)) return;
+    try {
+      this.store.create('leases', 'kube-node-lease', {
+        metadata: {name, namespace: 'kube-node-lease',
+                   ownerReferences: [{apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid}]},
+        spec: {holderIdentity: name, leaseDurationSeconds: 40, renewTime: microTime()},
+      });
+    } catch (e) {
+      if (!(e && typeof e.code === 'number')) throw e; // namespace missing: no lease, as without the feature
+    }
+  }
+
+  renewLeases() {
+    for (const node of this.store.list('nodes', null, {raw: true}).items) {
+      const name = node.metadata.name;
+      if (this.lost.has(name)) continue;
+      tryUpdate(this.store, 'leases', 'kube-node-lease', name, (l) => {
+        l.spec.renewTime = microTime();
+        return l;
+      });
+    }
   }
 
   stop() {
@@ -246,11 +277,13 @@ class Kubelet {
     this.listener = null;
     for (const st of this.pods.values()) clearTimeout(st.timer);
     for (const l of this.lost.values()) l.timers.forEach(clearTimeout);
+    clearInterval(this.leaseTimer);
     this.pods.clear();
   }
 
   onEvent(type, resource, obj) {
     if (resource === 'pods') this.enqueue(obj);
+    else if (resource === 'nodes' && type === 'ADDED') setImmediate(() => this.listener && this.ensureLease(obj));
   }
 
   enqueue(pod) {
@@ -724,6 +757,11 @@ class Kubelet {
     if (lost) lost.timers.forEach(clearTimeout);
     this.lost.delete(name);
     this.store.remove('nodes', null, name);
+    try {
+      this.store.remove('leases', 'kube-node-lease', name); // the garbage collector follows the ownerReference
+    } catch (e) {
+      if (!(e && typeof e.code === 'number')) throw e;
+    }
     for (const pod of this.podsOn(name)) {
       const k = `${pod.metadata.namespace}/${pod.metadata.name}`;
       const st = this.pods.get(k);
@@ -740,6 +778,11 @@ class Kubelet {
 
 function recordEventSafe(store, pod, type, reason, message, component) {
   sched.recordEvent(store, pod, type, reason, message, component);
+}
+
+// metav1.MicroTime: RFC 3339 with 6 fractional digits.
+function microTime() {
+  return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 function isTerminal(pod) {

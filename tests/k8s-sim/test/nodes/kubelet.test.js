@@ -230,3 +230,27 @@ test('lost node with gcAfterMs and node deletion force-delete the pods', async (
     sim.close();
   }
 });
+
+test('node leases in kube-node-lease are renewed, except by a lost node', async () => {
+  const sim = makeSim({nodes: 2, nodeLeaseRenewMs: 20});
+  try {
+    const lease = (n) => sim.store.get('leases', 'kube-node-lease', n);
+    const l1 = lease('sim-node-1');
+    assert.equal(l1.spec.holderIdentity, 'sim-node-1');
+    assert.equal(l1.spec.leaseDurationSeconds, 40);
+    assert.match(l1.spec.renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.equal(l1.metadata.ownerReferences[0].kind, 'Node');
+    await waitFor(sim.store, 'a renewal', () => lease('sim-node-1').metadata.resourceVersion !== l1.metadata.resourceVersion);
+    sim.sim.kubelet.loseNode('sim-node-1', {evictAfterMs: 100000});
+    const renewals = {'sim-node-1': 0, 'sim-node-2': 0};
+    sim.store.on('event', (type, res, o) => {
+      if (res === 'leases' && type === 'MODIFIED') renewals[o.metadata.name]++;
+    });
+    await waitFor(sim.store, 'three renewals of sim-node-2', () => renewals['sim-node-2'] >= 3);
+    assert.equal(renewals['sim-node-1'], 0);
+    sim.sim.kubelet.deleteNode('sim-node-2');
+    assert.equal(lease('sim-node-2'), null);
+  } finally {
+    sim.close();
+  }
+});
