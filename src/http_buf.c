@@ -56,6 +56,17 @@ void http_buf_appendf(struct http_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void http_buf_append_uint(struct http_buf *b, uint64_t n)
+{
+    char tmp[20];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    http_buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
 void http_buf_consume(struct http_buf *b, size_t n)
 {
     b->off += n;

@@ -61,7 +61,12 @@ static void serialize(struct http_buf *b, const struct http_exchange *ex, int st
                       size_t body_len)
 {
     bool no_body = status == 204 || status == 304;
-    http_buf_appendf(b, "HTTP/1.1 %d %s\r\n", status, http_status_text(status));
+    const char *text = http_status_text(status);
+    http_buf_append(b, "HTTP/1.1 ", 9);
+    http_buf_append_uint(b, (uint64_t)status);
+    http_buf_append(b, " ", 1);
+    http_buf_append(b, text, strlen(text));
+    http_buf_append(b, "\r\n", 2);
     for (size_t i = 0; i < n; i++) {
         if (!header_safe(&headers[i]))
             continue; /* a caller bug must not split the response */
@@ -70,8 +75,11 @@ static void serialize(struct http_buf *b, const struct http_exchange *ex, int st
         http_buf_append(b, headers[i].value, headers[i].value_len);
         http_buf_append(b, "\r\n", 2);
     }
-    if (!no_body)
-        http_buf_appendf(b, "Content-Length: %zu\r\n", body_len);
+    if (!no_body) {
+        http_buf_append(b, "Content-Length: ", 16);
+        http_buf_append_uint(b, body_len);
+        http_buf_append(b, "\r\n", 2);
+    }
     if (ex->close_after)
         http_buf_append(b, "Connection: close\r\n", 19);
     else if (ex->version == 10)
