@@ -560,6 +560,7 @@ class Kubelet {
     const t = now();
     const terminated = {containerID: cs.containerID, exitCode, finishedAt: t,
                         reason: opts.reason || (exitCode === 0 ? 'Completed' : 'Error'), startedAt: cs.state.running.startedAt};
+    const backoff = cs.restartCount === 0 ? 0 : Math.min(10 * 2 ** (cs.restartCount - 1), 300);
     clearTimeout(st.timer);
     this.stats.crashed++;
     this.update(k, st, (p) => {
@@ -567,7 +568,9 @@ class Kubelet {
       s.containerStatuses = s.containerStatuses.map((c) => {
         if (c.name !== target) return c;
         if (!restart) return {...c, ready: false, started: false, state: {terminated}};
-        const backoff = Math.min(10 * 2 ** c.restartCount, 300);
+        // The first failure is restarted at once (the status shows it
+        // terminated); later ones wait in CrashLoopBackOff, 10 s doubling to 5 min.
+        if (backoff === 0) return {...c, ready: false, started: false, state: {terminated}};
         const msg = `back-off ${backoff}s restarting failed container=${c.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`;
         return {...c, ready: false, started: false, lastState: {terminated},
                 state: {waiting: {reason: 'CrashLoopBackOff', message: msg}}};
@@ -579,12 +582,13 @@ class Kubelet {
       setReadiness(s, st.forcedUnready);
       return p;
     });
-    this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${target} in pod ${name}_${ns}(${pod.metadata.uid})`);
+    if (restart && backoff > 0) {
+      this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${target} in pod ${name}_${ns}(${pod.metadata.uid})`);
+    }
     if (restart) {
-      const backoff = Math.min(10 * 2 ** cs.restartCount, 300);
       st.stage = 'restarting';
       st.restart = {name: target, terminated};
-      this.after(st, this.scaled(backoff), () => this.restartContainer(k, st, target, terminated));
+      this.after(st, backoff ? this.scaled(backoff) : this.delay('start'), () => this.restartContainer(k, st, target, terminated));
     } else {
       st.stage = 'terminated';
     }

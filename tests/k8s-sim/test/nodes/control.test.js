@@ -47,7 +47,7 @@ test('control endpoints', {timeout: 60000}, async (t) => {
     assert.equal(cond(r.json, 'Ready').status, 'True');
     r = await sim.ctl('POST', 'pods/default/web/crash', {exitCode: 2});
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.status.containerStatuses[0].lastState.terminated.exitCode, 2);
+    assert.equal(r.json.status.containerStatuses[0].state.terminated.exitCode, 2);
     const back = await waitPod('web restarted', 'web', (p) => ready(p) && p.status.containerStatuses[0].restartCount === 1);
     assert.equal(back.status.containerStatuses[0].lastState.terminated.reason, 'Error');
     r = await sim.ctl('POST', 'pods/default/nope/crash');

@@ -125,14 +125,23 @@ test('crash with restartPolicy Always restarts with restartCount+1; Never fails 
     assert.equal(sim.sim.kubelet.crash('default', 'always', {exitCode: 137}), null);
     const crashed = get(sim, 'always');
     assert.equal(condition(crashed, 'Ready').status, 'False');
-    assert.equal(crashed.status.containerStatuses[0].state.waiting.reason, 'CrashLoopBackOff');
-    assert.equal(crashed.status.containerStatuses[0].lastState.terminated.exitCode, 137);
+    assert.equal(crashed.status.containerStatuses[0].state.terminated.exitCode, 137, 'first failure: shown terminated');
     assert.equal(crashed.status.phase, 'Running');
     const back = await waitFor(sim.store, 'always restarted', () => {
       const p = get(sim, 'always');
       return isReady(p) && p.status.containerStatuses[0].restartCount === 1 ? p : null;
     });
     assert.equal(back.status.containerStatuses[0].lastState.terminated.reason, 'Error');
+    assert.equal(back.status.containerStatuses[0].lastState.terminated.exitCode, 137);
+    // The second failure waits in CrashLoopBackOff for 10 s x timeScale.
+    const t0 = Date.now();
+    assert.equal(sim.sim.kubelet.crash('default', 'always', {}), null);
+    const loop = get(sim, 'always').status.containerStatuses[0];
+    assert.equal(loop.state.waiting.reason, 'CrashLoopBackOff');
+    assert.match(loop.state.waiting.message, /^back-off 10s restarting failed container=app pod=always_default\(/);
+    assert.equal(loop.lastState.terminated.exitCode, 1);
+    await waitFor(sim.store, 'second restart', () => get(sim, 'always').status.containerStatuses[0].restartCount === 2);
+    assert.ok(Date.now() - t0 >= 45, 'back-off honoured');
     assert.equal(sim.sim.kubelet.crash('default', 'never', {}), null);
     const failed = get(sim, 'never');
     assert.equal(failed.status.phase, 'Failed');
