@@ -517,3 +517,40 @@ Test(http_h1, half_closed_client_still_gets_its_answer)
     free(r);
     fixture_stop(&fx);
 }
+
+Test(http_h1, connections_over_the_limit_are_closed_at_once)
+{
+    struct fixture fx;
+    struct http_server_config cfg = {.max_connections = 1};
+    fixture_start(&fx, &cfg);
+    int first = client_connect(fx.port);
+    struct reader *r1 = reader_new(&fx, first);
+    SEND(&fx, first, "GET /one HTTP/1.1\r\n\r\n");
+    expect_responses(r1, 1);
+    int second = client_connect(fx.port);
+    struct reader *r2 = reader_new(&fx, second);
+    expect_eof(r2);
+    cr_assert_eq(r2->len, 0);
+    cr_assert_eq(http_server_connection_count(fx.srv), 1);
+    SEND(&fx, first, "GET /two HTTP/1.1\r\n\r\n");
+    expect_responses(r1, 2);
+    close(first);
+    close(second);
+    free(r1);
+    free(r2);
+    fixture_stop(&fx);
+}
+
+Test(http_h1, listen_rejects_bad_addresses)
+{
+    struct loop *loop = loop_new();
+    struct app app = {0};
+    struct http_server *s = http_server_new(loop, NULL, test_handler, &app);
+    cr_assert_eq(http_server_listen(s, "not-an-address", 0, NULL), -1);
+    cr_assert_eq(errno, EINVAL);
+    uint16_t port = 0;
+    cr_assert_eq(http_server_listen(s, "::1", 0, &port), 0);
+    cr_assert_neq(port, 0);
+    http_server_free(s);
+    loop_free(loop);
+}

@@ -400,3 +400,37 @@ Test(http_h2, curl_prior_knowledge_and_http11_share_the_port)
     pthread_join(th, NULL);
     fixture_stop(&st.fx);
 }
+
+Test(http_h2, server_free_cancels_pending_streams)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    struct h2client *c = h2_open(&fx);
+    h2_request(c, "GET", "/defer", NULL, 0, NULL);
+    cr_assert(turn_until(&fx, called, c));
+    http_server_free(fx.srv);
+    cr_assert_eq(fx.app.cancelled, 1);
+    loop_free(fx.loop);
+    h2_close(c);
+}
+
+Test(http_h2, head_and_no_content_answers_carry_no_body)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    struct h2client *c = h2_open(&fx);
+    struct h2_resp *head = h2_request(c, "HEAD", "/h", NULL, 0, NULL);
+    h2_wait(c, head);
+    cr_assert_eq(head->status, 200);
+    cr_assert_eq(head->body_len, 0);
+    struct h2_resp *slow = h2_request(c, "GET", "/defer", NULL, 0, NULL);
+    cr_assert(turn_until(&fx, called, c));
+    while (fx.app.npending < 1)
+        loop_run_once(fx.loop, 5);
+    http_respond(fx.app.pending[0], 204, NULL, 0, "ignored", 7);
+    h2_wait(c, slow);
+    cr_assert_eq(slow->status, 204);
+    cr_assert_eq(slow->body_len, 0);
+    h2_close(c);
+    fixture_stop(&fx);
+}
