@@ -369,15 +369,13 @@ static inline void drv_add_counters(struct pool_counters *sum, const struct pool
         dst[i] += src[i];
 }
 
-/* As driver_run(), adding every pool's counters to *sum when sum is set. */
-static inline const char *driver_run_sum(const uint8_t *data, size_t len, struct pool_counters *sum)
+static inline const char *drv_setup(struct driver *d, const uint8_t *data, size_t len)
 {
-    static struct driver d; /* large; one at a time (tests and fuzzers are single-threaded) */
-    memset(&d, 0, sizeof(d));
+    memset(d, 0, sizeof(*d));
     uint8_t seed[POOL_SEED_LEN] = {0};
     for (size_t i = 0; i < len && i < POOL_SEED_LEN; i++)
         seed[i] = data[i];
-    if (pool_set_new(seed, 16, &d.set) != POOL_OK)
+    if (pool_set_new(seed, 16, &d->set) != POOL_OK)
         return "pool_set_new failed";
     const struct pool_config cfg[DRV_POOLS] = {
         {.name = "a",
@@ -400,42 +398,57 @@ static inline const char *driver_run_sum(const uint8_t *data, size_t len, struct
          .start_timeout_s = 2},
     };
     for (int i = 0; i < DRV_POOLS; i++) {
-        if (pool_set_add(d.set, &cfg[i], &d.pools[i]) != POOL_OK) {
-            pool_set_free(d.set);
+        if (pool_set_add(d->set, &cfg[i], &d->pools[i]) != POOL_OK) {
+            pool_set_free(d->set);
             return "pool_set_add failed";
         }
-        d.max_total[i] = cfg[i].max_total;
+        d->max_total[i] = cfg[i].max_total;
     }
-    d.now = 1;
+    d->now = 1;
+    return NULL;
+}
+
+/* Wind down: drain, expire everything, check the end state, free the set. */
+static inline const char *drv_finish(struct driver *d, struct pool_counters *sum)
+{
+    for (int i = 0; i < 64 && !d->error; i++) {
+        drv_drain(d);
+        d->now += 100ull * 1000000000ull;
+        pool_set_tick(d->set, d->now);
+        drv_check(d);
+    }
+    drv_drain(d);
+    const char *err = d->error;
+    if (!err && d->nwaiters != 0)
+        err = "a waiter was never answered";
+    for (int i = 0; i < DRV_POOLS && !err; i++) {
+        struct pool_counts counts;
+        pool_get_counts(d->pools[i], &counts);
+        if (counts.sessions != 0 || counts.waiters != 0)
+            err = "sessions or waiters outlived every deadline";
+        if (sum) {
+            struct pool_counters counters;
+            pool_get_counters(d->pools[i], &counters);
+            drv_add_counters(sum, &counters);
+        }
+    }
+    pool_set_free(d->set);
+    return err;
+}
+
+/* As driver_run(), adding every pool's counters to *sum when sum is set. */
+static inline const char *driver_run_sum(const uint8_t *data, size_t len, struct pool_counters *sum)
+{
+    static struct driver d; /* large; one at a time (tests and fuzzers are single-threaded) */
+    const char *err = drv_setup(&d, data, len);
+    if (err)
+        return err;
     struct drv_input in = {data, len};
     while (in.len > 0 && !d.error) {
         drv_step(&d, &in);
         drv_check(&d);
     }
-    /* Wind down: drain, expire everything, and check the end state. */
-    for (int i = 0; i < 64 && !d.error; i++) {
-        drv_drain(&d);
-        d.now += 100ull * 1000000000ull;
-        pool_set_tick(d.set, d.now);
-        drv_check(&d);
-    }
-    drv_drain(&d);
-    const char *err = d.error;
-    if (!err && d.nwaiters != 0)
-        err = "a waiter was never answered";
-    for (int i = 0; i < DRV_POOLS && !err; i++) {
-        struct pool_counts c;
-        pool_get_counts(d.pools[i], &c);
-        if (c.sessions != 0 || c.waiters != 0)
-            err = "sessions or waiters outlived every deadline";
-        if (sum) {
-            struct pool_counters c;
-            pool_get_counters(d.pools[i], &c);
-            drv_add_counters(sum, &c);
-        }
-    }
-    pool_set_free(d.set);
-    return err;
+    return drv_finish(&d, sum);
 }
 
 static inline const char *driver_run(const uint8_t *data, size_t len)
