@@ -45,9 +45,17 @@
  *                        the provider reports the pod GONE.
  *              GONE      provider reported it gone; the record returns to the
  *                        slab free list at once (GONE is never counted).
- *            Every change goes through one function with a transition table;
- *            an event that would make an illegal change (e.g. Ready observed
- *            for a DRAINING pod) returns POOL_E_STATE and changes nothing.
+ *            Every change goes through one function with a transition table
+ *            (pool_pod.c); the legal moves are
+ *              GONE     -> CREATING | STARTING | READY   (sizing, adoption)
+ *              CREATING -> STARTING | READY | GONE
+ *              STARTING -> READY | DRAINING | GONE
+ *              READY    -> STARTING | BOUND | DRAINING | GONE
+ *              BOUND    -> DRAINING | GONE
+ *              DRAINING -> GONE
+ *            An event that would make any other change (e.g. Ready observed
+ *            for a DRAINING pod) returns POOL_E_STATE, changes nothing and
+ *            counts in illegal_transitions.
  *            DRAINING pods count against max_total until GONE.
  *            A pod observed under an unknown name is adopted (STARTING or
  *            READY); if the pool is at max_total, DELETE_POD is emitted for it
