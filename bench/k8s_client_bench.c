@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ struct bench {
     int started, done, failed, target, inflight_max;
     int events;
     const cJSON *pod;
+    char first_failure[600];
 };
 
 static pid_t start_sim(const char *js, char *dir, cJSON **info)
@@ -29,6 +31,7 @@ static pid_t start_sim(const char *js, char *dir, cJSON **info)
         return -1;
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(p[1], 1);
         execlp("node", "node", js, "--port", "0", "--dir", dir, (char *)NULL);
         _exit(127);
@@ -73,7 +76,9 @@ static void get_done(void *arg, struct k8s_result *res)
 {
     struct bench *b = arg;
     b->done++;
-    b->failed += res->http_code != 404;
+    if (res->http_code != 404 && b->failed++ == 0)
+        snprintf(b->first_failure, sizeof b->first_failure, "%s: %.500s",
+                 k8s_status_str(res->status), res->error ? res->error->message : "");
     launch_gets(b);
 }
 
@@ -100,6 +105,24 @@ static int finished(void *arg)
 {
     struct bench *b = arg;
     return b->done >= b->target;
+}
+
+struct rv_wait {
+    char rv[64];
+    int done;
+};
+
+static void list_done(void *arg, struct k8s_result *res)
+{
+    struct rv_wait *w = arg;
+    const char *rv = k8s_json_str(res->object, "metadata", "resourceVersion", NULL);
+    snprintf(w->rv, sizeof w->rv, "%s", rv ? rv : "");
+    w->done = 1;
+}
+
+static int rv_known(void *arg)
+{
+    return ((struct rv_wait *)arg)->done;
 }
 
 static int events_in(void *arg)
@@ -147,13 +170,19 @@ int main(int argc, char **argv)
     launch_gets(&b);
     k8s_client_run_until(b.c, finished, &b, 120000);
     double secs = (double)(k8s_now_ms() - t0) / 1000.0;
-    printf("GET  %d requests, 64 in flight, limiter off: %.0f req/s (%.2f s, %d failed)\n", b.done,
-           b.done / secs, secs, b.failed);
+    printf("GET  %d requests, 64 in flight, limiter off: %.0f req/s (%.2f s, %d failed%s%s)\n",
+           b.done, b.done / secs, secs, b.failed, b.failed ? ", first: " : "", b.first_failure);
 
     cJSON *pod = cJSON_Parse("{\"metadata\":{\"labels\":{\"app\":\"bench\"}},\"spec\":{"
                              "\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}}");
     struct k8s_watch_handlers h = {on_event, on_expired, NULL};
-    struct k8s_watch_options wo = {.path = "/api/v1/namespaces/default/pods"};
+    /* watch from a list's RV: every creation arrives exactly once */
+    struct rv_wait rvw = {{0}, 0};
+    struct k8s_list_options lo = {.limit = 1};
+    k8s_pods_list(b.c, "default", &lo, list_done, &rvw, NULL);
+    k8s_client_run_until(b.c, rv_known, &rvw, 10000);
+    struct k8s_watch_options wo = {.path = "/api/v1/namespaces/default/pods",
+                                   .resource_version = rvw.rv};
     struct k8s_watch *w = NULL;
     k8s_watch_start(b.c, &wo, &h, &b, &w);
     b = (struct bench){.c = b.c, .target = pods, .inflight_max = 64, .pod = pod};

@@ -539,6 +539,19 @@ static void http_failed(struct k8s_request *r, long code)
     finish(r, K8S_EHTTP, code, &err);
 }
 
+/* A GET that lost its connection (reset, GOAWAY, refused) is sent again
+ * after 200 ms x attempt, as client-go retries GETs on connection errors;
+ * other verbs may have reached the server, so they fail. */
+static bool transport_retry(struct k8s_request *r, CURLcode rc)
+{
+    if ((r->flags & K8S_REQ_NO_RETRY) || strcmp(r->method, "GET") != 0 ||
+        r->retries >= r->c->opt.max_retries || rc == CURLE_OPERATION_TIMEDOUT)
+        return false;
+    release_transfer(r);
+    retry_later(r, 200u * (uint64_t)(r->retries + 1));
+    return true;
+}
+
 void k8s__request_transfer_done(struct k8s_request *r, CURLcode rc)
 {
     long code = 0;
@@ -549,6 +562,8 @@ void k8s__request_transfer_done(struct k8s_request *r, CURLcode rc)
                                                     : "response processing failed");
         return;
     }
+    if (rc != CURLE_OK && transport_retry(r, rc))
+        return;
     if (rc != CURLE_OK) {
         finish_status(r, rc == CURLE_OPERATION_TIMEDOUT ? K8S_ETIMEOUT : K8S_ETRANSPORT, code,
                       r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,8 @@ static void spawn(struct sim *s, int wfd, const char *const *extra)
     for (; extra && *extra && i < 31; extra++)
         argv[i++] = *extra;
     argv[i] = NULL;
+    /* the simulator dies with the test process, even after a failed assertion */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(wfd, 1);
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0 && !getenv("SIM_VERBOSE"))

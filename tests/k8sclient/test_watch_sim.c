@@ -91,13 +91,12 @@ Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown)
     hw_delete_pod(c, "a");
     hw_wait_count(c, &s.deleted, 1, 15000);
     hw_wait_count(c, &s.added, 3, 15000);
-    /* nothing seen twice: a, b, c added once each, a deleted once */
-    int before = s.events;
+    /* nothing seen twice: a, b, c added once each, a deleted once (the
+     * simulator's kubelet also sends MODIFIED events, not counted here) */
     hw_create_pod(c, "d");
     hw_wait_count(c, &s.added, 4, 10000);
     cr_assert_eq(s.added, 4, "events: %d", s.events);
     cr_assert_eq(s.deleted, 1);
-    cr_assert_eq(s.events, before + 1);
     struct k8s_watch_stats st;
     k8s_watch_get_stats(w, &st);
     cr_assert_geq(st.connects, 2);
