@@ -131,3 +131,63 @@ Test(watch, free_inside_callback, .init = setup, .fini = teardown)
     /* the watch is gone: no more events, no crash, no leak */
     cr_assert_eq(s.events, 1);
 }
+
+struct quiet {
+    int timeouts, others;
+};
+
+static void q_event(void *arg, enum k8s_event_type t, cJSON *o)
+{
+    (void)arg;
+    (void)t;
+    (void)o;
+}
+
+static void q_error(void *arg, const struct k8s_error *err)
+{
+    struct quiet *q = arg;
+    if (err->status == K8S_ETIMEOUT)
+        q->timeouts++;
+    else
+        q->others++;
+}
+
+Test(watch, idle_timeout_reconnects, .init = setup, .fini = teardown)
+{
+    struct quiet q = {0};
+    struct k8s_watch_handlers h = {q_event, q_error, q_error};
+    struct k8s_watch_options o = {.path = "/api/v1/namespaces/empty/pods",
+                                  .idle_timeout_ms = 300,
+                                  .backoff_initial_ms = 20,
+                                  .backoff_max_ms = 40};
+    struct k8s_watch *w = NULL;
+    cr_assert_eq(k8s_watch_start(c, &o, &h, &q, &w), K8S_OK);
+    hw_wait_count(c, &q.timeouts, 2, 10000);
+    struct k8s_watch_stats st;
+    k8s_watch_get_stats(w, &st);
+    cr_assert_geq(st.connects, 2);
+    k8s_watch_free(w);
+}
+
+Test(watch, server_timeout_is_routine, .init = setup, .fini = teardown)
+{
+    struct seen s = {0};
+    struct k8s_watch_options o = {
+        .path = "/api/v1/namespaces/default/pods", .timeout_min_s = 2, .timeout_max_s = 3};
+    hw_create_pod(c, "a");
+    struct k8s_watch *w = NULL;
+    cr_assert_eq(k8s_watch_start(c, &o, &handlers, &s, &w), K8S_OK);
+    hw_wait_count(c, &s.added, 1, 10000);
+    struct k8s_watch_stats st = {0};
+    /* the server ends the stream after 2 s; the watch reconnects at once */
+    for (int i = 0; i < 150 && st.connects < 2; i++) {
+        k8s_client_run(c, 100);
+        k8s_watch_get_stats(w, &st);
+    }
+    cr_assert_geq(st.connects, 2);
+    hw_create_pod(c, "b");
+    hw_wait_count(c, &s.added, 2, 10000);
+    cr_assert_eq(s.added, 2, "resumed from the last RV: a is not replayed");
+    cr_assert_eq(s.errors, 0, "a clean end of stream is not an error");
+    k8s_watch_free(w);
+}
