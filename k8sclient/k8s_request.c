@@ -411,7 +411,9 @@ static enum k8s_status authorize(struct k8s_request *r, struct k8s_error *err)
 static enum k8s_status dispatch(struct k8s_request *r, struct k8s_error *err)
 {
     struct k8s_client *c = r->c;
-    if (c->busy < c->opt.max_in_flight && !c->gate_head)
+    /* Inside a curl callback (a watch event handler starting a call) curl
+     * refuses new handles: wait in the gate until curl returns. */
+    if (c->busy < c->opt.max_in_flight && !c->gate_head && !c->in_curl)
         return authorize(r, err);
     set_state(r, R_GATE);
     queue_push(&c->gate_head, &c->gate_tail, r);

@@ -7,12 +7,15 @@
 
 #include "helper_sim.h"
 #include "helper_watch.h"
+#include "k8s_pods.h"
 #include "k8s_watch.h"
 
 struct seen {
     int events, added, modified, deleted, expired, errors;
     char names[64][64];
-    struct k8s_watch *free_me; /* freed from inside on_event when set */
+    struct k8s_watch *free_me;       /* freed from inside on_event when set */
+    struct k8s_client *call_from_cb; /* a GET is started from on_event when set */
+    struct sim_result nested;
 };
 
 static void on_event(void *arg, enum k8s_event_type type, cJSON *object)
@@ -26,6 +29,11 @@ static void on_event(void *arg, enum k8s_event_type type, cJSON *object)
     s->added += type == K8S_EVENT_ADDED;
     s->modified += type == K8S_EVENT_MODIFIED;
     s->deleted += type == K8S_EVENT_DELETED;
+    if (s->call_from_cb) {
+        cr_assert_eq(k8s_pods_get(s->call_from_cb, NULL, "none", sim_on_result, &s->nested, NULL),
+                     K8S_OK);
+        s->call_from_cb = NULL;
+    }
     if (s->free_me) {
         k8s_watch_free(s->free_me);
         s->free_me = NULL;
@@ -80,10 +88,14 @@ static struct k8s_watch *start(struct seen *s, const char *rv)
 Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown)
 {
     struct seen s = {0};
+    s.call_from_cb = c;
     hw_create_pod(c, "a");
     struct k8s_watch *w = start(&s, NULL); /* current state as ADDED */
     hw_wait_count(c, &s.events, 1, 10000);
     cr_assert_str_eq(s.names[0], "ADDED:a");
+    sim_wait(c, &s.nested, 10000); /* the call started inside on_event */
+    cr_assert_eq(s.nested.http_code, 404);
+    sim_result_reset(&s.nested);
     hw_create_pod(c, "b");
     hw_wait_count(c, &s.added, 2, 10000);
     cr_assert_eq(sim_control(&sim, "POST", "watches/drop", "{}", NULL), 200);
