@@ -94,6 +94,7 @@ struct http_conn {
     nghttp2_session *h2;
     struct h2_stream *streams;
     size_t open_streams;
+    bool goaway_sent;
 };
 
 /* http_server.c */

@@ -417,6 +417,7 @@ void http_h2_respond(struct http_exchange *ex, int status, const struct http_hea
 
 void http_h2_goaway(struct http_conn *c)
 {
+    c->goaway_sent = true;
     int32_t last = nghttp2_session_get_last_proc_stream_id(c->h2);
     if (nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, last, NGHTTP2_NO_ERROR, NULL, 0) != 0)
         nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);

@@ -486,6 +486,13 @@ static void conn_timeout(struct loop *loop, struct loop_timer *timer)
         http_conn_mark_dirty(c);
         return;
     }
+    if (c->proto == PROTO_H2 && !c->goaway_sent && http_buf_size(&c->out) == 0) {
+        http_h2_goaway(c); /* idle: say goodbye; the flush closes once it is sent */
+        c->last_activity_ns = loop_now(loop);
+        http_conn_mark_dirty(c);
+        http_conn_schedule(c);
+        return;
+    }
     http_conn_close(c);
 }
 

@@ -434,3 +434,18 @@ Test(http_h2, head_and_no_content_answers_carry_no_body)
     h2_close(c);
     fixture_stop(&fx);
 }
+
+Test(http_h2, idle_connection_gets_goaway_then_close)
+{
+    struct fixture fx;
+    struct http_server_config cfg = {.idle_timeout_ns = 50000000};
+    fixture_start(&fx, &cfg);
+    struct h2client *c = h2_open(&fx);
+    struct h2_resp *r = h2_request(c, "GET", "/x", NULL, 0, NULL);
+    h2_wait(c, r);
+    cr_assert_eq(r->status, 200);
+    cr_assert(turn_until(&fx, goaway_and_eof, c));
+    cr_assert_eq(http_server_connection_count(fx.srv), 0);
+    h2_close(c);
+    fixture_stop(&fx);
+}
