@@ -554,3 +554,23 @@ Test(http_h1, listen_rejects_bad_addresses)
     http_server_free(s);
     loop_free(loop);
 }
+
+Test(http_h1, pipeline_sent_one_byte_at_a_time)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = client_connect(fx.port);
+    struct reader *r = reader_new(&fx, fd);
+    const char *reqs =
+        "\r\nPOST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b?c HTTP/1.1\r\n\r\n";
+    for (size_t i = 0; reqs[i]; i++) {
+        client_send(&fx, fd, reqs + i, 1);
+        loop_run_once(fx.loop, 1);
+    }
+    expect_responses(r, 2);
+    expect_body(&r->resps[0], "POST /a  3");
+    expect_body(&r->resps[1], "GET /b c 0");
+    close(fd);
+    free(r);
+    fixture_stop(&fx);
+}
