@@ -79,7 +79,10 @@ int loop_child_watch(struct loop *loop, pid_t pid, loop_child_fn *cb, void *data
 /* Stops watching pid (its callback will not run; the child is not reaped).
  * Returns 0, or -1 if pid was not watched. */
 int loop_child_unwatch(struct loop *loop, pid_t pid);
-/* Blocks signo for the process and delivers it through signalfd. */
+/* Blocks signo for the process and delivers it through signalfd. The mask is
+ * inherited by children: spawn them with an empty mask
+ * (posix_spawnattr_setsigmask) or they will ignore these signals. The signal
+ * stays blocked after loop_free. */
 int loop_signal_watch(struct loop *loop, int signo, loop_signal_fn *cb, void *data);
 /* Runs cb at the end of every turn, before the loop sleeps. */
 int loop_before_sleep(struct loop *loop, loop_hook_fn *cb, void *data);
