@@ -1,5 +1,8 @@
 # Fuzzers of the HTTP server: the pure HTTP/1.1 head parser, and the whole
 # server (HTTP/1.1 and HTTP/2 connection code) fed through a socketpair.
+# Seeds are in fuzz/corpus/http1 and fuzz/corpus/http_server; libFuzzer
+# writes new inputs into its first directory, so run on a copy:
+#   cp -r fuzz/corpus/http_server /tmp/c && build/fuzz/fuzz_http_server -max_total_time=60 /tmp/c
 prewarm_add_fuzzer(fuzz_http1 ${CMAKE_CURRENT_LIST_DIR}/fuzz_http1.c
   ${PROJECT_SOURCE_DIR}/src/http_parser.c)
 target_include_directories(fuzz_http1 PRIVATE ${PROJECT_SOURCE_DIR}/src)
