@@ -307,9 +307,21 @@ class Faults {
     clearTimeout(this.outage.timer);
     const mode = this.outage.mode;
     this.outage = null;
-    if (mode === 'refuse' && this.server && !this.server.listening && this.address) {
-      this.server.listen(this.address.port, this.address.address);
-    }
+    if (mode === 'refuse' && this.server && !this.server.listening && this.address) this.relisten(50);
+  }
+
+  // Binds the old port again; another process may have taken it meanwhile
+  // (ephemeral ports), so EADDRINUSE is retried every 100 ms for a while.
+  relisten(tries) {
+    const onError = (e) => {
+      if (e.code !== 'EADDRINUSE' || tries <= 1) {
+        if (this.ctx.log) this.ctx.log(`outage: cannot listen on port ${this.address.port} again: ${e.message}`);
+        return;
+      }
+      setTimeout(() => this.relisten(tries - 1), 100);
+    };
+    this.server.once('error', onError);
+    this.server.listen(this.address.port, this.address.address, () => this.server.removeListener('error', onError));
   }
 
   // Destroys every open TCP connection (each h2 session and h1 keep-alive).
