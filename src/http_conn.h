@@ -122,6 +122,11 @@ bool http_h2_finished(const struct http_conn *c);
 void http_h2_respond(struct http_exchange *ex, int status, const struct http_header *headers,
                      size_t n, const char *body, size_t body_len);
 void http_h2_goaway(struct http_conn *c);
+/* Earliest time a stream that is not waiting for the handler (request still
+ * arriving, or answer not taken by the client) runs out of request_timeout;
+ * HTTP_NO_DEADLINE if none. http_h2_expire resets those streams. */
+uint64_t http_h2_deadline(const struct http_conn *c);
+void http_h2_expire(struct http_conn *c, uint64_t now);
 void http_h2_close(struct http_conn *c); /* cancels and frees streams and the session */
 
 #endif

@@ -28,6 +28,8 @@ struct h2_stream {
     struct http_exchange ex; /* first: the exchange handed out */
     struct h2_stream *prev, *next;
     int32_t id;
+    uint64_t since_ns;    /* request start, then answer time */
+    bool reset;           /* RST_STREAM submitted for request_timeout */
     struct http_buf hbuf; /* copied header names and values */
     struct span names[HTTP_PARSER_MAX_HEADERS], values[HTTP_PARSER_MAX_HEADERS];
     size_t hcount;
@@ -73,6 +75,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     if (!st)
         return NGHTTP2_ERR_CALLBACK_FAILURE;
     st->id = frame->hd.stream_id;
+    st->since_ns = http_conn_now(c);
     st->ex.conn = c;
     st->ex.stream = st;
     if (nghttp2_session_set_stream_user_data(session, st->id, st) != 0) {
@@ -400,6 +403,7 @@ void http_h2_respond(struct http_exchange *ex, int status, const struct http_hea
     if (c->dead)
         return;
     bool no_body = status == 204 || status == 304;
+    st->since_ns = http_conn_now(c);
     nghttp2_nv nv[NV_MAX];
     struct nv_builder b; /* only count and strings need a start value */
     b.count = 0;
@@ -421,6 +425,34 @@ void http_h2_goaway(struct http_conn *c)
     int32_t last = nghttp2_session_get_last_proc_stream_id(c->h2);
     if (nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, last, NGHTTP2_NO_ERROR, NULL, 0) != 0)
         nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+}
+
+/* Streams the client is holding up: request incomplete, or answered and not
+ * yet taken (flow control). Deferred answers are the server's own choice. */
+static bool client_bound(const struct h2_stream *st)
+{
+    return !st->reset && (!st->dispatched || st->ex.responded);
+}
+
+uint64_t http_h2_deadline(const struct http_conn *c)
+{
+    uint64_t d = HTTP_NO_DEADLINE;
+    for (const struct h2_stream *st = c->streams; st; st = st->next) {
+        uint64_t when = st->since_ns + c->srv->cfg.request_timeout_ns;
+        if (client_bound(st) && when < d)
+            d = when;
+    }
+    return d;
+}
+
+void http_h2_expire(struct http_conn *c, uint64_t now)
+{
+    for (struct h2_stream *st = c->streams; st; st = st->next) {
+        if (!client_bound(st) || st->since_ns + c->srv->cfg.request_timeout_ns > now)
+            continue;
+        st->reset = true;
+        nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+    }
 }
 
 void http_h2_close(struct http_conn *c)

@@ -456,7 +456,7 @@ static uint64_t conn_deadline(const struct http_conn *c)
         return c->last_activity_ns + cfg->idle_timeout_ns;
     }
     if (c->open_streams > 0)
-        return HTTP_NO_DEADLINE;
+        return http_h2_deadline(c); /* streams not waiting for the handler */
     return c->last_activity_ns + cfg->idle_timeout_ns;
 }
 
@@ -484,6 +484,12 @@ static void conn_timeout(struct loop *loop, struct loop_timer *timer)
     if (c->proto == PROTO_H1 && c->in_request && !c->lingering && http_buf_size(&c->out) == 0) {
         http_h1_fail(c, 408, "RequestTimeout", "the request was not received in time");
         http_conn_mark_dirty(c);
+        return;
+    }
+    if (c->proto == PROTO_H2 && c->open_streams > 0 && http_buf_size(&c->out) == 0) {
+        http_h2_expire(c, loop_now(loop));
+        http_conn_mark_dirty(c);
+        http_conn_schedule(c);
         return;
     }
     if (c->proto == PROTO_H2 && !c->goaway_sent && http_buf_size(&c->out) == 0) {

@@ -41,9 +41,9 @@
  * calls the handler; the same caps apply per stream (431/413 answered on the
  * stream); a client RST_STREAM on a pending stream runs its cancel callback.
  * http_server_shutdown() sends GOAWAY and lets open streams finish.
- * request_timeout is not applied per stream (a slow stream holds only its
- * own slot among max_streams); idle_timeout closes a connection without
- * open streams.
+ * A stream whose request is not complete within request_timeout, or whose
+ * answer the client does not take within it, is reset (RST_STREAM CANCEL);
+ * a connection without open streams for idle_timeout gets GOAWAY and closes.
  *
  * Response: the server always adds Content-Length (except on 204 and 304,
  * which carry no body; an answer to HEAD declares the length and sends no

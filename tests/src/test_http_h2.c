@@ -449,3 +449,31 @@ Test(http_h2, idle_connection_gets_goaway_then_close)
     h2_close(c);
     fixture_stop(&fx);
 }
+
+static ssize_t never_ready(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
+                           uint32_t *flags, nghttp2_data_source *src, void *user)
+{
+    (void)s, (void)id, (void)buf, (void)length, (void)flags, (void)src, (void)user;
+    return NGHTTP2_ERR_DEFERRED;
+}
+
+Test(http_h2, unfinished_request_stream_is_reset_after_request_timeout)
+{
+    struct fixture fx;
+    struct http_server_config cfg = {.request_timeout_ns = 50000000};
+    fixture_start(&fx, &cfg);
+    struct h2client *c = h2_open(&fx);
+    struct h2_resp *stuck = &c->r[c->n++];
+    nghttp2_nv nv[] = {NV(":method", "POST"), NV(":path", "/slow"), NV(":scheme", "http"),
+                       NV(":authority", "example")};
+    nghttp2_data_provider prd = {.read_callback = never_ready};
+    cr_assert(nghttp2_submit_request(c->s, NULL, nv, 4, &prd, stuck) > 0);
+    h2_wait(c, stuck);
+    cr_assert_eq(stuck->error, NGHTTP2_CANCEL);
+    cr_assert_eq(fx.app.calls, 0);
+    struct h2_resp *ok = h2_request(c, "GET", "/ok", NULL, 0, NULL);
+    h2_wait(c, ok);
+    cr_assert_eq(ok->status, 200, "the connection survives");
+    h2_close(c);
+    fixture_stop(&fx);
+}
