@@ -40,19 +40,25 @@ struct claim_args {
 
 /* ---- small helpers ---- */
 
+/* Appends s as a JSON string; runs of plain bytes are copied at once. */
 static void json_str(struct metrics_buf *b, const char *s)
 {
-    metrics_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            metrics_printf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            metrics_printf(b, "\\u%04x", ch);
+    metrics_append(b, "\"", 1);
+    for (;;) {
+        size_t plain =
+            strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+                       "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+        metrics_append(b, s, plain);
+        s += plain;
+        if (!*s)
+            break;
+        if (*s == '"' || *s == '\\')
+            metrics_printf(b, "\\%c", *s);
         else
-            metrics_printf(b, "%c", ch);
+            metrics_printf(b, "\\u%04x", (unsigned char)*s);
+        s++;
     }
-    metrics_printf(b, "\"");
+    metrics_append(b, "\"", 1);
 }
 
 static void json_str_or_null(struct metrics_buf *b, const char *s)

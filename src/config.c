@@ -135,7 +135,8 @@ static enum config_status walk_map(struct ctx *c, yaml_node_t *node, const char 
         while (i < nkeys && strcmp(keys[i], scalar(k)))
             i++;
         char sub[512];
-        snprintf(sub, sizeof sub, "%s%s%.100s", path, *path ? "." : "", scalar(k));
+        if (snprintf(sub, sizeof sub, "%s%s%.100s", path, *path ? "." : "", scalar(k)) < 0)
+            return fail(c, k, path, "internal error: field name");
         if (i == nkeys || strlen(scalar(k)) != k->data.scalar.length)
             return fail(c, k, sub, "unknown field");
         if (present & (1ull << i))

@@ -31,19 +31,34 @@ static void reserve(struct metrics_buf *buf, size_t extra)
     buf->cap = cap;
 }
 
+/* One vsnprintf in the common case: write into the spare room first and
+ * only grow and redo when the text did not fit. */
 void metrics_printf(struct metrics_buf *buf, const char *fmt, ...)
 {
     va_list ap;
+    reserve(buf, 256);
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(buf->data + buf->len, buf->cap - buf->len, fmt, ap);
     va_end(ap);
-    if (n <= 0)
+    if (n <= 0) {
+        buf->data[buf->len] = '\0';
         return;
-    reserve(buf, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)n >= buf->cap - buf->len) {
+        reserve(buf, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     buf->len += (size_t)n;
+}
+
+void metrics_append(struct metrics_buf *buf, const char *s, size_t len)
+{
+    reserve(buf, len);
+    memcpy(buf->data + buf->len, s, len);
+    buf->len += len;
+    buf->data[buf->len] = '\0';
 }
 
 static void put_escaped(struct metrics_buf *buf, const char *s)

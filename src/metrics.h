@@ -29,6 +29,9 @@ void metrics_buf_free(struct metrics_buf *buf);
 void metrics_printf(struct metrics_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Appends len bytes of s. */
+void metrics_append(struct metrics_buf *buf, const char *s, size_t len);
+
 /* "# HELP name help" and "# TYPE name type" (type: gauge, counter, histogram). */
 void metrics_family(struct metrics_buf *buf, const char *name, const char *type, const char *help);
 

@@ -227,6 +227,10 @@ def test_key_reuse_and_request_id(d):
     status, _, f = claim(d, key="user-42")
     assert status == 201 and f["session_id"] != a["session_id"], f
     assert d.request("DELETE", "/v1/sessions/" + f["session_id"])[0] == 200
+    odd = 'q"uote\\back\nline\u00e9\x01'
+    status, _, g = claim(d, key=odd, request_id=odd)
+    assert status == 201 and g["key"] == odd and g["request_id"] == odd, g
+    assert d.request("DELETE", "/v1/sessions/" + g["session_id"])[0] == 200
 
 
 def test_empty_pool_503_and_wait(d):
