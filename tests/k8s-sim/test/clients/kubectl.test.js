@@ -34,7 +34,7 @@ for (const version of VERSIONS) {
   const bin = path.join(BIN, `kubectl.${version}`);
   test(`kubectl ${version}`, {skip: !fs.existsSync(bin) && `${bin} not installed`, timeout: 120000}, async (t) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-sim-kubectl-${version}-`));
-    const sim = await startSim(['--nodes', '3']);
+    const sim = await startSim(['--nodes', '3', '--readonly-token', 'read-only-token']);
     const env = {PATH: process.env.PATH, HOME: tmp, KUBECONFIG: sim.info.kubeconfig};
     const k = kubectlRunner(bin, env, path.join(tmp, 'cache'));
     const api = (m, p, body, ct) => sim.request(m, p, {body, contentType: ct});
@@ -176,6 +176,14 @@ for (const version of VERSIONS) {
       assert.equal(r.code, 1);
       assert.equal(r.stderr, 'Error from server (Forbidden): pods "secret" is forbidden: User "system:serviceaccount:default:warm" ' +
                    'cannot get resource "pods" in API group "" in the namespace "default"\n');
+      // Forbidden from the simulator's own authorizer: a read-only token may get but not delete.
+      const ro = path.join(tmp, 'ro-kubeconfig');
+      fs.writeFileSync(ro, fs.readFileSync(sim.info.kubeconfig, 'utf8').split(sim.info.token).join('read-only-token'));
+      const kro = kubectlRunner(bin, {...env, KUBECONFIG: ro}, path.join(tmp, 'cache-ro'));
+      assert.equal((await kro(['get', 'pod', 'web', '-o', 'name'])).stdout, 'pod/web\n');
+      r = await kro(['delete', 'pod', 'web']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error from server \(Forbidden\): pods "web" is forbidden: User "[^"]+" cannot delete resource "pods" in API group "" in the namespace "default"\n$/);
       // Unauthorized: a kubeconfig with a wrong token.
       const bad = path.join(tmp, 'bad-kubeconfig');
       fs.writeFileSync(bad, fs.readFileSync(sim.info.kubeconfig, 'utf8').split(sim.info.token).join('wrong-token'));
