@@ -283,7 +283,14 @@ class Kubelet {
 
   onEvent(type, resource, obj) {
     if (resource === 'pods') this.enqueue(obj);
-    else if (resource === 'nodes' && type === 'ADDED') setImmediate(() => this.listener && this.ensureLease(obj));
+    else if (resource === 'nodes' && type === 'ADDED') {
+      // A new node's kubelet starts the pods already bound to its name.
+      setImmediate(() => {
+        if (!this.listener) return;
+        this.ensureLease(obj);
+        for (const pod of this.podsOn(obj.metadata.name)) this.enqueue(pod);
+      });
+    }
   }
 
   enqueue(pod) {

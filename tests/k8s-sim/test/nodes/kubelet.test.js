@@ -266,3 +266,19 @@ test('node leases in kube-node-lease are renewed, except by a lost node', async 
     sim.close();
   }
 });
+
+test('pods bound to a node that appears later are started by its kubelet', async () => {
+  const sim = makeSim({nodes: 1});
+  try {
+    sim.store.create('pods', 'default', pod('early-bird', {nodeName: 'late-node'}));
+    sim.store.create('pods', 'default', pod('marker'));
+    await waitFor(sim.store, 'marker ready', () => isReady(get(sim, 'marker')));
+    assert.equal(get(sim, 'early-bird').status.phase, 'Pending');
+    assert.equal(get(sim, 'early-bird').status.startTime, undefined, 'no kubelet owns late-node yet');
+    sim.sim.scheduler.addNode({name: 'late-node'});
+    const p = await waitFor(sim.store, 'early-bird ready', () => (isReady(get(sim, 'early-bird')) ? get(sim, 'early-bird') : null));
+    assert.equal(condition(p, 'PodScheduled').status, 'True');
+  } finally {
+    sim.close();
+  }
+});
