@@ -262,6 +262,25 @@ def test_wait_timeout_and_cancel(d):
     assert re.search(rb'prewarm_waiters_total\{pool="stuck",result="timed_out"\} 1\n', metrics)
 
 
+def test_ttl_expiry(d):
+    """The daemon's tick timer ends a session at its TTL and the pod goes."""
+    status, _, s = claim(d, ttl_seconds=1)
+    assert status == 201, s
+    poll(lambda: d.request("GET", "/v1/sessions/" + s["session_id"])[0] == 404,
+         what="session to expire")
+    _, _, metrics = d.request("GET", "/metrics")
+    assert re.search(rb'prewarm_sessions_ended_total\{pool="demo",reason="ttl"\} 1\n', metrics)
+    poll(lambda: backend_refuses(s["address"]), what="expired pod's backend stopped")
+
+
+def backend_refuses(address):
+    try:
+        backend_get(address)
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
 def test_killed_backend_is_replaced(d):
     poll(ready_idle(d, "demo", 2), what="demo ready")
     status, _, s = claim(d)
@@ -330,7 +349,7 @@ def test_shutdown_stops_children(d):
 
 TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim_http2,
          test_key_reuse_and_request_id, test_empty_pool_503_and_wait,
-         test_wait_timeout_and_cancel,
+         test_wait_timeout_and_cancel, test_ttl_expiry,
          test_killed_backend_is_replaced, test_bad_input, test_metrics,
          test_shutdown_stops_children]
 
