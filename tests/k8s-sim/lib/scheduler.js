@@ -183,6 +183,7 @@ class Scheduler {
     this.ctx = ctx;
     this.store = ctx.store;
     this.queue = new Set(); // "ns/name" of pods waiting for a decision
+    this.unschedulable = new Set(); // "ns/name" of pods that fitted nowhere at their last try
     this.pending = false;
     this.nodeSeq = 1; // sim-node-1, sim-node-2, ... as sim.js names nodes
     const ev = opt(ctx.options, 'schedulerEvents', 'scheduler-events');
@@ -258,8 +259,9 @@ class Scheduler {
     if (resource === 'nodes') {
       this.requeueAll();
     } else if (resource === 'pods') {
+      if (type === 'DELETED') this.unschedulable.delete(key(obj));
       if (type === 'DELETED' || (obj.spec && obj.spec.nodeName && isTerminal(obj))) this.requeueAll();
-      else if (type !== 'DELETED' && wantsScheduling(obj)) this.enqueue(obj);
+      else if (wantsScheduling(obj)) this.enqueue(obj);
     }
   }
 
@@ -269,8 +271,9 @@ class Scheduler {
     this.kick();
   }
 
+  // Capacity or nodes changed: every pod that failed to fit gets another try.
   requeueAll() {
-    for (const pod of this.store.list('pods', null, {raw: true}).items) if (wantsScheduling(pod)) this.queue.add(key(pod));
+    for (const k of this.unschedulable) this.queue.add(k);
     this.kick();
   }
 
@@ -292,7 +295,10 @@ class Scheduler {
     for (const k of keys) {
       const i = k.indexOf('/');
       const pod = this.store.get('pods', k.slice(0, i), k.slice(i + 1));
-      if (!pod || !wantsScheduling(pod)) continue;
+      if (!pod || !wantsScheduling(pod)) {
+        this.unschedulable.delete(k); // gone, bound by someone else, or deleted
+        continue;
+      }
       this.scheduleOne(pod, nodes, usage);
     }
   }
@@ -383,11 +389,13 @@ class Scheduler {
     });
     if (!bound) return;
     this.stats.bound++;
+    this.unschedulable.delete(key(pod));
     this.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
   }
 
   markUnschedulable(pod, message) {
     this.stats.unschedulable++;
+    this.unschedulable.add(key(pod));
     const cond = (pod.status && pod.status.conditions || []).find((c) => c.type === 'PodScheduled');
     if (cond && cond.status === 'False' && cond.message === message) return;
     const done = tryUpdate(this.store, 'pods', pod.metadata.namespace, pod.metadata.name, (p) => {
