@@ -153,6 +153,22 @@ test('faults', {timeout: 60000}, async (t) => {
     agent.destroy();
   });
 
+  await t.test('outage reset: connections accepted then reset until it ends', async () => {
+    assert.equal((await sim.ctl('POST', 'outage', {ms: 500, mode: 'reset'})).status, 200);
+    const agent = new https.Agent({keepAlive: false, ca: sim.ca});
+    const err = await waitFor('connection reset', async () => {
+      try {
+        await sim.request('GET', PODS, {agent});
+        return null;
+      } catch (e) {
+        return e;
+      }
+    }, 3000);
+    assert.ok(err.code === 'ECONNRESET' || /socket hang up|disconnected/.test(err.message), err.message);
+    await waitFor('API back', async () => (await sim.request('GET', PODS, {agent})).status === 200, 5000);
+    agent.destroy();
+  });
+
   await t.test('reset rule destroys the connection', async () => {
     await addRule({match: {name: 'p0'}, reset: true, count: 1});
     const agent = new https.Agent({keepAlive: false, ca: sim.ca});
