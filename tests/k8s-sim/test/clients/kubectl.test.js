@@ -94,6 +94,38 @@ for (const version of VERSIONS) {
       assert.equal(r.stderr, `Error from server (AlreadyExists): error when creating "${f}": pods "web" already exists\n`);
     });
 
+    await t.test('describe shows conditions and the scheduler and kubelet events', async () => {
+      const r = await k(['describe', 'pod', 'web']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Status:\s+Running$/m);
+      assert.match(r.stdout, /^IP:\s+10\.\d+\.\d+\.\d+$/m);
+      for (const c of ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']) {
+        assert.match(r.stdout, new RegExp(`^  ${c}\\s+True\\s*$`, 'm'));
+      }
+      assert.match(r.stdout, /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web to sim-node-\d/);
+      assert.match(r.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container app/);
+    });
+
+    await t.test('a lost node shows NotReady and its pods get evicted', async () => {
+      const m = podManifest('lost-1', {spec: {nodeSelector: {'kubernetes.io/hostname': 'sim-node-3'}, tolerations: [
+        {key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10}]}});
+      assert.equal((await api('POST', '/api/v1/namespaces/default/pods', m)).status, 201);
+      let r = await k(['wait', '--for=condition=Ready', 'pod/lost-1', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((await sim.ctl('POST', 'nodes/sim-node-3/lose', {})).status, 200);
+      r = await k(['get', 'node', 'sim-node-3', '--no-headers']);
+      assert.match(r.stdout, /^sim-node-3\s+NotReady\s/);
+      r = await k(['wait', '--for=jsonpath={.metadata.deletionGracePeriodSeconds}=30', 'pod/lost-1', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      r = await k(['get', 'pod', 'lost-1', '--no-headers']);
+      assert.match(r.stdout, /^lost-1\s+1\/1\s+Terminating\s/);
+      assert.equal((await sim.ctl('POST', 'nodes/sim-node-3/restore')).status, 200);
+      r = await k(['wait', '--for=delete', 'pod/lost-1', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      r = await k(['get', 'node', 'sim-node-3', '--no-headers']);
+      assert.match(r.stdout, /^sim-node-3\s+Ready\s/);
+    });
+
     await t.test('label selectors and chunked lists', async () => {
       for (let i = 0; i < 5; i++) {
         const r = await api('POST', '/api/v1/namespaces/default/pods', podManifest(`chunk-${i}`, {labels: {app: 'chunk', idx: String(i)}}));
