@@ -562,6 +562,7 @@ class Kubelet {
     const cs = statuses.find((c) => c.name === target);
     if (!cs || !(cs.state && cs.state.running)) return {code: 409, message: `container "${target}" of pod ${k} is not running`};
     const exitCode = opts.exitCode === undefined ? 1 : Number(opts.exitCode);
+    if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) return {code: 400, message: '"exitCode" must be an integer in [0, 255]'};
     const policy = pod.spec.restartPolicy || 'Always';
     const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
     const t = now();
@@ -651,6 +652,9 @@ class Kubelet {
   // node's pods afterwards; default never, as with a real partitioned node)}.
   loseNode(name, opts) {
     opts = opts || {};
+    for (const k of ['evictAfterMs', 'gcAfterMs']) {
+      if (opts[k] !== undefined && opts[k] !== null && !(Number(opts[k]) >= 0)) return {code: 400, message: `"${k}" must be a number >= 0`};
+    }
     if (!this.store.get('nodes', null, name)) return {code: 404, message: `nodes "${name}" not found`};
     if (this.lost.has(name)) return {code: 409, message: `node ${name} is already lost`};
     const lost = {timers: []};

@@ -216,6 +216,9 @@ class Scheduler {
     spec = spec || {};
     const index = this.nodeSeq++;
     const name = spec.name || `${this.prefix}${index}`;
+    if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+      throw new Error(`bad node name ${JSON.stringify(name)} (a lowercase RFC 1123 subdomain)`);
+    }
     const capacity = {...DEFAULT_NODE_CAPACITY};
     for (const [k, v] of Object.entries(parseKv(spec.capacity))) capacity[k] = String(v);
     const ts = now();

@@ -34,6 +34,9 @@ test('control endpoints', {timeout: 60000}, async (t) => {
     const bad = await sim.ctl('POST', 'nodes', {name: 'x', taints: 'nocolon'});
     assert.equal(bad.status, 400);
     assert.match(bad.json.error, /bad taint/);
+    assert.equal((await sim.ctl('POST', 'nodes', {name: 'Bad_Name'})).status, 400);
+    assert.equal((await sim.ctl('POST', 'nodes', {name: 'gpu-1'})).status, 409, 'duplicate name');
+    assert.equal((await sim.ctl('POST', 'nodes/gpu-1/lose', {evictAfterMs: -1})).status, 400);
   });
 
   await t.test('crash, unready, ready through the API', async () => {
@@ -50,6 +53,9 @@ test('control endpoints', {timeout: 60000}, async (t) => {
     assert.equal(r.json.status.containerStatuses[0].state.terminated.exitCode, 2);
     const back = await waitPod('web restarted', 'web', (p) => ready(p) && p.status.containerStatuses[0].restartCount === 1);
     assert.equal(back.status.containerStatuses[0].lastState.terminated.reason, 'Error');
+    r = await sim.ctl('POST', 'pods/default/web/crash', {exitCode: 'x'});
+    assert.equal(r.status, 400);
+    assert.match(r.json.error, /exitCode/);
     r = await sim.ctl('POST', 'pods/default/nope/crash');
     assert.equal(r.status, 404);
     assert.match(r.json.error, /pods "nope" not found/);
