@@ -394,4 +394,13 @@ function intercept(req, res, ctx) {
   return f ? f.intercept(req, res) : false;
 }
 
-module.exports = {attach, intercept, Faults, requestInfo, checkRule, TOO_MANY};
+// Called by sim.js on shutdown: stops timers and listeners.
+function detach(ctx) {
+  const f = ctx.sim && ctx.sim.faults;
+  if (!f) return;
+  f.rules = [];
+  if (f.outage) clearTimeout(f.outage.timer); // no re-listen: the server is closing
+  f.outage = null;
+}
+
+module.exports = {attach, detach, intercept, Faults, requestInfo, checkRule, TOO_MANY};

@@ -813,4 +813,9 @@ function attach(ctx) {
   return k;
 }
 
-module.exports = {attach, Kubelet, makeRng, parseDist, sample, normaliseImage, imageID, qosClass};
+// Called by sim.js on shutdown: stops timers and listeners.
+function detach(ctx) {
+  if (ctx.sim && ctx.sim.kubelet) ctx.sim.kubelet.stop();
+}
+
+module.exports = {attach, detach, Kubelet, makeRng, parseDist, sample, normaliseImage, imageID, qosClass};

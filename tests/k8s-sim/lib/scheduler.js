@@ -500,5 +500,10 @@ function attach(ctx) {
   return s;
 }
 
-module.exports = {attach, Scheduler, parseQuantity, amount, podRequests, tolerates, untoleratedTaint,
+// Called by sim.js on shutdown: stops timers and listeners.
+function detach(ctx) {
+  if (ctx.sim && ctx.sim.scheduler) ctx.sim.scheduler.stop();
+}
+
+module.exports = {attach, detach, Scheduler, parseQuantity, amount, podRequests, tolerates, untoleratedTaint,
                   matchesAffinity, setCondition, tryUpdate, nodeConditions, recordEvent, parseKv, parseTaints, now};
