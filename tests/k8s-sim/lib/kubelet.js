@@ -406,7 +406,7 @@ class Kubelet {
     st.stage = 'sandbox';
     const pod = this.getPod(k);
     if (!pod) return;
-    const ip = this.allocIP(pod.spec.nodeName);
+    const ip = pod.spec.hostNetwork ? this.hostIP(pod.spec.nodeName) : this.allocIP(pod.spec.nodeName);
     const done = this.update(k, st, (p) => {
       const s = p.status;
       setCondition(s, cond('PodReadyToStartContainers', 'True'));

@@ -83,6 +83,9 @@ test('pod IPs are unique', async () => {
     await waitFor(sim.store, '20 ready pods', () => sim.store.list('pods', 'default', {}).items.filter(isReady).length === 20);
     const ips = sim.store.list('pods', 'default', {}).items.map((p) => p.status.podIP);
     assert.equal(new Set(ips).size, 20);
+    sim.store.create('pods', 'default', pod('host', {hostNetwork: true}));
+    const h = await waitFor(sim.store, 'host ready', () => (isReady(get(sim, 'host')) ? get(sim, 'host') : null));
+    assert.equal(h.status.podIP, h.status.hostIP, 'hostNetwork pods use the node IP');
   } finally {
     sim.close();
   }
