@@ -160,6 +160,7 @@ static void expect_run(const char *script, const char *response, const char *api
     plug_init(&p, script, response);
     free(p.cfg.api_version);
     p.cfg.api_version = strdup(api_version);
+    p.cfg.interactive_mode = K8S_EXEC_INTERACTIVE_NEVER;
     struct k8s_exec_credential cred;
     struct k8s_error e;
     enum k8s_status st = k8s_exec_run(&p.cfg, 10000, &cred, &e);
@@ -303,12 +304,22 @@ Test(exec, timeout_kills_the_plugin)
 {
     struct plug p;
     plug_init(&p, "#!/bin/sh\nexec sleep 30\n", "");
+    p.cfg.interactive_mode = K8S_EXEC_INTERACTIVE_NEVER;
     uint64_t t0 = k8s_time_mono_now_ns();
     struct k8s_exec_credential cred;
     struct k8s_error e;
     cr_assert_eq(k8s_exec_run(&p.cfg, 200, &cred, &e), K8S_ETIMEOUT);
     cr_assert_lt(k8s_time_mono_now_ns() - t0, 10ull * 1000000000ull);
     plug_free(&p);
+}
+
+/* True when fd is a pidfd (the exec fd after stdout reached EOF). */
+static bool is_pidfd(int fd)
+{
+    char link[64], target[128] = "";
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    return n > 0 && strstr(target, "pidfd") != NULL;
 }
 
 Test(exec, non_blocking_state_machine)
@@ -318,10 +329,11 @@ Test(exec, non_blocking_state_machine)
     plug_init(&p,
               "#!/bin/sh\n"
               "d=$(dirname \"$0\")\n"
-              "while [ ! -e \"$d/go\" ]; do sleep 0.01; done\n"
+              "n=0\n"
+              "while [ ! -e \"$d/go\" ] && [ $n -lt 2000 ]; do sleep 0.01; n=$((n+1)); done\n"
               "cat \"$d/response\"\n"
               "exec >&-\n"
-              "while [ ! -e \"$d/exit\" ]; do sleep 0.01; done\n",
+              "while [ ! -e \"$d/exit\" ] && [ $n -lt 4000 ]; do sleep 0.01; n=$((n+1)); done\n",
               token_v1beta1);
     struct k8s_exec *ex;
     struct k8s_error e;
@@ -330,6 +342,7 @@ Test(exec, non_blocking_state_machine)
     cr_assert_eq(k8s_exec_state(ex), K8S_EXEC_RUNNING);
     int fd = k8s_exec_fd(ex);
     cr_assert_geq(fd, 0);
+    cr_assert_not(is_pidfd(fd));
     cr_assert_eq(k8s_exec_on_readable(ex), K8S_EXEC_RUNNING); /* EAGAIN, no block */
     free(cfgt_write(p.dir, "go", "", 0644));
     bool exit_sent = false;
@@ -339,7 +352,7 @@ Test(exec, non_blocking_state_machine)
         cr_assert_geq(pfd.fd, 0);
         if (poll(&pfd, 1, 100) > 0)
             k8s_exec_on_readable(ex);
-        if (!exit_sent && k8s_exec_state(ex) == K8S_EXEC_RUNNING && k8s_exec_fd(ex) != fd) {
+        if (!exit_sent && k8s_exec_state(ex) == K8S_EXEC_RUNNING && is_pidfd(k8s_exec_fd(ex))) {
             /* stdout reached EOF; the fd is now the child's pidfd. */
             free(cfgt_write(p.dir, "exit", "", 0644));
             exit_sent = true;
