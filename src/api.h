@@ -6,7 +6,11 @@
  *   GET    /v1/sessions/{id}             a live session (without its token)
  *   DELETE /v1/sessions/{id}             release -> 200 {"status":"Released",...}
  *   POST   /v1/sessions/{id}/keepalive   push the idle deadline -> 200 session
- *   GET    /healthz, /readyz, /metrics   (Prometheus text 0.0.4)
+ *   GET    /healthz                      200 while the process runs
+ *   GET    /readyz                       200 once every pool's Ready count has
+ *                                        reached min_idle at least once (503
+ *                                        before, and while shutting down)
+ *   GET    /metrics                      Prometheus text format 0.0.4
  *
  * Claim body (optional; {} or empty = defaults):
  *   {"key": str<=128, "request_id": str<=128, "ttl_seconds": int,
