@@ -67,7 +67,11 @@ class Sim {
 
   headers(extra, body, contentType) {
     const h = {Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...(extra || {})};
-    if (body !== undefined) h['Content-Type'] = contentType || 'application/json';
+    if (body !== undefined) {
+      h['Content-Type'] = contentType || 'application/json';
+      // Node's client frames a DELETE body only with an explicit length.
+      h['Content-Length'] = String(Buffer.byteLength(body));
+    }
     return h;
   }
 
