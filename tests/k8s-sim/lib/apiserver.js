@@ -481,8 +481,9 @@ class ApiServer {
         kind: r.info.resource, causes: [{reason: 'NamespaceTerminating', message: `namespace ${r.ns} is being terminated`,
           field: 'metadata.namespace'}]});
     }
+    const source = clone(obj);
     strategy.prepareCreate(r.info, obj);
-    if (manager) setManaged(obj, manager, operation, r.info, obj);
+    if (manager) setManaged(obj, manager, operation, r.info, source);
     if (this.dryRun(q)) {
       const m = obj.metadata;
       if (!m.name && m.generateName) m.name = m.generateName + 'dryrn';
@@ -859,8 +860,9 @@ function fieldSet(v, path) {
       }
       out[`f:${k}`] = sub;
     } else if (x && typeof x === 'object' && !Array.isArray(x)) {
-      out[`f:${k}`] = fieldSet(x, path ? `${path}.${k}` : k);
-    } else {
+      const sub = fieldSet(x, path ? `${path}.${k}` : k);
+      if (Object.keys(sub).length || Object.keys(x).length === 0) out[`f:${k}`] = sub;
+    } else if (x !== undefined) {
       out[`f:${k}`] = {};
     }
   }
@@ -870,7 +872,8 @@ function fieldSet(v, path) {
 function setManaged(obj, manager, operation, info, source, sub) {
   const entries = (obj.metadata.managedFields || []).filter((e) =>
     !(e.manager === manager && e.operation === operation && (e.subresource || undefined) === sub));
-  const fields = fieldSet(sub === 'status' ? {status: source.status} : source, '');
+  const src = sub === 'status' ? {status: source.status} : {...source, status: undefined};
+  const fields = fieldSet(src, '');
   if (Object.keys(fields).length === 0) { obj.metadata.managedFields = entries; return; }
   const old = (obj.metadata.managedFields || []).find((x) => x.manager === manager && x.operation === operation &&
     (x.subresource || undefined) === sub);

@@ -18,6 +18,8 @@ function h1(sim, defaults = {}) {
       let body = opts.body;
       if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) body = JSON.stringify(body);
       if (body !== undefined && !headers['Content-Type']) headers['Content-Type'] = 'application/json';
+      // Node frames DELETE bodies only with an explicit length.
+      if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
       const u = new URL(path, sim.server);
       const req = https.request({host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent},
         (res) => {
