@@ -63,11 +63,16 @@ format_check() {
 fuzz_smoke() {
   log "fuzz smoke: every parser's fuzzer for a few seconds"
   CC=clang build build-fuzz -DPREWARM_FUZZ=ON -DPREWARM_TESTS=OFF
-  local f
+  local f name corpus
   for f in build-fuzz/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
+    name=${f##*/fuzz_}
+    corpus=$(mktemp -d)
+    # Seeds are copied: libFuzzer writes what it finds into its corpus folder.
+    [ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$corpus/"
     echo "-- $f" >&2
-    "$f" -max_total_time="${PREWARM_FUZZ_SECONDS:-8}" -print_final_stats=1 2>&1 | tail -n 3 >&2
+    "$f" -max_total_time="${PREWARM_FUZZ_SECONDS:-8}" -print_final_stats=1 "$corpus" 2>&1 | tail -n 3 >&2
+    rm -rf "$corpus"
   done
 }
 
