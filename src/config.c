@@ -159,7 +159,7 @@ static enum config_status limit_field(struct ctx *c, size_t i, yaml_node_t *v, c
     if (i == 0)
         return get_uint(c, v, path, 1024, 1u << 20, &l->max_header_bytes);
     if (i == 1)
-        return get_uint(c, v, path, 0, 64u << 20, &l->max_body_bytes);
+        return get_uint(c, v, path, 1024, 64u << 20, &l->max_body_bytes);
     return get_uint(c, v, path, 1, 1000000, &l->max_connections);
 }
 

@@ -46,7 +46,7 @@ Test(config, full_file)
 {
     const char *text =
         "listen: \"0.0.0.0:0\"\n"
-        "limits: {max_header_bytes: 8192, max_body_bytes: 1024, max_connections: 7}\n"
+        "limits: {max_header_bytes: 8192, max_body_bytes: 2048, max_connections: 7}\n"
         "pools:\n"
         "  - name: a.b-c_d\n"
         "    provider: local\n"
@@ -68,6 +68,7 @@ Test(config, full_file)
     cr_assert_str_eq(cfg->listen_host, "0.0.0.0");
     cr_assert_eq(cfg->listen_port, 0);
     cr_assert_eq(cfg->limits.max_header_bytes, 8192);
+    cr_assert_eq(cfg->limits.max_body_bytes, 2048);
     cr_assert_eq(cfg->limits.max_connections, 7);
     struct config_pool *p = &cfg->pools[0];
     cr_assert_eq(p->min_idle, 3);
@@ -114,6 +115,8 @@ static const struct bad_case bad_cases[] = {
     {"pools:\n  - name: p\n    colour: red\n", "t.yaml:3:5: pools[0].colour: unknown field"},
     {"listen: x\npools: []\n",
      "t.yaml:1:9: listen: must be HOST:PORT with a port between 0 and 65535"},
+    {"limits: {max_body_bytes: 0}\n",
+     "t.yaml:1:26: limits.max_body_bytes: must be an integer between 1024 and 67108864"},
     {"listen: \"h:70000\"\n",
      "t.yaml:1:9: listen: must be HOST:PORT with a port between 0 and 65535"},
     {"pools: []\n", "t.yaml:1:8: pools: must have between 1 and 256 pools"},
