@@ -20,6 +20,12 @@
  * A client-side idle timeout (no byte for idle_timeout_ms) catches dead
  * connections that timeoutSeconds, a server timer, cannot.
  *
+ * Resuming is exact when the watch starts from a list's resourceVersion
+ * (as k8s_informer does). A watch started from "" receives the current
+ * objects as ADDED events in no RV order; if it reconnects before any
+ * later event or BOOKMARK, some ADDED events can repeat (the apiserver
+ * behaves the same way). Use the informer when that matters.
+ *
  * Ownership: the watch copies its options. Event objects passed to on_event
  * are borrowed for the call (cJSON_Duplicate to keep one). k8s_watch_free()
  * may be called at any time, also from inside the watch's own callbacks; no
