@@ -21,7 +21,20 @@
  * except cfg->cred, which it borrows: the credential source must outlive the
  * client. k8s_client_free() cancels every live request (each callback runs
  * once with K8S_ECANCELED) and must not be called from inside one of the
- * client's callbacks. Single-threaded: all calls on one thread.
+ * client's callbacks. Free watches and informers before their client
+ * (freeing them afterwards is tolerated: their timers were disarmed).
+ * Single-threaded: all calls on one thread.
+ *
+ * Connections: at most max_in_flight transfers run at once (watches
+ * included); the rest wait in a FIFO, so all of them fit in one HTTP/2
+ * connection's stream limit (libcurl would otherwise open a connection per
+ * extra transfer). Calls started from inside a curl callback (a watch event
+ * handler) also wait there until curl returns. Known limit of libcurl 7.88:
+ * when the server sends GOAWAY, each transfer in flight on that connection
+ * reconnects on its own, so one GOAWAY can open up to max_in_flight new
+ * connections (pooled and reused afterwards). HTTP/2 PINGs are not sent
+ * (libcurl 7.88 has no option for it); TCP keep-alive (30 s idle, 15 s
+ * interval) and the watch idle timeout detect dead connections instead.
  */
 #ifndef K8S_CLIENT_H
 #define K8S_CLIENT_H
