@@ -218,13 +218,19 @@ class Kubelet {
     this.delays = {...(this.delays || {}), ...d};
     if (initial || ts !== undefined) this.timeScale = ts === undefined ? 0.01 : Number(ts);
     if (initial || seed !== undefined) this.rng = makeRng(seed === undefined ? 1 : seed);
+    const fi = opt(cfg, 'failImages', 'fail-images');
+    if (initial || fi !== undefined) {
+      const list = fi === undefined || fi === null || fi === '' ? [] : Array.isArray(fi) ? fi : String(fi).split(',');
+      if (!list.every((x) => typeof x === 'string' && x)) throw new Error('"failImages" must be a list of image names');
+      this.failImages = new Set(list);
+    }
     const ev = opt(cfg, 'kubeletEvents', 'kubelet-events');
     if (initial || ev !== undefined) this.emitEvents = ev !== false && ev !== 'false';
   }
 
   config() {
     return {pull: this.delays.pull, start: this.delays.start, ready: this.delays.ready,
-            timeScale: this.timeScale, kubeletEvents: this.emitEvents};
+            timeScale: this.timeScale, kubeletEvents: this.emitEvents, failImages: [...this.failImages]};
   }
 
   scaled(seconds) {
@@ -428,7 +434,42 @@ class Kubelet {
     if (!done) return;
     st.pullStart = Date.now();
     for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
-    this.after(st, this.delay('start'), () => this.run(k, st));
+    this.after(st, this.delay('start'), () => this.pull(k, st, 0));
+  }
+
+  // Images listed in failImages do not pull: ErrImagePull, then
+  // ImagePullBackOff with the kubelet's back-off (10 s doubling to 300 s x
+  // timeScale), retried until the image is removed from the list.
+  pull(k, st, attempt) {
+    st.stage = 'pulling';
+    const pod = this.getPod(k);
+    if (!pod) return;
+    const bad = (pod.spec.containers || []).filter((c) => this.imageFails(c.image));
+    if (bad.length === 0) return this.run(k, st);
+    const backoff = Math.min(10 * 2 ** attempt, 300);
+    this.update(k, st, (p) => {
+      p.status.containerStatuses = (p.spec.containers || []).map((c) => {
+        if (!this.imageFails(c.image)) return waiting(c, 'ContainerCreating');
+        const n = normaliseImage(c.image);
+        return attempt === 0
+          ? waiting(c, 'ErrImagePull', `failed to pull and unpack image "${n}": failed to resolve reference "${n}": ${n}: not found`)
+          : waiting(c, 'ImagePullBackOff', `Back-off pulling image "${c.image}"`);
+      });
+      return p;
+    });
+    for (const c of bad) {
+      if (attempt === 0) {
+        this.event(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${normaliseImage(c.image)}"`);
+        this.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      } else {
+        this.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`);
+      }
+    }
+    this.after(st, this.scaled(backoff), () => this.pull(k, st, attempt + 1));
+  }
+
+  imageFails(image) {
+    return this.failImages.has(String(image)) || this.failImages.has(normaliseImage(image));
   }
 
   runningStatus(c, st, restartCount, lastState) {
@@ -754,6 +795,7 @@ class Kubelet {
       new: () => this.enqueue(pod),
       accepted: () => this.accept(k, pod, st),
       sandbox: () => this.sandbox(k, st),
+      pulling: () => this.pull(k, st, 0),
       running: () => {
         repost();
         this.scheduleReady(k, st, pod);

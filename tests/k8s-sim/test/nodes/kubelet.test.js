@@ -285,3 +285,27 @@ test('pods bound to a node that appears later are started by its kubelet', async
     sim.close();
   }
 });
+
+test('images that fail to pull: ErrImagePull, ImagePullBackOff, then Running once fixed', async () => {
+  const sim = makeSim({nodes: 1, failImages: 'registry.example/bad:1', timeScale: 0.002});
+  try {
+    sim.store.create('pods', 'default', pod('img', {containers: [{name: 'app', image: 'registry.example/bad:1'}]}));
+    const first = await waitFor(sim.store, 'ErrImagePull', () => {
+      const cs = (get(sim, 'img').status.containerStatuses || [])[0];
+      return cs && cs.state.waiting && cs.state.waiting.reason === 'ErrImagePull' ? cs : null;
+    });
+    assert.match(first.state.waiting.message, /registry\.example\/bad:1: not found/);
+    await waitFor(sim.store, 'ImagePullBackOff', () => {
+      const cs = get(sim, 'img').status.containerStatuses[0];
+      return cs.state.waiting && cs.state.waiting.reason === 'ImagePullBackOff';
+    });
+    const p = get(sim, 'img');
+    assert.equal(p.status.phase, 'Pending');
+    assert.equal(condition(p, 'Ready').status, 'False');
+    sim.sim.kubelet.configure({failImages: []}, false);
+    await waitFor(sim.store, 'img ready after the fix', () => isReady(get(sim, 'img')));
+    assert.deepEqual(sim.sim.kubelet.config().failImages, []);
+  } finally {
+    sim.close();
+  }
+});
