@@ -217,7 +217,12 @@ function main() {
     const m = loadModule(name, log);
     if (!m) continue;
     mods[name] = m;
-    if (typeof m.attach === 'function') m.attach(ctx);
+    try {
+      if (typeof m.attach === 'function') m.attach(ctx);
+    } catch (e) {
+      log(`${name}: ${e.message}`); // bad option values (delays, taints, --faults JSON)
+      process.exit(2);
+    }
   }
   if (mods.kubelet) options.finishDeletes = false; else seedNodes(store, o.nodes || 0);
   server.listen(o.port, '127.0.0.1', () => {

@@ -27,6 +27,7 @@
 //                     with Retry-After (what a proxy in front of a dead
 //                     apiserver answers). /_sim/ keeps working.
 //
+// Rules can also be given at start with --faults '<JSON>' (or @file).
 // Requests under /_sim/ are never faulted nor counted. Randomness comes from a
 // seedable RNG (option faultSeed). State lives in the Faults object reached as
 // ctx.sim.faults; rules are plain JSON owned by it.
@@ -378,11 +379,26 @@ function sendStatus(res, err, code, reason, message, retryAfter) {
   wire.sendJSON(res, code, s, retryAfter !== undefined ? {'Retry-After': String(retryAfter)} : undefined);
 }
 
+// Rules given at start: --faults '<JSON rule or array>' or --faults @file.json.
+function startupRules(ctx) {
+  const v = ctx.options && ctx.options.faults;
+  if (v === undefined || v === null || v === '' || v === true) return [];
+  const text = String(v).startsWith('@') ? require('fs').readFileSync(String(v).slice(1), 'utf8') : String(v);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--faults is not JSON: ${e.message}`);
+  }
+  return Array.isArray(parsed) ? parsed : Array.isArray(parsed.rules) ? parsed.rules : [parsed];
+}
+
 function attach(ctx) {
   const f = new Faults(ctx);
   ctx.sim = ctx.sim || {};
   ctx.sim.faults = f;
   f.attachServer(ctx.server);
+  f.addRules(startupRules(ctx));
   return f;
 }
 

@@ -197,3 +197,13 @@ test('faults', {timeout: 60000}, async (t) => {
     assert.equal(s.inflight, 0);
   });
 });
+
+test('--faults sets rules at start; bad option values stop the simulator with a message', async (t) => {
+  const sim = await startSim(['--nodes', '1', '--faults', JSON.stringify([{match: {verb: 'list', resource: 'pods'}, code: 503, count: 1}])]);
+  t.after(() => sim.stop());
+  const r = await sim.request('GET', PODS);
+  assert.equal(r.status, 503);
+  assert.equal((await sim.request('GET', PODS)).status, 200);
+  await assert.rejects(startSim(['--faults', '{bad']), /exited with 2; stderr:\n.*faults: --faults is not JSON/s);
+  await assert.rejects(startSim(['--pull-delay', 'gamma:3']), /kubelet: bad delay distribution "gamma:3"/);
+});
