@@ -273,6 +273,8 @@ static void respond_session(struct api *api, struct http_exchange *ex, int statu
                             uint64_t bind_ns, uint64_t waited_ns)
 {
     struct metrics_buf b = {0};
+    if (status == 201 && api->d->verbose)
+        daemon_log(api->d, "session %s bound (%s) pool=%s pod=%s", s->id, outcome, s->pool, s->pod);
     session_json(api, &b, s, true);
     PUT(&b, ",\"outcome\":");
     json_str(&b, outcome);
