@@ -203,3 +203,26 @@ Test(watch, server_timeout_is_routine, .init = setup, .fini = teardown)
     cr_assert_eq(s.errors, 0, "a clean end of stream is not an error");
     k8s_watch_free(w);
 }
+
+Test(watch, bookmarks_advance_the_resource_version)
+{
+    const char *args[] = {"--bookmark-interval-ms", "100", NULL};
+    sim_start(&sim, args);
+    cfg = sim_config(&sim, NULL);
+    c = sim_client(cfg, 0, 0);
+    struct seen s = {0};
+    struct k8s_watch_options o = {.path = "/api/v1/namespaces/quiet/pods"};
+    struct k8s_watch *w = NULL;
+    cr_assert_eq(k8s_watch_start(c, &o, &handlers, &s, &w), K8S_OK);
+    cr_assert_str_eq(k8s_watch_resource_version(w), "");
+    struct k8s_watch_stats st = {0};
+    for (int i = 0; i < 100 && st.bookmarks == 0; i++) {
+        k8s_client_run(c, 100);
+        k8s_watch_get_stats(w, &st);
+    }
+    cr_assert_geq(st.bookmarks, 1);
+    cr_assert_eq(s.events, 0, "bookmarks are not delivered as events");
+    cr_assert_neq(k8s_watch_resource_version(w)[0], '\0', "the bookmark's RV was taken");
+    k8s_watch_free(w);
+    teardown();
+}
