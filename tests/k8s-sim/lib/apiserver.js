@@ -100,7 +100,6 @@ class ApiServer {
     this.hub = new WatchHub(this.store, this.options, this.log);
     this.deleteTimers = new Map();
     this.host = '127.0.0.1:6443';
-    this.fileToken = {mtimeMs: -1, token: null};
   }
 
   stop() {
@@ -119,16 +118,15 @@ class ApiServer {
     if (user) return user;
     const file = this.options.auth.tokenFile;
     if (file) {
-      const fs = require('node:fs');
+      // Re-read on every use: a rotated token is live at once and the old
+      // one stops working, as with a re-issued service-account token.
+      let current = null;
       try {
-        const st = fs.statSync(file);
-        if (st.mtimeMs !== this.fileToken.mtimeMs) {
-          this.fileToken = {mtimeMs: st.mtimeMs, token: fs.readFileSync(file, 'utf8').trim()};
-        }
+        current = require('node:fs').readFileSync(file, 'utf8').trim();
       } catch (e) {
-        this.fileToken = {mtimeMs: -1, token: null};
+        current = null;
       }
-      if (this.fileToken.token && token === this.fileToken.token) return {name: 'sim-admin'};
+      if (current && token === current) return {name: 'sim-admin'};
     }
     return null;
   }
@@ -179,6 +177,9 @@ class ApiServer {
         sendJSON(res, 200, {kind: 'APIGroup', apiVersion: 'v1', ...discovery.COORDINATION_GROUP}); return true;
       case '/apis/coordination.k8s.io/v1': sendJSON(res, 200, discovery.COORDINATION_V1); return true;
       case '/openapi/v3': sendJSON(res, 200, discovery.openapiIndex()); return true;
+      case '/openapi/v2':
+        sendRaw(res, 200, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', discovery.openapiV2Protobuf());
+        return true;
       default: break;
     }
     if (path.startsWith('/openapi/v3/')) {

@@ -163,5 +163,14 @@ function openapiDoc(groupPath) {
   return null;
 }
 
-module.exports = {CORE_V1, COORDINATION_V1, COORDINATION_GROUP, API_GROUP_LIST, VERSION, apiVersions,
+// OpenAPI v2 as the protobuf kubectl asks for (gnostic openapi_v2.Document):
+// only field 1, swagger: "2.0". kubectl <= 1.2x loads this document before
+// it probes v3 for fieldValidation support; with no definitions it skips
+// client-side schema checks and leaves validation to the server.
+function openapiV2Protobuf() {
+  const swagger = Buffer.from('2.0');
+  return Buffer.concat([Buffer.from([0x0a, swagger.length]), swagger]);
+}
+
+module.exports = {openapiV2Protobuf, CORE_V1, COORDINATION_V1, COORDINATION_GROUP, API_GROUP_LIST, VERSION, apiVersions,
   openapiIndex, openapiDoc};
