@@ -380,6 +380,10 @@ static enum k8s_status string_list(struct walk *w, const struct node *seq, const
         return K8S_OK;
     if (seq->type != N_SEQ)
         return field_error(w, seq, field, "expected a list of strings");
+    for (size_t i = 0; i < *n; i++) /* a repeated key replaces the earlier list */
+        free((*out)[i]);
+    free(*out);
+    *n = 0;
     *out = calloc(seq->n ? seq->n : 1, sizeof(char *));
     if (!*out)
         return oom(w);
@@ -414,6 +418,12 @@ static enum k8s_status env_list(struct walk *w, const struct node *seq, const ch
         return K8S_OK;
     if (seq->type != N_SEQ)
         return field_error(w, seq, field, "expected a list of {name, value}");
+    for (size_t i = 0; i < x->nenv; i++) { /* a repeated key replaces the earlier list */
+        free(x->env[i].name);
+        free(x->env[i].value);
+    }
+    free(x->env);
+    x->nenv = 0;
     x->env = calloc(seq->n ? seq->n : 1, sizeof(*x->env));
     if (!x->env)
         return oom(w);

@@ -494,3 +494,22 @@ Test(kubeconfig, empty_and_memory_buffers)
     cr_assert_eq(kc.nfiles, 3); /* unchanged on error */
     k8s_kubeconfig_free(&kc);
 }
+
+/* Found by fuzz_kubeconfig: a repeated key replaced a list without freeing it. */
+Test(kubeconfig, repeated_keys_replace)
+{
+    const char *y = "users:\n- name: u\n  user:\n    exec:\n      command: a\n      command: b\n"
+                    "      args: [x]\n      args: [y, z]\n"
+                    "      env: [{name: A, value: '1'}]\n      env: [{name: B}]\n";
+    struct k8s_kubeconfig kc;
+    struct k8s_error e;
+    k8s_kubeconfig_init(&kc);
+    cr_assert_eq(k8s_kubeconfig_load_buffer(&kc, y, strlen(y), NULL, &e), K8S_OK, "%s", e.message);
+    const struct k8s_kc_user *u = k8s_kubeconfig_user(&kc, "u");
+    cr_assert_str_eq(u->exec.command, "b");
+    cr_assert_eq(u->exec.nargs, 2);
+    cr_assert_str_eq(u->exec.args[0], "y");
+    cr_assert_eq(u->exec.nenv, 1);
+    cr_assert_str_eq(u->exec.env[0].name, "B");
+    k8s_kubeconfig_free(&kc);
+}
