@@ -541,13 +541,22 @@ static void http_failed(struct k8s_request *r, long code)
     finish(r, K8S_EHTTP, code, &err);
 }
 
-/* A GET that lost its connection (reset, GOAWAY, refused) is sent again
- * after 200 ms x attempt, as client-go retries GETs on connection errors;
- * other verbs may have reached the server, so they fail. */
+/* The connection died under the request: reset, EOF, HTTP/2 GOAWAY or
+ * stream error (client-go's IsConnectionReset/IsProbableEOF/
+ * IsHTTP2ConnectionLost). Refused connections and TLS failures are not. */
+static bool connection_lost(CURLcode rc)
+{
+    return rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_HTTP2 ||
+           rc == CURLE_HTTP2_STREAM || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
+}
+
+/* A GET whose connection was lost is sent again after 200 ms x attempt, as
+ * client-go retries GETs; other verbs may have reached the server, so they
+ * fail. */
 static bool transport_retry(struct k8s_request *r, CURLcode rc)
 {
     if ((r->flags & K8S_REQ_NO_RETRY) || strcmp(r->method, "GET") != 0 ||
-        r->retries >= r->c->opt.max_retries || rc == CURLE_OPERATION_TIMEDOUT)
+        r->retries >= r->c->opt.max_retries || !connection_lost(rc))
         return false;
     release_transfer(r);
     retry_later(r, 200u * (uint64_t)(r->retries + 1));

@@ -170,3 +170,45 @@ Test(request, response_cap_gives_etoobig)
     sim_config_free(cfg);
     sim_stop(&sim);
 }
+
+static struct sim_result get_with(struct k8s_config *cfg)
+{
+    struct k8s_client *c = sim_client(cfg, 0, 0);
+    struct sim_result r = {0};
+    cr_assert_eq(k8s_pods_get(c, NULL, "none", sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(c, &r, 10000);
+    k8s_client_free(c);
+    return r;
+}
+
+Test(request, tls_server_name_and_verification)
+{
+    struct sim sim;
+    sim_start(&sim, NULL);
+    struct k8s_config *cfg = sim_config(&sim, NULL);
+    /* the certificate names "kubernetes": connect to 127.0.0.1, verify that name */
+    cfg->tls_server_name = strdup("kubernetes");
+    struct sim_result r = get_with(cfg);
+    cr_assert_eq(r.http_code, 404, "%s", r.error.message);
+    sim_result_reset(&r);
+    /* a name the certificate lacks fails verification */
+    free(cfg->tls_server_name);
+    cfg->tls_server_name = strdup("not-in-the-cert.example");
+    r = get_with(cfg);
+    cr_assert_eq(r.status, K8S_ETRANSPORT);
+    sim_result_reset(&r);
+    free(cfg->tls_server_name);
+    cfg->tls_server_name = NULL;
+    /* no CA: verification fails, unless insecure-skip-tls-verify */
+    free(cfg->ca_pem);
+    cfg->ca_pem = NULL;
+    r = get_with(cfg);
+    cr_assert_eq(r.status, K8S_ETRANSPORT);
+    sim_result_reset(&r);
+    cfg->insecure_skip_tls_verify = true;
+    r = get_with(cfg);
+    cr_assert_eq(r.http_code, 404, "%s", r.error.message);
+    sim_result_reset(&r);
+    sim_config_free(cfg);
+    sim_stop(&sim);
+}
