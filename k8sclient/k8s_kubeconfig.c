@@ -766,14 +766,20 @@ static enum k8s_status merge(struct k8s_kubeconfig *kc, struct k8s_kubeconfig *t
     return K8S_OK;
 }
 
+/* Absolute directory of a file (client-go resolves against filepath.Abs of the file). */
 static char *dir_of(const char *file)
 {
     const char *slash = strrchr(file, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == file)
-        return strdup("/");
-    return strndup(file, (size_t)(slash - file));
+    char *dir = slash ? strndup(file, slash == file ? 1 : (size_t)(slash - file)) : strdup(".");
+    if (!dir || dir[0] == '/')
+        return dir;
+    char *cwd = getcwd(NULL, 0);
+    char *abs = NULL;
+    if (cwd && asprintf(&abs, "%s/%s", cwd, dir) < 0)
+        abs = NULL;
+    free(cwd);
+    free(dir);
+    return abs;
 }
 
 enum k8s_status k8s_kubeconfig_load_buffer(struct k8s_kubeconfig *kc, const char *data, size_t len,

@@ -513,3 +513,20 @@ Test(kubeconfig, repeated_keys_replace)
     cr_assert_str_eq(u->exec.env[0].name, "B");
     k8s_kubeconfig_free(&kc);
 }
+
+Test(kubeconfig, relative_kubeconfig_path_gives_absolute_paths)
+{
+    char *dir = cfgt_tmpdir();
+    free(cfgt_write(dir, "config", "users: [{name: u, user: {tokenFile: tok}}]\n", 0600));
+    cr_assert_eq(chdir(dir), 0);
+    struct k8s_kubeconfig kc;
+    struct k8s_error e;
+    k8s_kubeconfig_init(&kc);
+    cr_assert_eq(k8s_kubeconfig_load_paths(&kc, "config", NULL, &e), K8S_OK, "%s", e.message);
+    char want[600];
+    snprintf(want, sizeof(want), "%s/./tok", dir);
+    cr_assert_str_eq(k8s_kubeconfig_user(&kc, "u")->token_file, want);
+    k8s_kubeconfig_free(&kc);
+    cfgt_rmrf(dir);
+    free(dir);
+}
