@@ -8,7 +8,8 @@
 //   await sim.stop();   // SIGTERM, waits for exit, removes the temp dir it made
 //
 // opts: {dir, nodes, tokens: [..], readonlyTokens: [..], namespaceTokens: [..],
-// args: [extra CLI args], env: {..}, timeoutMs = 15000}.
+// args: [extra CLI args], env: {..}, timeoutMs = 15000, nodeArgs: [..] (or
+// $K8S_SIM_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")}.
 
 const {spawn} = require('node:child_process');
 const fs = require('node:fs');
@@ -29,7 +30,8 @@ function buildArgs(opts, dir) {
 function startSim(opts = {}) {
   const ownDir = !opts.dir;
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-test-'));
-  const child = spawn(process.execPath, [SIM, ...buildArgs(opts, dir)],
+  const nodeArgs = opts.nodeArgs || (process.env.K8S_SIM_NODE_ARGS || '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, SIM, ...buildArgs(opts, dir)],
                       {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...(opts.env || {})}});
   let err = '';
   child.stderr.on('data', (d) => {

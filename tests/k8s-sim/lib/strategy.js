@@ -194,8 +194,10 @@ function normalizeMicroTime(v) {
 }
 
 function validateLease(info, name, spec) {
+  // Every LeaseSpec field is an omitempty pointer: null means absent.
+  for (const k of Object.keys(spec)) if (spec[k] === null) delete spec[k];
   for (const f of ['acquireTime', 'renewTime']) {
-    if (spec[f] === undefined || spec[f] === null) continue;
+    if (spec[f] === undefined) continue;
     const n = normalizeMicroTime(spec[f]);
     if (n === undefined) {
       throw errors.badRequest(`Lease in version "v1" cannot be handled as a Lease: parsing time "${spec[f]}" as ` +

@@ -159,6 +159,28 @@ describe('watch', () => {
   });
 });
 
+describe('watch bookkeeping', () => {
+  it('forgets watches whose clients went away (HTTP/1.1 and HTTP/2)', async () => {
+    const sim = await startSim({args: API_ONLY});
+    const c = h1(sim);
+    try {
+      const open = async () => (await c.request('GET', '/_sim/stats')).json.watches.open;
+      const ws = [];
+      for (const proto of ['h1', 'h2', 'h1', 'h2']) ws.push(await watch(sim, `${NS}/pods?watch=1`, {proto}));
+      assert.equal(await open(), 4);
+      for (const w of ws) w.close();
+      const end = Date.now() + 5000;
+      while (await open() !== 0) {
+        assert.ok(Date.now() < end, 'watches were released');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      c.close();
+      await sim.stop();
+    }
+  });
+});
+
 describe('watch with the WatchList gate off', () => {
   it('refuses sendInitialEvents like a real server', async () => {
     const sim = await startSim({args: [...API_ONLY, '--no-watchlist']});
