@@ -398,8 +398,9 @@ static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, 
     sigfillset(&all);
     sigdelset(&all, SIGKILL);
     sigdelset(&all, SIGSTOP);
-    if (posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-        posix_spawn_file_actions_adddup2(fa, out_w, 1) != 0 ||
+    /* When the write end already is fd 1, adddup2 clears its close-on-exec flag (glibc). */
+    if (posix_spawn_file_actions_adddup2(fa, out_w, 1) != 0 ||
+        posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
         posix_spawnattr_setsigmask(attr, &none) != 0 ||
         posix_spawnattr_setsigdefault(attr, &all) != 0 ||
         posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0)

@@ -402,3 +402,17 @@ Test(exec, config_copy_roundtrip)
     k8s_exec_config_free(&dst);
     cr_assert_null(dst.command);
 }
+
+Test(exec, works_with_our_stdin_and_stdout_closed)
+{
+    struct plug p;
+    plug_init(&p, cat_response, token_v1beta1);
+    close(0); /* a daemon may have closed them: the pipe then lands on fds 0 and 1 */
+    close(1);
+    struct k8s_exec_credential cred;
+    struct k8s_error e;
+    cr_assert_eq(k8s_exec_run(&p.cfg, 10000, &cred, &e), K8S_OK, "%s", e.message);
+    cr_assert_str_eq(cred.token, "tok-1");
+    k8s_exec_credential_free(&cred);
+    plug_free(&p);
+}
