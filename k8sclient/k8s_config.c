@@ -243,7 +243,7 @@ static enum k8s_status pick_context(const struct k8s_kubeconfig *kc,
 static enum k8s_status resolve_config(struct k8s_config *cfg, const struct k8s_kubeconfig *kc,
                                       const struct k8s_config_overrides *ov, struct k8s_error *err)
 {
-    const struct k8s_kc_context *ctx;
+    const struct k8s_kc_context *ctx = NULL;
     enum k8s_status st = pick_context(kc, ov, &ctx, err);
     if (st != K8S_OK)
         return st;

@@ -641,7 +641,7 @@ static enum k8s_status named_entry(struct walk *w, const struct list_spec *spec,
         char sub[300];
         if (key->type != N_SCALAR)
             return field_error(w, key, field, "mapping keys must be strings");
-        snprintf(sub, sizeof(sub), "%s.%s", field, key->value);
+        snprintf(sub, sizeof(sub), "%.150s.%.140s", field, key->value);
         if (key_is(key->value, "name")) {
             enum k8s_status st = get_string(w, it->items[k + 1], sub, (char **)elem);
             if (st != K8S_OK)
@@ -653,7 +653,7 @@ static enum k8s_status named_entry(struct walk *w, const struct list_spec *spec,
     if (!*(char **)elem)
         return field_error(w, it, field, "name is required");
     char sub[300];
-    snprintf(sub, sizeof(sub), "%s.%s", field, spec->payload);
+    snprintf(sub, sizeof(sub), "%.150s.%.140s", field, spec->payload);
     return each_key(w, payload, sub, spec->fn, elem);
 }
 

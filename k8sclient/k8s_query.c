@@ -591,7 +591,7 @@ enum k8s_status k8s_label_selector_validate(const char *selector, struct k8s_err
     if (t == T_END)
         return K8S_OK; /* the empty selector matches everything */
     for (;;) {
-        enum tok next;
+        enum tok next = T_END;
         enum k8s_status st = parse_requirement(&lx, t, &next, err);
         if (st != K8S_OK)
             return st;

@@ -13,7 +13,7 @@
 
 static struct k8s_cred *exec_cred(const struct sim *s, const char *counter_file)
 {
-    char script[1200];
+    char script[2048];
     snprintf(script, sizeof script,
              "echo run >> '%s'; sleep 0.2; printf '{\"apiVersion\":\"client.authentication.k8s.io/"
              "v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}'",
