@@ -19,6 +19,7 @@ const discovery = require('./discovery.js');
 const {sendJSON, sendRaw, sendError} = require('./wire.js');
 const {WatchHub} = require('./watch.js');
 const table = require('./table.js');
+const protobuf = require('./protobuf.js');
 
 const GROUPS = {'': 'v1', 'coordination.k8s.io': 'v1'};
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -424,6 +425,15 @@ class ApiServer {
         obj = patchlib.parseYAML(text);
       } catch (e) {
         throw errors.badRequest(e.message);
+      }
+    } else if (ctype === 'application/vnd.kubernetes.protobuf' && body) {
+      try {
+        obj = protobuf.decode(body);
+      } catch (e) {
+        throw errors.badRequest(`the object provided is unrecognized: ${e.message}`);
+      }
+      if (!obj) {
+        throw new ApiError(415, 'UnsupportedMediaType', `the simulator decodes protobuf only for Namespace; send ${info.kind} as application/json`);
       }
     } else {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);

@@ -156,6 +156,9 @@ function container(doc, parts, op, path) {
     }
     cur = next;
   }
+  if (cur === null || typeof cur !== 'object') {
+    throw new PatchError('apply', `${op} operation does not apply: doc is missing path: "${path}": missing value`);
+  }
   return cur;
 }
 
@@ -261,8 +264,16 @@ function jsonPatch(doc, ops) {
 function yamlScalar(s) {
   s = s.trim();
   if (s === '' || s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
-  if (s[0] === '"') return JSON.parse(s);
-  if (s[0] === "'") return s.slice(1, -1).replace(/''/g, "'");
+  if (s[0] === '"' || s[0] === "'") {
+    const q = s[0];
+    if (s.length < 2 || s[s.length - 1] !== q) throw new PatchError('decode', `error converting YAML to JSON: yaml: found unterminated quoted scalar: ${s}`);
+    if (q === "'") return s.slice(1, -1).replace(/''/g, "'");
+    try {
+      return JSON.parse(s);
+    } catch (e) {
+      throw new PatchError('decode', `error converting YAML to JSON: yaml: bad double-quoted scalar: ${s}`);
+    }
+  }
   if (s[0] === '[' || s[0] === '{') return parseFlow(s);
   if (/^(true|True|TRUE)$/.test(s)) return true;
   if (/^(false|False|FALSE)$/.test(s)) return false;

@@ -151,3 +151,28 @@ for (const version of ['1.27', '1.33']) {
     });
   });
 }
+
+describe('protobuf bodies', () => {
+  it('decodes the Namespace kubectl create namespace sends', {skip: !fs.existsSync(path.join(SDK, 'kubectl.1.33')) && 'not installed'}, async () => {
+    const sim = await startSim({args: API_ONLY});
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-kubectl-'));
+    const k = kubectlRunner('1.33', {...process.env, HOME: home, KUBECONFIG: sim.kubeconfig});
+    const c = h1(sim);
+    try {
+      const r = await k(['create', 'namespace', 'team-a']);
+      assert.equal(r.code, 0, r.stderr);
+      const ns = (await c.request('GET', '/api/v1/namespaces/team-a')).json;
+      assert.equal(ns.metadata.generateName, undefined);
+      assert.deepEqual(ns.metadata.labels, {'kubernetes.io/metadata.name': 'team-a'});
+      assert.equal(ns.status.phase, 'Active');
+      const junk = await c.request('POST', '/api/v1/namespaces', {body: 'k8s\u0000\u00ff', headers: {'Content-Type': 'application/vnd.kubernetes.protobuf'}});
+      assert.equal(junk.status, 400);
+      const pod = await c.request('POST', '/api/v1/namespaces/default/pods', {body: 'not protobuf', headers: {'Content-Type': 'application/vnd.kubernetes.protobuf'}});
+      assert.equal(pod.status, 400);
+    } finally {
+      c.close();
+      fs.rmSync(home, {recursive: true, force: true});
+      await sim.stop();
+    }
+  });
+});
