@@ -194,6 +194,7 @@ function main() {
   const mods = {};
   const server = http2.createSecureServer({key: tls.key, cert: tls.cert, allowHTTP1: true, maxSessionMemory: 256,
     settings: {maxConcurrentStreams: 100}}, async (req, res) => {
+    res.acceptGzip = /\bgzip\b/i.test(req.headers['accept-encoding'] || '');
     try {
       if (mods.faults && typeof mods.faults.intercept === 'function' && await mods.faults.intercept(req, res, ctx)) return;
       const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);

@@ -1,10 +1,16 @@
 'use strict';
 // Response writing in the apiserver's wire form: compact JSON + "\n",
-// Content-Length framing, and the headers a real apiserver sends
+// Content-Length framing (gzip for large bodies when accepted; callers set
+// res.acceptGzip from Accept-Encoding), and the headers a real apiserver sends
 // (Audit-Id, Cache-Control, X-Kubernetes-Pf-*). Works on both the HTTP/1.1
 // and the HTTP/2 compatibility response objects.
 
 const crypto = require('node:crypto');
+const zlib = require('node:zlib');
+
+// Like the apiserver's deferredResponseWriter: bodies over 128 KiB are
+// gzipped (level 1, no Content-Length) when the client accepts gzip.
+const GZIP_THRESHOLD = 128 * 1024;
 
 // Fixed per process, like APF's flow schema / priority level UIDs.
 const FLOWSCHEMA_UID = crypto.randomUUID();
@@ -23,6 +29,13 @@ function sendRaw(res, code, contentType, body, extraHeaders) {
   res.setHeader('Content-Type', contentType);
   if (extraHeaders) for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
   const buf = Buffer.from(body);
+  if (buf.length > GZIP_THRESHOLD && res.acceptGzip) {
+    res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.writeHead(code);
+    res.end(zlib.gzipSync(buf, {level: 1}));
+    return;
+  }
   res.setHeader('Content-Length', String(buf.length));
   res.writeHead(code);
   res.end(buf);

@@ -109,6 +109,31 @@ describe('list', () => {
     assert.match(bad.json.message, /^invalid continue token: continue key is not valid: illegal base64 data at input byte 0$/);
   });
 
+  it('gzips bodies over 128 KiB only for clients that accept gzip', async () => {
+    const zlib = require('node:zlib');
+    await c.request('POST', '/api/v1/namespaces', {body: {metadata: {name: 'big'}}});
+    for (let i = 0; i < 3; i++) {
+      await c.request('POST', '/api/v1/namespaces/big/pods', {body: pod(`b${i}`, {metadata: {annotations: {blob: 'x'.repeat(60000)}}})});
+    }
+    const plain = await c.request('GET', '/api/v1/namespaces/big/pods');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.json.items.length, 3);
+    const https = require('node:https');
+    const raw = await new Promise((resolve, reject) => {
+      const u = new URL('/api/v1/namespaces/big/pods', sim.server);
+      https.get({host: u.hostname, port: u.port, path: u.pathname, ca: sim.caPem,
+        headers: {Authorization: `Bearer ${sim.token}`, 'Accept-Encoding': 'gzip'}}, (res) => {
+        const chunks = [];
+        res.on('data', (d) => chunks.push(d));
+        res.on('end', () => resolve({headers: res.headers, body: Buffer.concat(chunks)}));
+      }).on('error', reject);
+    });
+    assert.equal(raw.headers['content-encoding'], 'gzip');
+    assert.equal(zlib.gunzipSync(raw.body).toString(), plain.text);
+    const small = await c.request('GET', '/api/v1/namespaces/paging/pods', {headers: {'Accept-Encoding': 'gzip'}});
+    assert.equal(small.headers['content-encoding'], undefined);
+  });
+
   it('rejects resourceVersion together with continue (400)', async () => {
     const p1 = await c.request('GET', '/api/v1/namespaces/paging/pods?limit=1');
     const r = await c.request('GET', `/api/v1/namespaces/paging/pods?limit=1&resourceVersion=${p1.json.metadata.resourceVersion}&continue=${p1.json.metadata.continue}`);
