@@ -6,7 +6,8 @@
 //        [--readonly-token T] [--namespace-token T=ns1,ns2] [--history N]
 //        [--too-large-wait-ms MS] [--bookmark-interval-ms MS]
 //        [--min-request-timeout S] [--no-watchlist] [--grace-scale F]
-//        [--no-modules | --modules scheduler,kubelet,faults,control] [--other-key V]
+//        [--compact-every-ms MS] [--no-modules | --modules scheduler,kubelet,faults,control]
+//        [--other-key V]
 //
 // Serves HTTPS (HTTP/1.1 and h2 via ALPN) on 127.0.0.1 with a throwaway CA
 // made by the openssl CLI in DIR. When listening it writes DIR/ca.crt,
@@ -46,6 +47,7 @@ function camel(s) {
 function parseArgs(argv) {
   const o = {port: 0, dir: '', nodes: undefined, tokens: [], readonlyTokens: [], namespaceTokens: [], history: 10000,
     tooLargeWaitMs: 3000, bookmarkIntervalMs: 5000, minRequestTimeout: 1800, watchList: true, graceScale: 1,
+    compactEveryMs: 0,
     modules: ['scheduler', 'kubelet', 'faults', 'control']};
   const num = (v, name) => {
     if (v === undefined || !/^[0-9]+(\.[0-9]+)?$/.test(String(v))) throw new Error(`${name} needs a number`);
@@ -54,7 +56,7 @@ function parseArgs(argv) {
   const lists = {'--token': 'tokens', '--readonly-token': 'readonlyTokens', '--namespace-token': 'namespaceTokens'};
   const nums = {'--port': 'port', '--nodes': 'nodes', '--history': 'history', '--too-large-wait-ms': 'tooLargeWaitMs',
     '--bookmark-interval-ms': 'bookmarkIntervalMs', '--min-request-timeout': 'minRequestTimeout',
-    '--grace-scale': 'graceScale'};
+    '--grace-scale': 'graceScale', '--compact-every-ms': 'compactEveryMs'};
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -208,6 +210,11 @@ function main() {
     }
   });
   ctx.server = server;
+  server.keepAliveTimeout = 90000;  // HTTP/1.1 idle connections, as Go's apiserver
+  // etcd-style periodic compaction (the apiserver compacts every 5 minutes):
+  // older continue tokens and watch RVs then get 410.
+  const compactor = o.compactEveryMs > 0 ? setInterval(() => store.compact(), o.compactEveryMs) : null;
+  if (compactor) compactor.unref();
   server.on('sessionError', () => {});
   server.on('tlsClientError', () => {});
   const sessions = new Set();
