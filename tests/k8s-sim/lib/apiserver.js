@@ -486,6 +486,12 @@ class ApiServer {
 
   createObject(r, q, obj, manager, operation) {
     const nsObj = this.checkNamespace(r, obj);
+    // etcd3 store Create: a plain error, so a reason-less 500 (kubernetes#62836).
+    const rv = obj.metadata.resourceVersion;
+    if (typeof rv === 'string' && /^[0-9]+$/.test(rv) && Number(rv) !== 0) {
+      throw new ApiError(500, undefined, 'resourceVersion should not be set on objects to be created');
+    }
+    delete obj.metadata.resourceVersion;
     if (nsObj && nsObj.metadata.deletionTimestamp) {
       throw new ApiError(403, 'Forbidden', `${r.info.resource} "${obj.metadata.name || ''}" is forbidden: unable to ` +
         `create new content in namespace ${r.ns} because it is being terminated`, {name: obj.metadata.name,

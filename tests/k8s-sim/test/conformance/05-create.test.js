@@ -106,6 +106,15 @@ describe('create', () => {
     assert.equal(junk.status, 400);
   });
 
+  it('refuses a create that carries a resourceVersion with the real reason-less 500', async () => {
+    const r = await c.request('POST', `${NS}/pods`, {body: pod('rv', {metadata: {resourceVersion: '42'}})});
+    assert.equal(r.status, 500);
+    assert.equal(r.text, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",' +
+      '"message":"resourceVersion should not be set on objects to be created","code":500}\n');
+    const odd = await c.request('POST', `${NS}/pods`, {body: pod('rv', {metadata: {resourceVersion: '-1'}})});
+    assert.equal(odd.status, 201, 'an unparsable RV is ignored (kubernetes#113847)');
+  });
+
   it('does not store anything for dryRun=All', async () => {
     const r = await c.request('POST', `${NS}/pods?dryRun=All`, {body: pod('dry')});
     assert.equal(r.status, 201);
