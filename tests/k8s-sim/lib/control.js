@@ -127,6 +127,10 @@ function route(method, parts, b, ctx) {
     need(ctx, 'faults').endOutage();
     return [200, need(ctx, 'faults').list()];
   case 'POST watches':
+    if (p1 === 'bookmark' && ctx.watches && typeof ctx.watches.bookmarkAll === 'function') {
+      ctx.watches.bookmarkAll();  // a BOOKMARK now on every watch that allows them
+      return [200, {open: ctx.watches.count()}];
+    }
     if (p1 !== 'drop') break;
     return [200, dropWatches(ctx, b)];
   case 'POST compact': {

@@ -87,6 +87,19 @@ describe('watch', () => {
     assert.deepEqual(Object.keys(b.object.metadata), ['resourceVersion']);
     assert.equal(b.object.kind, 'Pod');
     w.close();
+    const quiet = await startSim({args: [...API_ONLY, '--bookmark-interval-ms', '0']});
+    try {
+      const qc = h1(quiet);
+      const qw = await watch(quiet, `${NS}/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=5`);
+      const r = await qc.request('POST', '/_sim/watches/bookmark', {body: {}});
+      assert.equal(r.status, 200);
+      const qb = await qw.next((e) => e.type === 'BOOKMARK');
+      assert.match(qb.object.metadata.resourceVersion, /^\d+$/);
+      qw.close();
+      qc.close();
+    } finally {
+      await quiet.stop();
+    }
     const nob = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=1`);
     await nob.ended;
     assert.equal(nob.events.length, 0);
