@@ -38,8 +38,6 @@ for (const version of VERSIONS) {
     const env = {PATH: process.env.PATH, HOME: tmp, KUBECONFIG: sim.info.kubeconfig};
     const k = kubectlRunner(bin, env, path.join(tmp, 'cache'));
     const api = (m, p, body, ct) => sim.request(m, p, {body, contentType: ct});
-    // kubectl 1.27 validates against /openapi/v2, which the simulator does not serve (it serves /openapi/v3).
-    const validate = Number(version.split('.')[1]) < 28 ? ['--validate=false'] : [];
     const getPod = async (name) => (await api('GET', `/api/v1/namespaces/default/pods/${name}`)).json;
     t.after(async () => {
       await sim.stop();
@@ -75,7 +73,7 @@ for (const version of VERSIONS) {
 
     await t.test('create -f, wait --for=condition=Ready, get -o json', async () => {
       const f = yamlFile(tmp, 'web.yaml', podManifest('web', {labels: {app: 'web'}}));
-      let r = await k(['create', ...validate, '-f', f]);
+      let r = await k(['create', '-f', f]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'pod/web created\n');
       r = await k(['wait', '--for=condition=Ready', 'pod/web', '--timeout=30s']);
@@ -89,7 +87,7 @@ for (const version of VERSIONS) {
       r = await k(['get', 'pods']);
       assert.match(r.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
       assert.match(r.stdout, /\nweb\s+1\/1\s+Running\s+0\s+/);
-      r = await k(['create', ...validate, '-f', f]);
+      r = await k(['create', '-f', f]);
       assert.equal(r.code, 1);
       assert.equal(r.stderr, `Error from server (AlreadyExists): error when creating "${f}": pods "web" already exists\n`);
     });
@@ -163,11 +161,11 @@ for (const version of VERSIONS) {
 
     await t.test('apply --server-side creates then updates', async () => {
       const m = podManifest('ssa', {labels: {app: 'ssa'}});
-      let r = await k(['apply', '--server-side', ...validate, '-f', yamlFile(tmp, 'ssa.yaml', m)]);
+      let r = await k(['apply', '--server-side', '-f', yamlFile(tmp, 'ssa.yaml', m)]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'pod/ssa serverside-applied\n');
       m.metadata.labels.tier = 'gold';
-      r = await k(['apply', '--server-side', ...validate, '-f', yamlFile(tmp, 'ssa.yaml', m)]);
+      r = await k(['apply', '--server-side', '-f', yamlFile(tmp, 'ssa.yaml', m)]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'pod/ssa serverside-applied\n');
       assert.equal((await getPod('ssa')).metadata.labels.tier, 'gold');
@@ -196,7 +194,7 @@ for (const version of VERSIONS) {
       const p = await getPod('web');
       await api('PATCH', '/api/v1/namespaces/default/pods/web', {metadata: {labels: {bump: '1'}}}, 'application/merge-patch+json');
       const f = yamlFile(tmp, 'stale.yaml', {apiVersion: 'v1', kind: 'Pod', ...p});
-      r = await k(['replace', ...validate, '-f', f]);
+      r = await k(['replace', '-f', f]);
       assert.equal(r.code, 1);
       assert.equal(r.stderr, `Error from server (Conflict): error when replacing "${f}": Operation cannot be fulfilled on pods "web": ` +
                    'the object has been modified; please apply your changes to the latest version and try again\n');
