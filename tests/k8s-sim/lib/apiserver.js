@@ -20,6 +20,7 @@ const {sendJSON, sendRaw, sendError} = require('./wire.js');
 const {WatchHub} = require('./watch.js');
 const table = require('./table.js');
 const protobuf = require('./protobuf.js');
+const fieldsLib = require('./fields.js');
 
 const GROUPS = {'': 'v1', 'coordination.k8s.io': 'v1'};
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -410,7 +411,7 @@ class ApiServer {
 
   // --- write verbs --------------------------------------------------------
 
-  decodeBody(req, body, info, what) {
+  decodeBody(req, body, info, what, q, res) {
     const ctype = (req.headers['content-type'] || 'application/json').split(';')[0].trim().toLowerCase();
     const text = body ? body.toString('utf8') : '';
     let obj;
@@ -438,7 +439,23 @@ class ApiServer {
     } else {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
     }
+    this.validateFields(q, res, info, obj);
     return this.checkObject(obj, info, what);
+  }
+
+  // ?fieldValidation: unknown fields are dropped (Ignore), dropped with a
+  // Warning header each (Warn, the default) or refused (Strict).
+  validateFields(q, res, info, obj) {
+    const mode = q.get('fieldValidation') || 'Warn';
+    if (!['Ignore', 'Warn', 'Strict'].includes(mode)) {
+      throw errors.badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
+    }
+    const unknown = fieldsLib.prune(info.resource, obj);
+    if (unknown.length === 0 || mode === 'Ignore') return;
+    if (mode === 'Strict') {
+      throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    res.setHeader('Warning', unknown.map((f) => `299 - "unknown field \\"${f}\\""`));
   }
 
   checkObject(obj, info, what) {
@@ -513,7 +530,7 @@ class ApiServer {
   }
 
   create(req, res, r, q, body) {
-    const obj = this.decodeBody(req, body, r.info, 'create');
+    const obj = this.decodeBody(req, body, r.info, 'create', q, res);
     const manager = q.get('fieldManager') || managerFromAgent(req);
     const stored = this.createObject(r, q, obj, manager, 'Update');
     this.sendObject(req, res, 201, r.info, stored);
@@ -550,7 +567,7 @@ class ApiServer {
   }
 
   update(req, res, r, q, body) {
-    const obj = this.decodeBody(req, body, r.info, 'update');
+    const obj = this.decodeBody(req, body, r.info, 'update', q, res);
     if (obj.metadata.name !== undefined && obj.metadata.name !== r.name) {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${r.name})`);
     }
@@ -592,6 +609,7 @@ class ApiServer {
       throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request',
                          {causes: [{reason: 'UnexpectedServerResponse', message: e.message}]});
     }
+    this.validateFields(q, res, info, patched);
     const next = this.checkObject(patched, info, 'patch');
     const manager = q.get('fieldManager') || managerFromAgent(req);
     const out = this.commitUpdate(r, q, cur, next, manager, 'Update');
@@ -638,6 +656,7 @@ class ApiServer {
                               `${Array.isArray(cfg) ? 'array' : typeof cfg} into Go value of type map[string]interface {}`);
     }
     const manager = q.get('fieldManager');
+    this.validateFields(q, res, info, cfg);
     const obj = this.checkObject(cfg, info, 'apply');
     if (obj.metadata.name !== undefined && obj.metadata.name !== r.name) {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${r.name})`);

@@ -115,6 +115,29 @@ describe('create', () => {
     assert.equal(odd.status, 201, 'an unparsable RV is ignored (kubernetes#113847)');
   });
 
+  it('drops unknown fields with a Warning, or refuses them with fieldValidation=Strict', async () => {
+    const body = pod('fv');
+    body.spec.containers[0].imag = 'typo';
+    body.spec.bogus = 1;
+    body.extra = true;
+    const strict = await c.request('POST', `${NS}/pods?fieldValidation=Strict`, {body});
+    assert.equal(strict.status, 400);
+    assert.equal(strict.json.message, 'strict decoding error: unknown field "spec.containers[0].imag", ' +
+      'unknown field "spec.bogus", unknown field "extra"');
+    const warn = await c.request('POST', `${NS}/pods`, {body});
+    assert.equal(warn.status, 201);
+    assert.deepEqual(warn.headers.warning.split(', '), ['299 - "unknown field \\"spec.containers[0].imag\\""',
+      '299 - "unknown field \\"spec.bogus\\""', '299 - "unknown field \\"extra\\""']);
+    assert.equal(warn.json.extra, undefined);
+    assert.equal(warn.json.spec.bogus, undefined);
+    assert.equal(warn.json.spec.containers[0].imag, undefined);
+    const ignore = await c.request('POST', `${NS}/pods?fieldValidation=Ignore`, {body: {...body, metadata: {name: 'fv2'}}});
+    assert.equal(ignore.status, 201);
+    assert.equal(ignore.headers.warning, undefined);
+    const bad = await c.request('POST', `${NS}/pods?fieldValidation=Loud`, {body: pod('fv3')});
+    assert.equal(bad.status, 400);
+  });
+
   it('does not store anything for dryRun=All', async () => {
     const r = await c.request('POST', `${NS}/pods?dryRun=All`, {body: pod('dry')});
     assert.equal(r.status, 201);
