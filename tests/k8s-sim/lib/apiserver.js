@@ -21,6 +21,7 @@ const {WatchHub} = require('./watch.js');
 const table = require('./table.js');
 const protobuf = require('./protobuf.js');
 const fieldsLib = require('./fields.js');
+const {setManaged, pruneApplied} = require('./managed.js');
 
 const GROUPS = {'': 'v1', 'coordination.k8s.io': 'v1'};
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -537,7 +538,7 @@ class ApiServer {
   }
 
   // Shared by PUT and PATCH: optimistic concurrency, strategy, store write.
-  commitUpdate(r, q, cur, next, manager, operation) {
+  commitUpdate(r, q, cur, next, manager, operation, managedSource) {
     const {info} = r;
     const m = next.metadata || (next.metadata = {});
     if (m.name !== undefined && m.name !== r.name) {
@@ -561,7 +562,7 @@ class ApiServer {
     }
     const prepared = r.sub === 'status' ? strategy.prepareStatusUpdate(info, cur, next) :
       r.sub === 'finalize' ? finalizeUpdate(cur, next) : strategy.prepareUpdate(info, clone(cur), next);
-    if (manager) setManaged(prepared, manager, operation, info, next, r.sub);
+    if (manager) setManaged(prepared, manager, operation, info, managedSource || next, r.sub);
     if (this.dryRun(q)) return {...prepared, metadata: {...prepared.metadata, resourceVersion: cur.metadata.resourceVersion}};
     return this.store.update(info.resource, r.ns, r.name, () => prepared);
   }
@@ -669,8 +670,9 @@ class ApiServer {
       return this.sendObject(req, res, 201, info, stored);
     }
     const merged = patchlib.strategicMergePatch(clone(cur), dropNulls(obj));
+    pruneApplied(merged, cur, manager, obj, r.sub);
     if (!obj.metadata.resourceVersion) merged.metadata.resourceVersion = cur.metadata.resourceVersion;
-    const out = this.commitUpdate(r, q, cur, merged, manager, 'Apply');
+    const out = this.commitUpdate(r, q, cur, merged, manager, 'Apply', obj);
     this.sendObject(req, res, 200, info, out);
   }
 
@@ -875,50 +877,6 @@ function dropNulls(v) {
 function managerFromAgent(req) {
   const ua = req.headers['user-agent'] || '';
   return ua.split('/')[0] || undefined;
-}
-
-// managedFields: one entry per (manager, operation, subresource), with a
-// FieldsV1 set built from the fields the request carried.
-function fieldSet(v, path) {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-  const out = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (path === '' && (k === 'kind' || k === 'apiVersion')) continue;
-    if (path === 'metadata' && ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'generation',
-      'managedFields', 'generateName', 'deletionTimestamp', 'deletionGracePeriodSeconds'].includes(k)) continue;
-    const key = patchlib.MERGE_KEYS[path ? `${path}.${k}` : k];
-    if (Array.isArray(x) && key) {
-      const sub = {};
-      for (const e of x) {
-        if (e && typeof e === 'object' && e[key] !== undefined) {
-          sub[`k:${JSON.stringify({[key]: e[key]})}`] = {'.': {}, ...fieldSet(e, path ? `${path}.${k}` : k)};
-        }
-      }
-      out[`f:${k}`] = sub;
-    } else if (x && typeof x === 'object' && !Array.isArray(x)) {
-      const sub = fieldSet(x, path ? `${path}.${k}` : k);
-      if (Object.keys(sub).length || Object.keys(x).length === 0) out[`f:${k}`] = sub;
-    } else if (x !== undefined) {
-      out[`f:${k}`] = {};
-    }
-  }
-  return out;
-}
-
-function setManaged(obj, manager, operation, info, source, sub) {
-  const entries = (obj.metadata.managedFields || []).filter((e) =>
-    !(e.manager === manager && e.operation === operation && (e.subresource || undefined) === sub));
-  const src = sub === 'status' ? {status: source.status} : {...source, status: undefined};
-  const fields = fieldSet(src, '');
-  if (Object.keys(fields).length === 0) { obj.metadata.managedFields = entries; return; }
-  const old = (obj.metadata.managedFields || []).find((x) => x.manager === manager && x.operation === operation &&
-    (x.subresource || undefined) === sub);
-  const same = old && JSON.stringify(old.fieldsV1) === JSON.stringify(fields);
-  const e = {manager, operation, apiVersion: info.apiVersion, time: same ? old.time : nowRFC3339(),
-    fieldsType: 'FieldsV1', fieldsV1: fields};
-  if (sub) e.subresource = sub;
-  entries.push(e);
-  obj.metadata.managedFields = entries;
 }
 
 module.exports = {ApiServer, encodeContinue, decodeContinue, withKind};

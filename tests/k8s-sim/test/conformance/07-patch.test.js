@@ -95,6 +95,21 @@ describe('patch', () => {
     assert.equal(updated.json.metadata.uid, created.json.metadata.uid);
   });
 
+  it('removes fields an apply manager stops applying, unless another apply manager owns them', async () => {
+    const url = (m) => `${NS}/pods/ssa2?fieldManager=${m}`;
+    const cfg = (labels) => ({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'ssa2', labels},
+      spec: {containers: [{name: 'c', image: 'busybox:1.36'}]}});
+    assert.equal((await c.request('PATCH', url('pool'), {body: cfg({pool: 'warm', session: 's1', keep: 'k'}), headers: APPLY})).status, 201);
+    const other = await c.request('PATCH', url('binder'), {body: {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'ssa2', labels: {keep: 'k'}}}, headers: APPLY});
+    assert.equal(other.status, 200, other.text);
+    const r = await c.request('PATCH', url('pool'), {body: cfg({pool: 'warm'}), headers: APPLY});
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.metadata.labels, {pool: 'warm', keep: 'k'});
+    assert.equal(r.json.spec.containers.length, 1);
+    const managers = r.json.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`).sort();
+    assert.deepEqual(managers, ['binder/Apply', 'pool/Apply']);
+  });
+
   it('requires fieldManager for apply and refuses force on other types (422)', async () => {
     const r = await c.request('PATCH', `${NS}/pods/p?force=true`, {body: '{"metadata":{"name":"p"}}', headers: APPLY});
     assert.equal(r.status, 422);
