@@ -102,7 +102,7 @@ class ApiServer {
     this.log = ctx.log;
     this.hub = new WatchHub(this.store, this.options, this.log);
     this.deleteTimers = new Map();
-    this.host = '127.0.0.1:6443';
+    this.host = '127.0.0.1:6443';  // serverAddressByClientCIDRs; sim.js sets the real port
   }
 
   stop() {
@@ -151,7 +151,6 @@ class ApiServer {
 
   async handle(req, res, body) {
     try {
-      if (req.headers.host) this.host = req.headers.host.replace(/^\[?(.*?)\]?(:\d+)?$/, (m) => m);
       const url = new URL(req.url, 'https://sim.invalid');
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const q = url.searchParams;
