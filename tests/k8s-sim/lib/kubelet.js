@@ -433,7 +433,7 @@ class Kubelet {
     });
     if (!done) return;
     st.pullStart = Date.now();
-    for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
+    for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, c.name);
     this.after(st, this.delay('start'), () => this.pull(k, st, 0));
   }
 
@@ -498,9 +498,9 @@ class Kubelet {
       const secs = ((Date.now() - st.pullStart) / 1000).toFixed(3);
       this.event(pod, 'Normal', 'Pulled', always
         ? `Successfully pulled image "${c.image}" in ${secs}s (${secs}s including waiting). Image size: 0 bytes.`
-        : `Container image "${c.image}" already present on machine`);
-      this.event(pod, 'Normal', 'Created', `Created container: ${c.name}`);
-      this.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+        : `Container image "${c.image}" already present on machine`, c.name);
+      this.event(pod, 'Normal', 'Created', `Created container: ${c.name}`, c.name);
+      this.event(pod, 'Normal', 'Started', `Started container ${c.name}`, c.name);
     }
     this.scheduleReady(k, st, pod);
   }
@@ -538,7 +538,7 @@ class Kubelet {
     const deadline = Date.now() + ms;
     if (st.terminating && deadline >= st.deadline) return;
     if (!st.terminating && started) {
-      for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+      for (const c of pod.spec.containers || []) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
     }
     st.terminating = true;
     st.deadline = deadline;
@@ -828,8 +828,11 @@ class Kubelet {
     return null;
   }
 
-  event(pod, type, reason, message) {
-    if (this.emitEvents) sched.recordEvent(this.store, pod, type, reason, message, 'kubelet', pod.spec.nodeName);
+  // container: the name for container events (involvedObject.fieldPath spec.containers{name}).
+  event(pod, type, reason, message, container) {
+    if (!this.emitEvents) return;
+    sched.recordEvent(this.store, pod, type, reason, message, 'kubelet', pod.spec.nodeName,
+                      container ? `spec.containers{${container}}` : undefined);
   }
 }
 

@@ -473,14 +473,15 @@ function nodeConditions(ts, ready) {
 
 let eventSeq = 0;
 // Records a core/v1 Event about a pod; failures (e.g. namespace gone) are ignored.
-function recordEvent(store, pod, type, reason, message, component, host) {
+function recordEvent(store, pod, type, reason, message, component, host, fieldPath) {
   const ts = now();
   const suffix = (Date.now() * 1000 + (eventSeq++ % 1000)).toString(16).padStart(16, '0');
   const ev = {
     apiVersion: 'v1', kind: 'Event',
     metadata: {name: `${pod.metadata.name}.${suffix}`, namespace: pod.metadata.namespace},
     involvedObject: {kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name,
-                     uid: pod.metadata.uid, apiVersion: 'v1', resourceVersion: pod.metadata.resourceVersion},
+                     uid: pod.metadata.uid, apiVersion: 'v1', resourceVersion: pod.metadata.resourceVersion,
+                     ...(fieldPath ? {fieldPath} : {})},
     reason, message, source: host ? {component, host} : {component},
     firstTimestamp: ts, lastTimestamp: ts, count: 1, type, eventTime: null,
     reportingComponent: component, reportingInstance: host || '',

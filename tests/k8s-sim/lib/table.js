@@ -90,6 +90,38 @@ const KINDS = {
     columns: [NAME_COL, col('Status', 'string', 'The status of the namespace'), AGE_COL],
     cells: (n) => [n.metadata.name, (n.status && n.status.phase) || '', age(n)],
   },
+  // Added by the node simulator, whose scheduler and kubelet write Events:
+  // kubectl get events prints LAST SEEN TYPE REASON OBJECT MESSAGE.
+  events: {
+    columns: [col('Last Seen', 'string', 'Time when last Event occurred'), col('Type', 'string', 'Type of event'),
+      col('Reason', 'string', 'Reason for event'), col('Object', 'string', 'Object this event is about'),
+      col('Subobject', 'string', 'Subobject this event is about', 1), col('Source', 'string', 'Source of event', 1),
+      col('Message', 'string', 'Message of event'), col('First Seen', 'string', 'Time when first Event occurred', 1),
+      col('Count', 'string', 'Number of event occurrences', 1),
+      {...NAME_COL, priority: 1}],
+    cells(e) {
+      const at = (t) => (t ? human(Date.now() - Date.parse(t)) : '<unknown>');
+      const io = e.involvedObject || {};
+      const src = e.source || {};
+      return [at(e.lastTimestamp || e.eventTime), e.type || '', e.reason || '', `${String(io.kind || '').toLowerCase()}/${io.name || ''}`,
+        io.fieldPath || '', src.host ? `${src.component}, ${src.host}` : (src.component || ''), e.message || '',
+        at(e.firstTimestamp || e.eventTime), String(e.count || 1), e.metadata.name];
+    },
+  },
+  events: {
+    columns: [col('Last Seen', 'string', 'Time when last this event was observed.'),
+      col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
+      col('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+      col('Object', 'string', 'The object that this event is about.'),
+      col('Message', 'string', 'A human-readable description of the status of this operation.'),
+      {...NAME_COL, priority: 1}],
+    cells(e) {
+      const t = e.lastTimestamp || e.eventTime || e.firstTimestamp || e.metadata.creationTimestamp;
+      const io = e.involvedObject || {};
+      return [t ? human(Date.now() - Date.parse(t)) : '<unknown>', e.type || '', e.reason || '',
+        `${String(io.kind || '').toLowerCase()}/${io.name || ''}`, e.message || '', e.metadata.name];
+    },
+  },
   nodes: {
     columns: [NAME_COL, col('Status', 'string', 'The status of the node'), col('Roles', 'string', 'The roles of the node'),
       AGE_COL, col('Version', 'string', 'Kubelet Version reported by the node.')],

@@ -93,7 +93,7 @@ for (const version of VERSIONS) {
     });
 
     await t.test('describe shows conditions and the scheduler and kubelet events', async () => {
-      const r = await k(['describe', 'pod', 'web']);
+      let r = await k(['describe', 'pod', 'web']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Status:\s+Running$/m);
       assert.match(r.stdout, /^IP:\s+10\.\d+\.\d+\.\d+$/m);
@@ -102,6 +102,11 @@ for (const version of VERSIONS) {
       }
       assert.match(r.stdout, /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web to sim-node-\d/);
       assert.match(r.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container app/);
+      r = await k(['get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'wide']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME\n/);
+      assert.match(r.stdout, /\n\S+\s+Normal\s+Scheduled\s+pod\/web\s+default-scheduler\s+Successfully assigned default\/web to sim-node-\d/);
+      assert.match(r.stdout, /\n\S+\s+Normal\s+Started\s+pod\/web\s+spec\.containers\{app\}\s+kubelet, sim-node-\d\s+Started container app\s/);
     });
 
     await t.test('a lost node shows NotReady and its pods get evicted', async () => {
