@@ -756,6 +756,7 @@ class ApiServer {
     if (info.resource === 'pods') return this.deletePod(info, cur, opts, dry);
     if (info.resource === 'namespaces') return this.deleteNamespace(info, cur, dry);
     const last = dry ? clone(cur) : this.store.remove(info.resource, ns, name);
+    if (!dry && this.store.peek(info.resource, ns, name)) return {code: 200, body: withKind(info, last), obj: last};
     const details = {name, ...(info.group ? {group: info.group} : {}), kind: info.resource, uid: last.metadata.uid};
     return {code: 200, body: {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details}, obj: last};
   }
@@ -825,9 +826,17 @@ class ApiServer {
   finishNamespace(name) {
     for (const resource of ['pods', 'leases', 'events']) {
       for (const o of this.store.list(resource, name, {raw: true}).items) {
+        if (o.metadata.deletionTimestamp && o.metadata.deletionGracePeriodSeconds === 0) continue;
         this.cancelFinish(name, o.metadata.name);
         this.store.remove(resource, name, o.metadata.name);
       }
+    }
+    const left = ['pods', 'leases', 'events'].some((r) => this.store.list(r, name, {raw: true}).items.length > 0);
+    if (left) {
+      // Objects held by finalizers keep the namespace Terminating.
+      const t = setTimeout(() => this.finishNamespace(name), 100);
+      t.unref();
+      return;
     }
     if (this.store.peek('namespaces', '', name)) this.store.remove('namespaces', '', name);
   }

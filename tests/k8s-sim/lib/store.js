@@ -19,6 +19,8 @@
 //   reorder events for other listeners.
 // - Snapshot reads at an older RV (exact lists, continue tokens) rebuild the
 //   state by undoing ring events newer than that RV.
+// - Finalizers: remove() of an object with metadata.finalizers only marks it
+//   deleted; the update that drops its last finalizer deletes it.
 //
 // This file is the contract shared with the node simulator (scheduler.js,
 // kubelet.js): create/get/list/update/remove/compact/currentRV and the
@@ -215,16 +217,34 @@ class Store extends EventEmitter {
     const stored = normalize(o);
     if (JSON.stringify(stored) === JSON.stringify(cur)) return clone(cur);
     stored.metadata.resourceVersion = String(++this.rv);
+    if (finalized(t.info, stored)) {
+      // The last finalizer of an object whose deletion is confirmed went away:
+      // the update completes the delete (watchers see DELETED only).
+      t.objs.delete(key);
+      t.sorted = null;
+      this.record(t, 'DELETED', stored, cur, key);
+      return clone(stored);
+    }
     t.objs.set(key, stored);
     this.record(t, 'MODIFIED', stored, cur, key);
     return clone(stored);
   }
 
+  // Deletes now, unless metadata.finalizers remain: then the object is only
+  // marked (deletionTimestamp, deletionGracePeriodSeconds 0, MODIFIED) and
+  // goes when an update removes its last finalizer. Returns the last state.
   remove(resource, ns, name) {
     const t = this.table(resource);
     const key = t.key(ns, name);
     const cur = t.objs.get(key);
     if (!cur) throw errors.notFound(t.info, name);
+    if ((cur.metadata.finalizers || []).length > 0) {
+      return this.update(resource, ns, name, (o) => {
+        o.metadata.deletionTimestamp = o.metadata.deletionTimestamp || nowRFC3339();
+        o.metadata.deletionGracePeriodSeconds = 0;
+        return o;
+      });
+    }
     const last = clone(cur);
     last.metadata.resourceVersion = String(++this.rv);
     t.objs.delete(key);
@@ -386,6 +406,12 @@ class Store extends EventEmitter {
     };
     return w;
   }
+}
+
+function finalized(info, o) {
+  const m = o.metadata;
+  return info.resource !== 'namespaces' && Boolean(m.deletionTimestamp) && m.deletionGracePeriodSeconds === 0 &&
+    (m.finalizers || []).length === 0;
 }
 
 function lowerBound(keys, k) {

@@ -240,6 +240,13 @@ function prepareCreate(info, obj) {
 // says so; server-owned metadata kept).
 function prepareUpdate(info, cur, next) {
   const m = next.metadata;
+  if (cur.metadata.deletionTimestamp) {
+    const added = (m.finalizers || []).filter((f) => !(cur.metadata.finalizers || []).includes(f));
+    if (added.length) {
+      throw invalid(info, m.name, 'metadata.finalizers', 'FieldValueForbidden', 'Forbidden: no new finalizers can ' +
+        `be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`);
+    }
+  }
   for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation',
     'generateName']) {
     if (cur.metadata[f] !== undefined) m[f] = cur.metadata[f]; else if (f !== 'generateName') delete m[f];

@@ -96,6 +96,44 @@ describe('delete', () => {
       details: {name: 'l', group: 'coordination.k8s.io', kind: 'leases', uid: l.metadata.uid}});
   });
 
+  it('keeps an object with finalizers until the last one is removed', async () => {
+    const L = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+    await c.request('POST', L, {body: {metadata: {name: 'fin', finalizers: ['prewarm.io/a', 'prewarm.io/b']}, spec: {}}});
+    const w = await watch(sim, `${L}?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=5`);
+    const d = await c.request('DELETE', `${L}/fin`);
+    assert.equal(d.status, 200);
+    assert.equal(d.json.kind, 'Lease');
+    assert.ok(d.json.metadata.deletionTimestamp);
+    assert.equal(d.json.metadata.deletionGracePeriodSeconds, 0);
+    const add = await c.request('PATCH', `${L}/fin`, {body: {metadata: {finalizers: ['prewarm.io/a', 'prewarm.io/b', 'x/c']}},
+      headers: {'Content-Type': 'application/merge-patch+json'}});
+    assert.equal(add.status, 422);
+    assert.match(add.json.message, /no new finalizers can be added if the object is being deleted, found new finalizers \[\]string\{"x\/c"\}/);
+    const one = await c.request('PATCH', `${L}/fin`, {body: {metadata: {finalizers: ['prewarm.io/b']}},
+      headers: {'Content-Type': 'application/merge-patch+json'}});
+    assert.equal(one.status, 200);
+    assert.equal((await c.request('GET', `${L}/fin`)).status, 200);
+    const last = await c.request('PATCH', `${L}/fin`, {body: {metadata: {finalizers: null}},
+      headers: {'Content-Type': 'application/merge-patch+json'}});
+    assert.equal(last.status, 200);
+    assert.equal((await c.request('GET', `${L}/fin`)).status, 404);
+    await w.next((e) => e.type === 'DELETED');
+    assert.deepEqual(w.events.map((e) => e.type), ['MODIFIED', 'MODIFIED', 'DELETED']);
+    w.close();
+  });
+
+  it('holds a terminating pod for its finalizers after the grace period', async () => {
+    await c.request('POST', `${NS}/pods`, {body: pod('pf', {metadata: {finalizers: ['prewarm.io/session']}, spec: {nodeName: 'node-1'}})});
+    const d = await c.request('DELETE', `${NS}/pods/pf`, {body: {gracePeriodSeconds: 0}});
+    assert.equal(d.status, 200);
+    assert.equal(d.json.metadata.deletionGracePeriodSeconds, 0);
+    assert.equal((await c.request('GET', `${NS}/pods/pf`)).status, 200);
+    const r = await c.request('PATCH', `${NS}/pods/pf`, {body: [{op: 'remove', path: '/metadata/finalizers'}],
+      headers: {'Content-Type': 'application/json-patch+json'}});
+    assert.equal(r.status, 200);
+    assert.equal((await c.request('GET', `${NS}/pods/pf`)).status, 404);
+  });
+
   it('deletes a namespace with its contents', async () => {
     await c.request('POST', '/api/v1/namespaces', {body: {metadata: {name: 'gone'}}});
     await c.request('POST', '/api/v1/namespaces/gone/pods', {body: pod('x', {spec: {nodeName: 'node-1'}})});
