@@ -53,13 +53,18 @@ function podStatus(p) {
   let reason = st.reason || st.phase || 'Unknown';
   let ready = 0;
   let restarts = 0;
+  let lastRestart = 0;
   for (const c of st.containerStatuses || []) {
     restarts += c.restartCount || 0;
+    const prev = c.lastState && c.lastState.terminated;
+    if (c.restartCount && prev && prev.finishedAt) lastRestart = Math.max(lastRestart, Date.parse(prev.finishedAt) || 0);
     if (c.ready && c.state && c.state.running) ready++;
     if (c.state && c.state.waiting && c.state.waiting.reason) reason = c.state.waiting.reason;
     else if (c.state && c.state.terminated && c.state.terminated.reason) reason = c.state.terminated.reason;
   }
   if (p.metadata.deletionTimestamp) reason = st.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  // "2 (5s ago)" as the real printer shows restarts with a last termination time.
+  if (lastRestart) restarts = `${restarts} (${human(Date.now() - lastRestart)} ago)`;
   return {reason, ready, restarts};
 }
 
@@ -90,36 +95,30 @@ const KINDS = {
     columns: [NAME_COL, col('Status', 'string', 'The status of the namespace'), AGE_COL],
     cells: (n) => [n.metadata.name, (n.status && n.status.phase) || '', age(n)],
   },
-  // Added by the node simulator, whose scheduler and kubelet write Events:
-  // kubectl get events prints LAST SEEN TYPE REASON OBJECT MESSAGE.
   events: {
-    columns: [col('Last Seen', 'string', 'Time when last Event occurred'), col('Type', 'string', 'Type of event'),
-      col('Reason', 'string', 'Reason for event'), col('Object', 'string', 'Object this event is about'),
-      col('Subobject', 'string', 'Subobject this event is about', 1), col('Source', 'string', 'Source of event', 1),
-      col('Message', 'string', 'Message of event'), col('First Seen', 'string', 'Time when first Event occurred', 1),
-      col('Count', 'string', 'Number of event occurrences', 1),
-      {...NAME_COL, priority: 1}],
-    cells(e) {
-      const at = (t) => (t ? human(Date.now() - Date.parse(t)) : '<unknown>');
-      const io = e.involvedObject || {};
-      const src = e.source || {};
-      return [at(e.lastTimestamp || e.eventTime), e.type || '', e.reason || '', `${String(io.kind || '').toLowerCase()}/${io.name || ''}`,
-        io.fieldPath || '', src.host ? `${src.component}, ${src.host}` : (src.component || ''), e.message || '',
-        at(e.firstTimestamp || e.eventTime), String(e.count || 1), e.metadata.name];
-    },
-  },
-  events: {
-    columns: [col('Last Seen', 'string', 'Time when last this event was observed.'),
+    columns: [col('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
       col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
       col('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
       col('Object', 'string', 'The object that this event is about.'),
+      col('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', 1),
+      col('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', 1),
       col('Message', 'string', 'A human-readable description of the status of this operation.'),
+      col('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', 1),
+      col('Count', 'string', 'The number of times this event has occurred.', 1),
       {...NAME_COL, priority: 1}],
     cells(e) {
-      const t = e.lastTimestamp || e.eventTime || e.firstTimestamp || e.metadata.creationTimestamp;
+      const since = (t) => (t ? human(Date.now() - Date.parse(t)) : '<unknown>');
+      const first = since(e.firstTimestamp || e.eventTime);
+      let last = e.lastTimestamp ? since(e.lastTimestamp) : first;
+      let count = e.count || 1;
+      if (e.series) { last = since(e.series.lastObservedTime); count = e.series.count; }
       const io = e.involvedObject || {};
-      return [t ? human(Date.now() - Date.parse(t)) : '<unknown>', e.type || '', e.reason || '',
-        `${String(io.kind || '').toLowerCase()}/${io.name || ''}`, e.message || '', e.metadata.name];
+      const kind = String(io.kind || '').toLowerCase();
+      const src = e.source || {};
+      const component = src.component || e.reportingComponent || '';
+      const instance = src.host || e.reportingInstance || '';
+      return [last, e.type || '', e.reason || '', io.name ? `${kind}/${io.name}` : kind, io.fieldPath || '',
+        instance ? `${component}, ${instance}` : component, String(e.message || '').trim(), first, count, e.metadata.name];
     },
   },
   nodes: {

@@ -102,11 +102,11 @@ for (const version of VERSIONS) {
       }
       assert.match(r.stdout, /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web to sim-node-\d/);
       assert.match(r.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container app/);
-      r = await k(['get', 'events', '--field-selector', 'involvedObject.name=web', '-o', 'wide']);
+      r = await k(['get', 'events', '--field-selector', 'involvedObject.name=web']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME\n/);
-      assert.match(r.stdout, /\n\S+\s+Normal\s+Scheduled\s+pod\/web\s+default-scheduler\s+Successfully assigned default\/web to sim-node-\d/);
-      assert.match(r.stdout, /\n\S+\s+Normal\s+Started\s+pod\/web\s+spec\.containers\{app\}\s+kubelet, sim-node-\d\s+Started container app\s/);
+      assert.match(r.stdout, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+      assert.match(r.stdout, /\n\S+\s+Normal\s+Scheduled\s+pod\/web\s+Successfully assigned default\/web to sim-node-\d\n/);
+      assert.match(r.stdout, /\n\S+\s+Normal\s+Started\s+pod\/web\s+Started container app\n/);
     });
 
     await t.test('a lost node shows NotReady and its pods get evicted', async () => {
@@ -227,6 +227,15 @@ for (const version of VERSIONS) {
       // kubectl >= 1.26 fails in cached discovery first; real clusters print the same lines.
       assert.match(r.stderr, /couldn't get current server API group list: the server has asked for the client to provide credentials/);
       assert.match(r.stderr, /\nerror: You must be logged in to the server \(the server has asked for the client to provide credentials\)\n$/);
+    });
+
+    await t.test('a crashed container shows its restart in kubectl get', async () => {
+      assert.equal((await sim.ctl('POST', 'pods/default/ssa/crash', {exitCode: 3})).status, 200);
+      const r = await k(['wait', '--for=jsonpath={.status.containerStatuses[0].restartCount}=1', 'pod/ssa', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      await k(['wait', '--for=condition=Ready', 'pod/ssa', '--timeout=30s']);
+      const g = await k(['get', 'pod', 'ssa', '--no-headers']);
+      assert.match(g.stdout, /^ssa\s+1\/1\s+Running\s+1 \(\d+s ago\)\s+\d+s\n$/);
     });
 
     await t.test('429 with Retry-After is retried by kubectl', async () => {
