@@ -8,6 +8,8 @@
 // tests/k8s-sim/README.md ("Control endpoints"). Holds no state of its own:
 // everything lives in ctx.sim.{scheduler,kubelet,faults} and ctx.store.
 
+const http2 = require('node:http2');
+
 function send(res, code, obj) {
   const body = JSON.stringify(obj) + '\n';
   res.writeHead(code, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
@@ -67,6 +69,9 @@ function stats(ctx) {
   return out;
 }
 
+// Ends open watch streams. b: {fraction (default 1): each stream is dropped
+// with that probability; resource: only watches of that resource; abrupt:
+// reset the stream (h2 RST_STREAM, h1 socket destroyed) instead of a clean end}.
 function dropWatches(ctx, b) {
   const w = ctx.watches;
   if (!w) throw new HttpError(404, 'this simulator exposes no watch registry');
@@ -74,14 +79,24 @@ function dropWatches(ctx, b) {
   const streams = w.streams || (ctx.api && ctx.api.hub && ctx.api.hub.streams);
   const fraction = b.fraction === undefined ? 1 : Number(b.fraction);
   if (!(fraction >= 0 && fraction <= 1)) throw new HttpError(400, '"fraction" must be a number in [0, 1]');
-  if (fraction >= 1) w.closeAll();
-  else if (streams instanceof Set) {
-    // Every stream gets its own draw, so about fraction x open are closed.
-    const f = ctx.sim && ctx.sim.faults;
-    const rng = f ? f.rng : Math.random;
-    for (const s of Array.from(streams)) if (rng() < fraction) s.end();
-  } else throw new HttpError(400, 'this simulator can only drop all watches (fraction 1)');
-  return {dropped: before - w.count(), open: w.count()};
+  if (b.resource !== undefined && typeof b.resource !== 'string') throw new HttpError(400, '"resource" must be a string');
+  if (fraction >= 1 && !b.abrupt && b.resource === undefined) {
+    w.closeAll();
+    return {dropped: before - w.count(), open: w.count()};
+  }
+  if (!(streams instanceof Set)) throw new HttpError(400, 'this simulator can only drop all watches cleanly');
+  const f = ctx.sim && ctx.sim.faults;
+  const rng = f ? f.rng : Math.random;
+  let dropped = 0;
+  for (const s of Array.from(streams)) {
+    if (b.resource !== undefined && !(s.info && s.info.resource === b.resource)) continue;
+    if (fraction < 1 && rng() >= fraction) continue;
+    dropped++;
+    if (!b.abrupt) s.end();
+    else if (s.req.httpVersion === '2.0' && s.res.stream) s.res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    else s.req.socket.destroy();
+  }
+  return {dropped, open: w.count()};
 }
 
 function nodeView(ctx, n) {

@@ -105,6 +105,35 @@ test('faults', {timeout: 60000}, async (t) => {
     }
   });
 
+  await t.test('watch drops by resource, and abrupt resets on HTTP/1.1 and HTTP/2', async () => {
+    const seen = {pods: 0, nodes: 0};
+    const wp = sim.watch(`${PODS}?watch=1`, () => { seen.pods++; });
+    const wn = sim.watch('/api/v1/nodes?watch=1', () => { seen.nodes++; });
+    const h2 = sim.h2session().request({':method': 'GET', ':path': `${PODS}?watch=1`, authorization: `Bearer ${sim.token}`});
+    let h2data = 0;
+    h2.on('data', () => { h2data++; });
+    const h2end = new Promise((resolve) => {
+      h2.on('error', (e) => resolve(e));
+      h2.on('end', () => resolve(null));
+    });
+    await waitFor('three watches', async () => seen.pods > 0 && seen.nodes > 0 && h2data > 0 &&
+      (await sim.ctl('GET', 'stats')).json.watches.open === 3);
+    let r = await sim.ctl('POST', 'watches/drop', {resource: 'nodes'});
+    assert.equal(r.json.dropped, 1);
+    const endNodes = await wn.done;
+    assert.equal(endNodes.error, undefined, 'a clean end');
+    r = await sim.ctl('POST', 'watches/drop', {abrupt: true});
+    assert.equal(r.json.dropped, 2);
+    const endPods = await wp.done;
+    assert.ok(endPods.error, 'HTTP/1.1 watch cut without the final chunk');
+    const e2 = await h2end;
+    assert.ok(e2, 'HTTP/2 watch reset');
+    assert.equal(e2.code, 'ERR_HTTP2_STREAM_ERROR');
+    assert.match(e2.message, /NGHTTP2_INTERNAL_ERROR/);
+    await waitFor('no open watch', async () => (await sim.ctl('GET', 'stats')).json.watches.open === 0);
+    assert.equal((await sim.ctl('POST', 'watches/drop', {fraction: 3})).status, 400);
+  });
+
   await t.test('forced compaction: old RVs get 410 on watch and exact list', async () => {
     const created = await sim.request('POST', PODS, {body: podManifest('c1')});
     const oldRV = created.json.metadata.resourceVersion;
