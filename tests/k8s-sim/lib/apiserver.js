@@ -193,7 +193,12 @@ class ApiServer {
 
   // Maps a path to {info, ns, name, sub, collection}; null if unknown.
   route(path) {
-    const seg = path.split('/').slice(1).map(decodeURIComponent);
+    let seg;
+    try {
+      seg = path.split('/').slice(1).map(decodeURIComponent);
+    } catch (e) {
+      return null;  // malformed percent-encoding
+    }
     let group;
     let rest;
     if (seg[0] === 'api' && seg[1] === 'v1') { group = ''; rest = seg.slice(2); }
@@ -245,6 +250,9 @@ class ApiServer {
       return sendRaw(res, 200, 'text/plain', '');
     }
     if (r.collection && (verb === 'update' || verb === 'patch')) throw errors.methodNotAllowed(req.method, info);
+    const subVerbs = {status: ['get', 'update', 'patch'], finalize: ['update']};
+    if (r.sub && !subVerbs[r.sub].includes(verb)) throw errors.methodNotAllowed(req.method, info);
+    if (verb === 'deletecollection' && info.namespaced && !r.ns) throw errors.methodNotAllowed(req.method, info);
     switch (verb) {
       case 'get': return this.get(req, res, r, q);
       case 'list': return this.list(req, res, r, q);

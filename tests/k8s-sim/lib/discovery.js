@@ -28,7 +28,6 @@ const CORE_V1 = {
   kind: 'APIResourceList',
   groupVersion: 'v1',
   resources: [
-    res('bindings', 'binding', true, 'Binding', ['create']),
     res('events', 'event', true, 'Event', ALL_VERBS, {shortNames: ['ev'], storageVersionHash: 'r2yiGXH7wu8='}),
     res('namespaces', 'namespace', false, 'Namespace', ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
         {shortNames: ['ns'], storageVersionHash: 'Q3oi5N2YM8M='}),
