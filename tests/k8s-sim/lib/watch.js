@@ -100,8 +100,8 @@ class Stream {
       throw e;
     }
     if (initial) this.bookmark({'k8s.io/initial-events-end': 'true'});
-    const secs = q.timeoutSeconds !== undefined ? q.timeoutSeconds :
-      this.hub.options.minRequestTimeout * (1 + Math.random());
+    // handlers/get.go: an absent or zero timeoutSeconds means minRequestTimeout x [1,2).
+    const secs = q.timeoutSeconds > 0 ? q.timeoutSeconds : this.hub.options.minRequestTimeout * (1 + Math.random());
     this.timer = setTimeout(() => this.end(), secs * 1000);
   }
 

@@ -118,6 +118,15 @@ describe('watch', () => {
     }
   });
 
+  it('treats timeoutSeconds=0 as "use the server default" (kubernetes-client/c sends it)', async () => {
+    const w = await watch(sim, `${NS}/pods?watch=1&timeoutSeconds=0&allowWatchBookmarks=0&limit=0`);
+    assert.equal(w.status, 200);
+    await c.request('POST', `${NS}/pods`, {body: pod('t0')});
+    await w.next((e) => e.object.metadata.name === 't0');
+    assert.equal(w.done, false);
+    w.close();
+  });
+
   it('answers a too-old RV with 200 and one ERROR 410 Expired event, then closes', async () => {
     const old = await rvNow();
     await c.request('POST', `${NS}/pods`, {body: pod('o1')});
