@@ -129,6 +129,25 @@ for (const version of VERSIONS) {
       assert.match(r.stdout, /^sim-node-3\s+Ready\s/);
     });
 
+    await t.test('cordon keeps new pods off a node until uncordon', async () => {
+      let r = await k(['cordon', 'sim-node-2']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'node/sim-node-2 cordoned\n');
+      r = await k(['get', 'node', 'sim-node-2', '--no-headers']);
+      assert.match(r.stdout, /^sim-node-2\s+Ready,SchedulingDisabled\s/);
+      const m = podManifest('pinned', {spec: {nodeSelector: {'kubernetes.io/hostname': 'sim-node-2'}}});
+      assert.equal((await api('POST', '/api/v1/namespaces/default/pods', m)).status, 201);
+      r = await k(['wait', '--for=jsonpath={.status.conditions[0].reason}=Unschedulable', 'pod/pinned', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      const msg = (await getPod('pinned')).status.conditions.find((c) => c.type === 'PodScheduled').message;
+      assert.match(msg, /^0\/3 nodes are available: 1 node\(s\) were unschedulable, 2 node\(s\) didn't match Pod's node affinity\/selector\./);
+      r = await k(['uncordon', 'sim-node-2']);
+      assert.equal(r.stdout, 'node/sim-node-2 uncordoned\n', r.stderr);
+      r = await k(['wait', '--for=condition=Ready', 'pod/pinned', '--timeout=30s']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((await api('DELETE', '/api/v1/namespaces/default/pods/pinned?gracePeriodSeconds=0')).status, 200);
+    });
+
     await t.test('label selectors and chunked lists', async () => {
       for (let i = 0; i < 5; i++) {
         const r = await api('POST', '/api/v1/namespaces/default/pods', podManifest(`chunk-${i}`, {labels: {app: 'chunk', idx: String(i)}}));
