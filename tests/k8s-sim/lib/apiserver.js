@@ -609,8 +609,11 @@ class ApiServer {
     const cur = this.mustGet(info, r.ns, r.name);
     const doc = withKind(info, clone(cur));
     let patched;
+    let source;
     try {
       patched = this.applyPatchBody(ctype, doc, text);
+      // The manager of a merge patch owns what the patch names.
+      if (ctype !== 'application/json-patch+json') source = JSON.parse(text);
     } catch (e) {
       if (!(e instanceof patchlib.PatchError)) throw e;
       if (e.kind === 'decode') throw errors.badRequest(e.message);
@@ -620,7 +623,8 @@ class ApiServer {
     this.validateFields(q, res, info, patched);
     const next = this.checkObject(patched, info, 'patch');
     const manager = q.get('fieldManager') || managerFromAgent(req);
-    const out = this.commitUpdate(r, q, cur, next, manager, 'Update');
+    const ok = source && typeof source === 'object' && !Array.isArray(source);
+    const out = this.commitUpdate(r, q, cur, next, manager, 'Update', ok ? source : undefined);
     this.sendObject(req, res, 200, info, out);
   }
 

@@ -131,6 +131,7 @@ class Store extends EventEmitter {
   // opts: {historySize = 10000, startRV = 1}
   constructor(opts = {}) {
     super();
+    this.setMaxListeners(0);  // every request waiting for a future RV listens
     this.historySize = opts.historySize || 10000;
     this.rv = opts.startRV || 1;
     this.tables = new Map();
