@@ -204,11 +204,30 @@ class Scheduler {
     this.listener = (type, resource, obj) => this.onEvent(type, resource, obj);
     this.store.on('event', this.listener);
     for (const pod of this.store.list('pods', null, {raw: true}).items) this.enqueue(pod);
+    // Events expire like the apiserver's --event-ttl (1 h there; 5 min here,
+    // so long simulations with pod churn keep a bounded store).
+    this.eventTTL = Number(opt(o, 'eventTtlMs', 'event-ttl-ms') || 300000);
+    this.gcTimer = setInterval(() => this.expireEvents(), Math.min(this.eventTTL / 2, 10000));
+    this.gcTimer.unref();
   }
 
   stop() {
     if (this.listener) this.store.removeListener('event', this.listener);
     this.listener = null;
+    clearInterval(this.gcTimer);
+  }
+
+  expireEvents() {
+    const cutoff = Date.now() - this.eventTTL;
+    for (const e of this.store.list('events', null, {raw: true}).items) {
+      const t = Date.parse(e.lastTimestamp || e.metadata.creationTimestamp);
+      if (!(t < cutoff)) continue;
+      try {
+        this.store.remove('events', e.metadata.namespace, e.metadata.name);
+      } catch (err) {
+        if (!(err && typeof err.code === 'number')) throw err;
+      }
+    }
   }
 
   // Creates one Node; spec: {name, labels, taints, capacity, unschedulable}.

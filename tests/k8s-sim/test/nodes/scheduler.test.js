@@ -142,3 +142,17 @@ test('nodeAffinity required terms and pods for other schedulers', async () => {
     sim.close();
   }
 });
+
+test('events expire after the event TTL', async () => {
+  const sim = makeSim({nodes: 1, eventTtlMs: 1500});
+  try {
+    sim.store.create('pods', 'default', pod('ev'));
+    await waitFor(sim.store, 'a Scheduled event', () => sim.store.list('events', 'default', {}).items.some((e) => e.reason === 'Scheduled'));
+    const t0 = Date.now();
+    // Event timestamps have whole seconds, so expiry comes 1.5 to 2.5 s later.
+    await waitFor(sim.store, 'all events expired', () => sim.store.list('events', 'default', {}).items.length === 0, 6000);
+    assert.ok(Date.now() - t0 >= 400, 'not before the TTL');
+  } finally {
+    sim.close();
+  }
+});
