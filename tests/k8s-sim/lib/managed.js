@@ -35,7 +35,7 @@ function fieldSet(v, path) {
     } else if (x && typeof x === 'object' && !Array.isArray(x)) {
       const sub = fieldSet(x, path ? `${path}.${k}` : k);
       if (Object.keys(sub).length || Object.keys(x).length === 0) out[`f:${k}`] = sub;
-    } else if (x !== undefined) {
+    } else if (x !== undefined && x !== null) {
       out[`f:${k}`] = {};
     }
   }
