@@ -167,6 +167,23 @@ function setReadiness(status, forcedUnready) {
   setCondition(status, cond('ContainersReady', c[0], c[1], c[2]));
 }
 
+// Readiness gates: Ready also needs every spec.readinessGates condition (set by
+// another controller through pods/status) to be "True"; ContainersReady does not.
+function applyGates(pod) {
+  const gates = (pod.spec && pod.spec.readinessGates) || [];
+  const s = pod.status;
+  const ready = (s.conditions || []).find((c) => c.type === 'Ready');
+  if (!gates.length || !ready || ready.status !== 'True') return;
+  for (const g of gates) {
+    const c = (s.conditions || []).find((x) => x.type === g.conditionType);
+    if (c && c.status === 'True') continue;
+    const message = c ? `the status of pod readiness gate "${g.conditionType}" is not "True", but ${c.status}`
+      : `corresponding condition of pod readiness gate "${g.conditionType}" does not exist.`;
+    setCondition(s, cond('Ready', 'False', 'ReadinessGatesNotReady', message));
+    return;
+  }
+}
+
 // Keeps the real condition order: PodReadyToStartContainers, Initialized,
 // Ready, ContainersReady, PodScheduled, then anything else.
 const ORDER = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
@@ -341,6 +358,13 @@ class Kubelet {
     }
     if (pod.metadata.deletionTimestamp) return this.beginTermination(k, pod, st);
     if (st.stage === 'new' && !isTerminal(pod)) this.accept(k, pod, st);
+    // A readiness-gate condition written by someone else changes Ready (no write when it does not).
+    else if ((st.stage === 'running' || st.stage === 'ready') && (pod.spec.readinessGates || []).length) {
+      this.update(k, st, (p) => {
+        setReadiness(p.status, st.forcedUnready);
+        return p;
+      });
+    }
   }
 
   // Schedules fn after ms, replacing the pod's pending step.
@@ -359,6 +383,7 @@ class Kubelet {
       p.status = p.status || {};
       const out = mutate(p);
       if (!out) return null;
+      applyGates(p);
       sortConditions(p.status);
       return p;
     });

@@ -309,3 +309,31 @@ test('images that fail to pull: ErrImagePull, ImagePullBackOff, then Running onc
     sim.close();
   }
 });
+
+test('readiness gates hold Ready until their condition is True', async () => {
+  const sim = makeSim({nodes: 1});
+  try {
+    sim.store.create('pods', 'default', pod('gated', {readinessGates: [{conditionType: 'example.com/claimable'}]}));
+    const running = await waitFor(sim.store, 'gated running', () => {
+      const p = get(sim, 'gated');
+      return p.status.phase === 'Running' && condition(p, 'ContainersReady').status === 'True' ? p : null;
+    });
+    assert.equal(condition(running, 'Ready').status, 'False');
+    assert.equal(condition(running, 'Ready').reason, 'ReadinessGatesNotReady');
+    assert.equal(condition(running, 'Ready').message, 'corresponding condition of pod readiness gate "example.com/claimable" does not exist.');
+    const setGate = (status) => sim.store.update('pods', 'default', 'gated', (p) => {
+      p.status.conditions = p.status.conditions.filter((c) => c.type !== 'example.com/claimable');
+      p.status.conditions.push({type: 'example.com/claimable', status, lastProbeTime: null, lastTransitionTime: new Date().toISOString()});
+      return p;
+    });
+    setGate('False');
+    await waitFor(sim.store, 'gate False message', () =>
+      condition(get(sim, 'gated'), 'Ready').message === 'the status of pod readiness gate "example.com/claimable" is not "True", but False');
+    setGate('True');
+    await waitFor(sim.store, 'gated ready', () => isReady(get(sim, 'gated')));
+    setGate('False');
+    await waitFor(sim.store, 'gated unready again', () => condition(get(sim, 'gated'), 'Ready').status === 'False');
+  } finally {
+    sim.close();
+  }
+});
