@@ -3,7 +3,7 @@
 #
 #   ./prewarm.sh demo   install what is missing, build, start prewarmd on the demo local pool
 #   ./prewarm.sh test   install what is missing, build, run the whole test suite
-#                       (plain build, then an ASan+UBSan build, format check, fuzz smoke)
+#                       (plain build with the style gate, then an ASan+UBSan build, fuzz smoke)
 #
 # Works as root on a fresh Debian 12 machine; CI runs `./prewarm.sh test` through .ci/run.
 set -euo pipefail
@@ -52,14 +52,6 @@ TXT
   exec ./build/src/prewarmd --config prewarm.yaml
 }
 
-format_check() {
-  log "clang-format check"
-  local files
-  files=$(git ls-files '*.c' '*.h' 2>/dev/null || find pool src k8sclient tests bench fuzz -name '*.[ch]')
-  # shellcheck disable=SC2086
-  clang-format --dry-run --Werror $files
-}
-
 fuzz_smoke() {
   log "fuzz smoke: every parser's fuzzer for a few seconds"
   CC=clang build build-fuzz -DPREWARM_FUZZ=ON -DPREWARM_TESTS=OFF
@@ -78,7 +70,6 @@ fuzz_smoke() {
 
 run_tests() {
   install_missing
-  format_check
   log "plain build + tests"
   build build
   (cd build && ctest --output-on-failure -j2 --timeout 300)

@@ -327,7 +327,7 @@ static void resolve_command(struct ctx *c, struct config_local *l)
     if (!full)
         abort();
     memcpy(full, c->name, dirlen);
-    strcpy(full + dirlen, cmd);
+    memcpy(full + dirlen, cmd, strlen(cmd) + 1);
     free(cmd);
     l->command[0] = full;
 }
@@ -540,14 +540,17 @@ int config_parse_listen(const char *text, char *host, size_t hostlen, uint16_t *
     }
     const char *p = colon + 1;
     size_t plen = strlen(p);
-    if (plen == 0 || plen > 5 || strspn(p, "0123456789") != plen || atoi(p) > 65535)
+    if (plen == 0 || plen > 5 || strspn(p, "0123456789") != plen)
+        return -1;
+    unsigned long port_value = strtoul(p, NULL, 10);
+    if (port_value > 65535)
         return -1;
     size_t hl = (size_t)(hend - h);
     if (hl + 1 > hostlen || memchr(h, ' ', hl))
         return -1;
     memcpy(host, h, hl);
     host[hl] = '\0';
-    *port = (uint16_t)atoi(p);
+    *port = (uint16_t)port_value;
     return 0;
 }
 

@@ -17,6 +17,7 @@
  * silent client from holding it forever. Exit status 2 for bad arguments,
  * 3 when the port cannot be bound (the provider then starts another pod).
  */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -130,12 +131,21 @@ static void serve(struct backend *b, int fd)
     respond(fd, 200, "OK", body);
 }
 
+/* A decimal port number, or -1. */
+static int parse_port(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno || end == s || *end || v <= 0 || v > 65535 ? -1 : (int)v;
+}
+
 int main(int argc, char **argv)
 {
     struct backend b = {.pod = NULL, .port = -1};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--port"))
-            b.port = atoi(argv[i + 1]);
+            b.port = parse_port(argv[i + 1]);
         else if (!strcmp(argv[i], "--pod"))
             b.pod = argv[i + 1];
     }
