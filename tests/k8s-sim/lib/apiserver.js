@@ -21,7 +21,7 @@ const {WatchHub} = require('./watch.js');
 const table = require('./table.js');
 const protobuf = require('./protobuf.js');
 const fieldsLib = require('./fields.js');
-const {setManaged, pruneApplied} = require('./managed.js');
+const managed = require('./managed.js');
 
 const GROUPS = {'': 'v1', 'coordination.k8s.io': 'v1'};
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
@@ -510,6 +510,7 @@ class ApiServer {
   }
 
   createObject(r, q, obj, manager, operation) {
+    const config = operation === 'Apply' ? clone(obj) : null;
     const nsObj = this.checkNamespace(r, obj);
     // etcd3 store Create: a plain error, so a reason-less 500 (kubernetes#62836).
     const rv = obj.metadata.resourceVersion;
@@ -523,9 +524,9 @@ class ApiServer {
         kind: r.info.resource, causes: [{reason: 'NamespaceTerminating', message: `namespace ${r.ns} is being terminated`,
           field: 'metadata.namespace'}]});
     }
-    const source = clone(obj);
     strategy.prepareCreate(r.info, obj);
-    if (manager) setManaged(obj, manager, operation, r.info, source);
+    if (config) managed.recordApply(null, obj, config, manager, r.info.apiVersion, undefined, []);
+    else managed.recordUpdate(null, obj, manager, r.info.apiVersion, undefined);
     if (this.dryRun(q)) {
       const m = obj.metadata;
       if (!m.name && m.generateName) m.name = m.generateName + 'dryrn';
@@ -545,7 +546,8 @@ class ApiServer {
   }
 
   // Shared by PUT and PATCH: optimistic concurrency, strategy, store write.
-  commitUpdate(r, q, cur, next, manager, operation, managedSource) {
+  // apply: {config, forced} for server-side apply.
+  commitUpdate(r, q, cur, next, manager, apply) {
     const {info} = r;
     const m = next.metadata || (next.metadata = {});
     if (m.name !== undefined && m.name !== r.name) {
@@ -569,7 +571,8 @@ class ApiServer {
     }
     const prepared = r.sub === 'status' ? strategy.prepareStatusUpdate(info, cur, next) :
       r.sub === 'finalize' ? finalizeUpdate(cur, next) : strategy.prepareUpdate(info, clone(cur), next);
-    if (manager) setManaged(prepared, manager, operation, info, managedSource || next, r.sub);
+    if (apply) managed.recordApply(cur, prepared, apply.config, manager, info.apiVersion, r.sub, apply.forced);
+    else managed.recordUpdate(cur, prepared, manager, info.apiVersion, r.sub);
     if (this.dryRun(q)) return {...prepared, metadata: {...prepared.metadata, resourceVersion: cur.metadata.resourceVersion}};
     return this.store.update(info.resource, r.ns, r.name, () => prepared);
   }
@@ -587,7 +590,7 @@ class ApiServer {
       }
       throw errors.notFound(r.info, r.name);
     }
-    const out = this.commitUpdate(r, q, cur, obj, q.get('fieldManager') || managerFromAgent(req), 'Update');
+    const out = this.commitUpdate(r, q, cur, obj, q.get('fieldManager') || managerFromAgent(req));
     this.sendObject(req, res, 200, r.info, out);
   }
 
@@ -609,11 +612,8 @@ class ApiServer {
     const cur = this.mustGet(info, r.ns, r.name);
     const doc = withKind(info, clone(cur));
     let patched;
-    let source;
     try {
       patched = this.applyPatchBody(ctype, doc, text);
-      // The manager of a merge patch owns what the patch names.
-      if (ctype !== 'application/json-patch+json') source = JSON.parse(text);
     } catch (e) {
       if (!(e instanceof patchlib.PatchError)) throw e;
       if (e.kind === 'decode') throw errors.badRequest(e.message);
@@ -623,8 +623,7 @@ class ApiServer {
     this.validateFields(q, res, info, patched);
     const next = this.checkObject(patched, info, 'patch');
     const manager = q.get('fieldManager') || managerFromAgent(req);
-    const ok = source && typeof source === 'object' && !Array.isArray(source);
-    const out = this.commitUpdate(r, q, cur, next, manager, 'Update', ok ? source : undefined);
+    const out = this.commitUpdate(r, q, cur, next, manager);
     this.sendObject(req, res, 200, info, out);
   }
 
@@ -680,10 +679,11 @@ class ApiServer {
       const stored = this.createObject(r, q, obj, manager, 'Apply');
       return this.sendObject(req, res, 201, info, stored);
     }
+    const forced = managed.applyConflicts(cur, obj, manager, r.sub, parseBool(q.get('force')) === true);
     const merged = patchlib.strategicMergePatch(clone(cur), dropNulls(obj));
-    pruneApplied(merged, cur, manager, obj, r.sub);
+    managed.pruneApplied(merged, cur, manager, obj, r.sub);
     if (!obj.metadata.resourceVersion) merged.metadata.resourceVersion = cur.metadata.resourceVersion;
-    const out = this.commitUpdate(r, q, cur, merged, manager, 'Apply', obj);
+    const out = this.commitUpdate(r, q, cur, merged, manager, {config: obj, forced});
     this.sendObject(req, res, 200, info, out);
   }
 

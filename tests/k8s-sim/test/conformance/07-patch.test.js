@@ -110,6 +110,33 @@ describe('patch', () => {
     assert.deepEqual(managers, ['binder/Apply', 'pool/Apply']);
   });
 
+  it('reports apply conflicts with other managers (409) and takes fields over with force', async () => {
+    const cfg = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'own', labels: {tier: 'a', pool: 'x'}},
+      spec: {containers: [{name: 'c', image: 'busybox:1.36'}]}};
+    assert.equal((await c.request('POST', `${NS}/pods?fieldManager=creator`, {body: cfg})).status, 201);
+    const same = await c.request('PATCH', `${NS}/pods/own?fieldManager=pool`, {body: cfg, headers: APPLY});
+    assert.equal(same.status, 200, 'applying values equal to the live ones is no conflict');
+    const next = JSON.parse(JSON.stringify(cfg));
+    next.metadata.labels = {tier: 'b', pool: 'y'};
+    next.spec.containers[0].image = 'busybox:1.37';
+    const r = await c.request('PATCH', `${NS}/pods/own?fieldManager=other`, {body: next, headers: APPLY});
+    assert.equal(r.status, 409);
+    assert.equal(r.json.reason, 'Conflict');
+    assert.equal(r.json.message, 'Apply failed with 6 conflicts: conflicts with "creator" using v1:\n- .metadata.labels.tier\n' +
+      '- .metadata.labels.pool\n- .spec.containers[name="c"].image\nconflicts with "pool":\n- .metadata.labels.tier\n' +
+      '- .metadata.labels.pool\n- .spec.containers[name="c"].image');
+    assert.deepEqual(r.json.details.causes[0], {reason: 'FieldManagerConflict', message: 'conflict with "creator" using v1',
+      field: '.metadata.labels.tier'});
+    const forced = await c.request('PATCH', `${NS}/pods/own?fieldManager=other&force=true`, {body: next, headers: APPLY});
+    assert.equal(forced.status, 200, forced.text);
+    assert.deepEqual(forced.json.metadata.labels, {tier: 'b', pool: 'y'});
+    const owners = Object.fromEntries(forced.json.metadata.managedFields.map((m) => [m.manager, m.fieldsV1]));
+    assert.ok(owners.other['f:metadata']['f:labels']['f:tier'], 'the forcing manager owns the fields');
+    assert.equal(owners.pool['f:metadata'], undefined, 'the others lost them');
+    assert.equal(owners.creator['f:metadata'], undefined);
+    assert.ok(owners.creator['f:spec']['f:restartPolicy'], 'fields nobody took stay with their creator');
+  });
+
   it('requires fieldManager for apply and refuses force on other types (422)', async () => {
     const r = await c.request('PATCH', `${NS}/pods/p?force=true`, {body: '{"metadata":{"name":"p"}}', headers: APPLY});
     assert.equal(r.status, 422);

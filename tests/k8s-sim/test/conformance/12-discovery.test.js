@@ -112,7 +112,12 @@ for (const version of ['1.27', '1.33']) {
       }
       r = await k(['get', 'pod', 'foo', '-o', 'jsonpath={.metadata.labels}']);
       assert.deepEqual(JSON.parse(r.stdout), {app: 'web', pool: 'warm', session: 's1', bound: 'true'});
-      r = await k(['apply', '--server-side', '--field-manager=warm-pool', '-f', '-'], manifest.replace('app: web', 'app: api'));
+      // kubectl-create owns the label it created: taking it over needs --force-conflicts, as on a real server.
+      const changed = manifest.replace('app: web', 'app: api');
+      r = await k(['apply', '--server-side', '--field-manager=warm-pool', '-f', '-'], changed);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "kubectl-create" using v1: \.metadata\.labels\.app/);
+      r = await k(['apply', '--server-side', '--field-manager=warm-pool', '--force-conflicts', '-f', '-'], changed);
       assert.equal(r.code, 0, r.stderr);
       r = await k(['get', 'pods', '-l', 'app=api', '-o', 'name']);
       assert.equal(r.stdout.trim(), 'pod/foo');
