@@ -17,7 +17,9 @@ const FLOWSCHEMA_UID = crypto.randomUUID();
 const PRIORITYLEVEL_UID = crypto.randomUUID();
 
 function baseHeaders(res) {
-  res.setHeader('Audit-Id', res.auditId || (res.auditId = crypto.randomUUID()));
+  // The apiserver keeps a caller's Audit-ID and makes one otherwise.
+  const given = res.req && res.req.headers && res.req.headers['audit-id'];
+  res.setHeader('Audit-Id', res.auditId || (res.auditId = given || crypto.randomUUID()));
   res.setHeader('Cache-Control', 'no-cache, private');
   res.setHeader('X-Kubernetes-Pf-Flowschema-Uid', FLOWSCHEMA_UID);
   res.setHeader('X-Kubernetes-Pf-Prioritylevel-Uid', PRIORITYLEVEL_UID);

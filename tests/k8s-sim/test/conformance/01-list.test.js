@@ -42,6 +42,11 @@ describe('list', () => {
     }
   });
 
+  it('keeps a caller-supplied Audit-ID', async () => {
+    const r = await c.request('GET', '/api/v1/namespaces/paging/pods', {headers: {'Audit-ID': 'trace-123'}});
+    assert.equal(r.headers['audit-id'], 'trace-123');
+  });
+
   it('lists all namespaces at /api/v1/pods, the same over HTTP/2', async () => {
     const a = await c.request('GET', '/api/v1/pods');
     const s = h2(sim);
