@@ -135,6 +135,7 @@ struct pool_action *pool__push(struct pool *pool, enum pool_action_kind kind)
     a->waiter_data = NULL;
     a->waiter_id = 0;
     a->reason = 0;
+    a->outcome = 0;
     /* Clearing the whole 1.2 KB session copy would cost more than the claim's
      * own work; every string is emptied instead. */
     struct pool_session_info *si = &a->session;

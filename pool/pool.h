@@ -86,10 +86,13 @@
  *            waiter_data; the caller keeps it valid until the answer is
  *            drained or the cancel succeeded. Cancel of an already answered
  *            waiter returns POOL_E_NOT_FOUND (its answer is in the action
- *            queue or was drained; a WAITER_BOUND for a caller that went away
- *            should be released by the caller). If, by the time a pod is
- *            free, the waiter's request id or key names a live session, the
- *            waiter gets that session instead of a new one. Queued waiters
+ *            queue or was drained). If, by the time a pod is free, the
+ *            waiter's request id or key names a live session, the waiter
+ *            gets that session instead of a new one; the action's outcome
+ *            says which (BOUND = a new session, KEY_REUSED / REPLAYED = a
+ *            session another claim created). A caller that went away
+ *            releases the session of a BOUND answer only: the others belong
+ *            to whoever claimed them first. Queued waiters
  *            come before new claims: an idle pod is never handed to a new
  *            claim while an older waiter of the same pool waits.
  *
@@ -324,7 +327,7 @@ enum pool_action_kind {
     POOL_ACT_CREATE_PODS = 1,  /* pool, count */
     POOL_ACT_DELETE_POD,       /* pool, pod */
     POOL_ACT_RECORD_BINDING,   /* pool, pod, session (id, key, ...) */
-    POOL_ACT_WAITER_BOUND,     /* pool, waiter_data, waiter_id, session */
+    POOL_ACT_WAITER_BOUND,     /* pool, waiter_data, waiter_id, session, outcome */
     POOL_ACT_WAITER_TIMED_OUT, /* pool, waiter_data, waiter_id */
     POOL_ACT_SESSION_ENDED,    /* pool, pod, session, reason */
 };
@@ -340,6 +343,7 @@ struct pool_action {
     void *waiter_data;
     uint64_t waiter_id;
     enum pool_end_reason reason;
+    enum pool_claim_outcome outcome; /* WAITER_BOUND: BOUND, KEY_REUSED or REPLAYED */
     struct pool_session_info session;
 };
 

@@ -231,9 +231,10 @@ static struct pool_session *existing(struct pool *pool, const struct pool_waiter
     return s;
 }
 
-static void answer(struct pool_waiter *w, struct pool_session *s)
+static void answer(struct pool_waiter *w, struct pool_session *s, enum pool_claim_outcome outcome)
 {
     struct pool_action *a = pool__push(w->pool, POOL_ACT_WAITER_BOUND);
+    a->outcome = outcome;
     a->waiter_data = w->data;
     a->waiter_id = waiter_id(w);
     pool__copy(a->pod, s->pod->name, POOL_POD_NAME_MAX);
@@ -258,7 +259,7 @@ bool pool__dispatch(struct pool *pool, uint64_t now)
                 pool->counters.key_reused++;
                 touch(s, now); /* key reuse counts as a keepalive */
             }
-            answer(w, s);
+            answer(w, s, replay ? POOL_CLAIM_REPLAYED : POOL_CLAIM_KEY_REUSED);
             continue;
         }
         if (link_empty(&pool->idle))
@@ -268,7 +269,7 @@ bool pool__dispatch(struct pool *pool, uint64_t now)
         struct pool_pod *pod = CONTAINER_OF(pool->idle.next, struct pool_pod, link);
         s = bind(pool, pod, w->key, w->request_id, w->ttl_seconds, now);
         pool->counters.waiters_bound++;
-        answer(w, s);
+        answer(w, s, POOL_CLAIM_BOUND);
         emit_binding(s);
     }
     return true;

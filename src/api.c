@@ -409,14 +409,19 @@ out:
     cJSON_Delete(root);
 }
 
-void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s)
+void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s,
+                      enum pool_claim_outcome outcome)
 {
     struct api_waiter *w = waiter_data;
+    bool fresh = outcome == POOL_CLAIM_BOUND;
     if (w->ex) {
         uint64_t waited = loop_now(api->d->loop) - w->queued_at;
-        respond_session(api, w->ex, 201, s, "waited", w->bind_ns, waited ? waited : 1);
-    } else {
-        /* The client left after the core bound it: give the pod back. */
+        respond_session(api, w->ex, fresh ? 201 : 200, s, fresh ? "waited" : outcome_str(outcome),
+                        w->bind_ns, waited ? waited : 1);
+    } else if (fresh) {
+        /* The client left after the core bound it a new session: give the
+         * pod back. A reused or replayed session belongs to the caller that
+         * created it and stays. */
         pool_set_release(api->d->set, s->id, loop_now(api->d->loop));
     }
     waiter_unlink(w);

@@ -24,7 +24,11 @@
  * pool core's claim call took (clock_gettime around it).
  * wait_ms > 0 and no idle pod: the answer is deferred until a pod is Ready
  * (FIFO, the core's order) or the wait ends; a client that disconnects first
- * withdraws its waiter.
+ * withdraws its waiter. A waiter whose key or request_id names a session
+ * created meanwhile (by an earlier waiter) gets that session: 200 with
+ * outcome key_reused / replayed; a new session is 201 "waited". If the
+ * client left just as a new session was bound for it, that session is
+ * released; a reused one is left to its owner.
  *
  * Errors (Kubernetes-Status-shaped JSON, stable reasons):
  *   400 BadRequest      malformed JSON, wrong types, unknown fields, too long
@@ -58,7 +62,8 @@ void api_free(struct api *api);
 void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *req);
 
 /* WAITER_BOUND / WAITER_TIMED_OUT actions; waiter_data from the action. */
-void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s);
+void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s,
+                      enum pool_claim_outcome outcome);
 void api_waiter_timed_out(struct api *api, void *waiter_data);
 
 /* Answers every pending waiter with 503 ShuttingDown (their core waiters

@@ -93,7 +93,7 @@ static void handle_action(struct daemon *d, const struct pool_action *a)
         d->provider->ops->record_binding(d->provider, dp->index, a->pod, a->session.id);
         break;
     case POOL_ACT_WAITER_BOUND:
-        api_waiter_bound(d->api, a->waiter_data, &a->session);
+        api_waiter_bound(d->api, a->waiter_data, &a->session, a->outcome);
         break;
     case POOL_ACT_WAITER_TIMED_OUT:
         api_waiter_timed_out(d->api, a->waiter_data);

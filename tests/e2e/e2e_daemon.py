@@ -245,6 +245,30 @@ def test_empty_pool_503_and_wait(d):
     poll(lambda: d.pool("tiny")["live"] == 0, what="tiny pool drained")
 
 
+def test_same_key_waiters_share_one_session(d):
+    """Two waiters with one key: the first gets a new session (201 waited),
+    the second the same session as a key reuse (200 key_reused)."""
+    conns = []
+    for n in (1, 2):
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+        conn.request("POST", "/v1/pools/tiny/claims",
+                     body=json.dumps({"key": "shared", "wait_ms": 15000}).encode())
+        conns.append(conn)
+        poll(lambda: d.pool("tiny")["waiters"] + d.pool("tiny")["sessions"] >= n,
+             what="waiter %d queued" % n)
+    answers = []
+    for conn in conns:
+        resp = conn.getresponse()
+        answers.append((resp.status, json.loads(resp.read())))
+        conn.close()
+    (s1, a), (s2, b) = answers
+    assert s1 == 201 and a["outcome"] == "waited", a
+    assert s2 == 200 and b["outcome"] == "key_reused", b
+    assert a["session_id"] == b["session_id"], (a, b)
+    assert d.request("DELETE", "/v1/sessions/" + a["session_id"])[0] == 200
+    poll(lambda: d.pool("tiny")["live"] == 0, what="tiny pool drained")
+
+
 def test_wait_timeout_and_cancel(d):
     status, headers, body = claim(d, pool="stuck", wait_ms=200)
     assert status == 503 and body["reason"] == "WaitTimedOut", body
@@ -349,6 +373,7 @@ def test_shutdown_stops_children(d):
 
 TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim_http2,
          test_key_reuse_and_request_id, test_empty_pool_503_and_wait,
+         test_same_key_waiters_share_one_session,
          test_wait_timeout_and_cancel, test_ttl_expiry,
          test_killed_backend_is_replaced, test_bad_input, test_metrics,
          test_shutdown_stops_children]

@@ -125,6 +125,9 @@ static inline void drv_drain(struct driver *d)
         case POOL_ACT_WAITER_BOUND:
             if (!drv_forget_waiter(d, pi, a.waiter_id, a.waiter_data))
                 d->error = "waiter answered twice or after cancel";
+            if (a.outcome != POOL_CLAIM_BOUND && a.outcome != POOL_CLAIM_KEY_REUSED &&
+                a.outcome != POOL_CLAIM_REPLAYED)
+                d->error = "WAITER_BOUND without an outcome";
             drv_remember_session(d, a.session.id);
             break;
         case POOL_ACT_WAITER_TIMED_OUT:

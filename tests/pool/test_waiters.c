@@ -156,8 +156,36 @@ Test(waiters, same_key_waiters_share_one_session)
     const struct pool_action *b = h_find(&h, POOL_ACT_WAITER_BOUND, 1);
     cr_assert(a && b);
     cr_assert_str_eq(a->session.id, b->session.id);
+    /* Only the first waiter owns a new session: a caller that went away may
+     * release that one, never the second (another caller holds it). */
+    cr_assert_eq(a->outcome, POOL_CLAIM_BOUND);
+    cr_assert_eq(b->outcome, POOL_CLAIM_KEY_REUSED);
     cr_assert_eq(h_counts(&h).sessions, 1);
     cr_assert_eq(h_counters(&h).key_reused, 1);
+    h_fini(&h);
+}
+
+Test(waiters, same_request_id_waiters_replay_one_session)
+{
+    struct harness h;
+    empty_pool(&h, 0);
+    int t0, t1;
+    struct pool_claim_result r;
+    struct pool_claim_request req = {.request_id = "r-1", .wait_until = h.now + 5 * SEC};
+    req.waiter_data = &t0;
+    cr_assert_eq(pool_claim(h.pool, &req, h.now, &r), POOL_OK);
+    req.waiter_data = &t1;
+    cr_assert_eq(pool_claim(h.pool, &req, h.now, &r), POOL_OK);
+    cr_assert_eq(r.outcome, POOL_CLAIM_QUEUED);
+    cr_assert_eq(h_observe(&h, POOL_OBS_READY, "a"), POOL_OK);
+    h_drain(&h);
+    const struct pool_action *a = h_find(&h, POOL_ACT_WAITER_BOUND, 0);
+    const struct pool_action *b = h_find(&h, POOL_ACT_WAITER_BOUND, 1);
+    cr_assert(a && b);
+    cr_assert_str_eq(a->session.id, b->session.id);
+    cr_assert_eq(a->outcome, POOL_CLAIM_BOUND);
+    cr_assert_eq(b->outcome, POOL_CLAIM_REPLAYED);
+    cr_assert_eq(h_counters(&h).idempotent_replay, 1);
     h_fini(&h);
 }
 
