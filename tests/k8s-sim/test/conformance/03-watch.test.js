@@ -155,6 +155,17 @@ describe('watch', () => {
     assert.deepEqual(w.events.map((e) => e.object.metadata.name), ['f3']);
   });
 
+  it('advertises 100 concurrent streams per HTTP/2 connection, as the apiserver', async () => {
+    const http2 = require('node:http2');
+    const session = http2.connect(sim.server, {ca: sim.caPem});
+    const settings = await new Promise((resolve, reject) => {
+      session.once('remoteSettings', resolve);
+      session.once('error', reject);
+    });
+    assert.equal(settings.maxConcurrentStreams, 100);
+    session.close();
+  });
+
   it('streams the same events over HTTP/2', async () => {
     const w = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${await rvNow()}&timeoutSeconds=2`, {proto: 'h2'});
     assert.equal(w.headers['content-type'], 'application/json');
