@@ -91,13 +91,15 @@ class Stream {
       this.watcher = this.hub.store.watch(resource, ns, {labelSelector: q.labelSelector,
         fieldSelector: q.fieldSelector, resourceVersion: initial ? '' : rv}, (type, obj, entry) => this.push(type, obj, entry));
     } catch (e) {
-      if (e.code === 410 && typeof e.toStatus === 'function') {
-        this.buf.push(JSON.stringify({type: 'ERROR', object: e.toStatus()}) + '\n');
-        this.flush();
-        this.end();
-        return;
-      }
-      throw e;
+      // Headers are out: failures travel as one ERROR event (410 from the
+      // watch cache, anything else as an InternalError Status).
+      const {errors} = require('./status.js');
+      const err = typeof e.toStatus === 'function' ? e : errors.internal(String(e && e.message));
+      if (!err.toStatus || err.code !== 410) this.hub.log(`watch failed: ${e && e.stack ? e.stack : e}`);
+      this.buf.push(JSON.stringify({type: 'ERROR', object: err.toStatus()}) + '\n');
+      this.flush();
+      this.end();
+      return;
     }
     if (initial) this.bookmark({'k8s.io/initial-events-end': 'true'});
     // handlers/get.go: an absent or zero timeoutSeconds means minRequestTimeout x [1,2).
