@@ -49,6 +49,11 @@ function sendJSON(res, code, obj, extraHeaders) {
 
 // Renders an ApiError (or any thrown error, as a 500) as a Status.
 function sendError(res, err, log) {
+  if (res.headersSent) {
+    if (log) log(`error after the response started: ${err && err.stack ? err.stack : err}`);
+    if (!res.writableEnded && !res.destroyed) res.end();
+    return;
+  }
   if (typeof err.toStatus !== 'function') {
     if (log) log(`internal error: ${err && err.stack ? err.stack : err}`);
     const {errors} = require('./status.js');
