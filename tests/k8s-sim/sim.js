@@ -11,7 +11,9 @@
 //
 // Serves HTTPS (HTTP/1.1 and h2 via ALPN) on 127.0.0.1 with a throwaway CA
 // made by the openssl CLI in DIR. When listening it writes DIR/ca.crt,
-// DIR/token and DIR/kubeconfig, then prints exactly one JSON line on stdout:
+// DIR/token and DIR/kubeconfig (plus DIR/client.{crt,key} and
+// DIR/kubeconfig-cert for client-certificate auth), then prints exactly one
+// JSON line on stdout:
 //   {"server":"https://127.0.0.1:PORT","kubeconfig":"DIR/kubeconfig",
 //    "ca":"DIR/ca.crt","token":"...","dir":"DIR","pid":N}
 // and logs to stderr only. SIGTERM/SIGINT close everything and exit 0.
@@ -103,8 +105,24 @@ function ensureCerts(dir) {
     openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
       '-out', 'server.crt', '-days', '365', '-extfile', 'server.ext'], dir);
   }
-  return {ca: fs.readFileSync(path.join(dir, 'ca.crt')), cert: fs.readFileSync(path.join(dir, 'server.crt')),
-    key: fs.readFileSync(path.join(dir, 'server.key'))};
+  if (!fs.existsSync(path.join(dir, 'client.crt')) || !fs.existsSync(path.join(dir, 'client.key'))) {
+    // An admin client certificate, as kubeadm's admin.conf: CN is the user, O the group.
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    openssl(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/O=system:masters/CN=sim-admin'], dir);
+    fs.writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+      '-out', 'client.crt', '-days', '365', '-extfile', 'client.ext'], dir);
+  }
+  const read = (f) => fs.readFileSync(path.join(dir, f));
+  return {ca: read('ca.crt'), cert: read('server.crt'), key: read('server.key'), clientCert: read('client.crt'),
+    clientKey: read('client.key')};
+}
+
+// The same cluster with the admin client certificate instead of a token.
+function certKubeconfig(server, tls) {
+  const b64 = (b) => Buffer.from(b).toString('base64');
+  return kubeconfig(server, tls.ca, '').replace(/    token: .*\n/, `    client-certificate-data: ${b64(tls.clientCert)}\n` +
+    `    client-key-data: ${b64(tls.clientKey)}\n`);
 }
 
 function kubeconfig(server, caPem, token) {
@@ -194,7 +212,10 @@ function main() {
   ctx.api = api;
   ctx.watches = {closeAll: () => api.hub.closeAll(), count: () => api.hub.count(), bookmarkAll: () => api.hub.bookmarkAll()};
   const mods = {};
-  const server = http2.createSecureServer({key: tls.key, cert: tls.cert, allowHTTP1: true, maxSessionMemory: 256,
+  // Client certificates are asked for, not required: one signed by the CA
+  // authenticates its CN (apiserver.js), anything else falls back to tokens.
+  const server = http2.createSecureServer({key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true,
+    rejectUnauthorized: false, allowHTTP1: true, maxSessionMemory: 256,
     settings: {maxConcurrentStreams: 100}}, async (req, res) => {
     res.acceptGzip = /\bgzip\b/i.test(req.headers['accept-encoding'] || '');
     try {
@@ -238,6 +259,7 @@ function main() {
     const url = `https://127.0.0.1:${port}`;
     api.host = `127.0.0.1:${port}`;
     fs.writeFileSync(path.join(dir, 'kubeconfig'), kubeconfig(url, tls.ca, token));
+    fs.writeFileSync(path.join(dir, 'kubeconfig-cert'), certKubeconfig(url, tls));
     process.stdout.write(JSON.stringify({server: url, kubeconfig: path.join(dir, 'kubeconfig'),
       ca: path.join(dir, 'ca.crt'), token, dir, pid: process.pid}) + '\n');
     log(`listening on ${url} (dir ${dir})`);

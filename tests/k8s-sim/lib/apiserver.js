@@ -114,6 +114,15 @@ class ApiServer {
   // --- auth -------------------------------------------------------------
 
   authenticate(req) {
+    // x509 first, as the apiserver's union authenticator: a client
+    // certificate signed by the CA names the user (CN); "sim-readonly" is
+    // read-only.
+    const sock = req.socket;
+    if (sock && sock.authorized === true && typeof sock.getPeerCertificate === 'function') {
+      const cert = sock.getPeerCertificate();
+      const cn = cert && cert.subject && cert.subject.CN;
+      if (cn) return cn === 'sim-readonly' ? {name: cn, readOnly: true} : {name: cn};
+    }
     const h = req.headers.authorization;
     if (!h || !/^bearer /i.test(h)) return null;
     const token = h.slice(7).trim();

@@ -149,3 +149,69 @@ users:
     }
   });
 });
+
+describe('client certificates', () => {
+  const {execFileSync} = require('node:child_process');
+  const http2 = require('node:http2');
+
+  function mkcert(dir, name, subj, caDir) {
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    const run = (args) => execFileSync('openssl', args, {cwd: dir, stdio: ['ignore', 'ignore', 'pipe']});
+    if (caDir) {
+      run(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj]);
+      run(['x509', '-req', '-in', `${name}.csr`, '-CA', path.join(caDir, 'ca.crt'), '-CAkey', path.join(caDir, 'ca.key'),
+        '-CAcreateserial', '-out', `${name}.crt`, '-days', '1']);
+    } else {
+      run(['req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '1', '-subj', subj]);
+    }
+    return {cert: fs.readFileSync(path.join(dir, `${name}.crt`)), key: fs.readFileSync(path.join(dir, `${name}.key`))};
+  }
+
+  function get1(sim, creds, method = 'GET', p = '/api/v1/namespaces/default/pods') {
+    return new Promise((resolve, reject) => {
+      const u = new URL(p, sim.server);
+      const req = https.request({host: u.hostname, port: u.port, path: u.pathname, method, ca: sim.caPem, agent: false,
+        ...creds, headers: method === 'POST' ? {'Content-Type': 'application/json'} : {}}, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end(method === 'POST' ? JSON.stringify(pod('cert-pod')) : undefined);
+    });
+  }
+
+  function get2(sim, creds) {
+    return new Promise((resolve, reject) => {
+      const s = http2.connect(sim.server, {ca: sim.caPem, ...creds});
+      s.on('error', reject);
+      const r = s.request({':path': '/api/v1/namespaces/default/pods'});
+      r.on('response', (h) => { r.resume(); r.on('end', () => { s.close(); resolve(h[':status']); }); });
+      r.end();
+    });
+  }
+
+  it('authenticates a certificate signed by the CA by its CN, over HTTP/1.1 and HTTP/2', async () => {
+    const sim = await startSim({args: API_ONLY});
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-certs-'));
+    try {
+      const admin = {cert: fs.readFileSync(path.join(sim.dir, 'client.crt')), key: fs.readFileSync(path.join(sim.dir, 'client.key'))};
+      assert.equal(await get1(sim, admin), 200);
+      assert.equal(await get2(sim, admin), 200);
+      assert.equal(await get1(sim, admin, 'POST'), 201);
+      assert.equal(await get1(sim, {}), 401);
+      const foreign = mkcert(tmp, 'foreign', '/O=system:masters/CN=intruder');
+      assert.equal(await get1(sim, foreign), 401);
+      assert.equal(await get2(sim, foreign), 401);
+      const ro = mkcert(tmp, 'ro', '/CN=sim-readonly', sim.dir);
+      assert.equal(await get1(sim, ro), 200);
+      assert.equal(await get1(sim, ro, 'POST'), 403);
+      const kc = fs.readFileSync(path.join(sim.dir, 'kubeconfig-cert'), 'utf8');
+      assert.match(kc, /client-certificate-data: /);
+      assert.match(kc, /client-key-data: /);
+      assert.doesNotMatch(kc, /token:/);
+    } finally {
+      fs.rmSync(tmp, {recursive: true, force: true});
+      await sim.stop();
+    }
+  });
+});
