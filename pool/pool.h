@@ -75,7 +75,10 @@
  *            keepalive). request_id: while a session created with request id
  *            R lives, a claim with R in that pool returns it again
  *            (REPLAYED). Once the session ended, K and R are forgotten: a
- *            repeat makes a fresh claim. Both scopes are per pool.
+ *            repeat makes a fresh claim. Both scopes are per pool. A session
+ *            past its deadline counts as ended even before tick runs: a
+ *            claim naming it ends it and binds afresh, and a waiter is not
+ *            answered with it (dispatch waits for the tick to end it).
  *
  * waiters    A claim that finds no idle pod and carries a wait deadline is
  *            queued (FIFO, at most max_waiters) and answered later by exactly
@@ -274,7 +277,10 @@ enum pool_status pool_cancel_waiter(struct pool *pool, uint64_t waiter_id);
 /* Ends a session: SESSION_ENDED{RELEASED} + DELETE_POD, then refill. */
 enum pool_status pool_set_release(struct pool_set *set, const char *session_id, uint64_t now);
 
-/* Pushes the idle deadline to now + idle_timeout_s; out may be NULL. */
+/* Pushes the idle deadline to now + idle_timeout_s; out may be NULL. A
+ * session already past its TTL or idle deadline (tick not yet run) is ended
+ * here instead and POOL_E_NOT_FOUND returned; POOL_E_BUSY if the action ring
+ * has no room for that. */
 enum pool_status pool_set_keepalive(struct pool_set *set, const char *session_id, uint64_t now,
                                     struct pool_session_info *out);
 

@@ -12,6 +12,13 @@ static uint64_t session_deadline(const struct pool_session *s)
     return s->expires_at < s->idle_expires_at ? s->expires_at : s->idle_expires_at;
 }
 
+/* Past its TTL or idle deadline, whether or not tick has run since: such a
+ * session is over and must not be kept alive or handed out again. */
+static bool lapsed(const struct pool_session *s, uint64_t now)
+{
+    return now >= session_deadline(s);
+}
+
 static void touch(struct pool_session *s, uint64_t now)
 {
     uint32_t idle = s->pool->config.idle_timeout_s;
@@ -142,6 +149,12 @@ enum pool_status pool_set_keepalive(struct pool_set *set, const char *session_id
     struct pool_session *s = find_session(set, session_id);
     if (!s)
         return POOL_E_NOT_FOUND;
+    if (lapsed(s, now)) {
+        if (!pool__room(set, 2))
+            return POOL_E_BUSY;
+        pool__session_timer(s, now); /* what tick would do */
+        return POOL_E_NOT_FOUND;
+    }
     touch(s, now);
     if (out)
         pool__session_info(s, out);
@@ -250,6 +263,8 @@ bool pool__dispatch(struct pool *pool, uint64_t now)
         struct pool_waiter *w = CONTAINER_OF(pool->queue.next, struct pool_waiter, link);
         bool replay;
         struct pool_session *s = existing(pool, w, &replay);
+        if (s && lapsed(s, now))
+            return false; /* pending: tick ends the session first */
         if (s) {
             if (!pool__room(pool->set, 1))
                 return false;
@@ -289,10 +304,22 @@ static enum pool_status check_claim(const struct pool *pool, const struct pool_c
     return *ttl > pool->config.max_ttl_s ? POOL_E_TTL : POOL_OK;
 }
 
+/* Returns POOL_OK (a live session answers the claim), POOL_E_NOT_FOUND (claim
+ * afresh; a lapsed session the claim named has been ended) or POOL_E_BUSY. */
 static enum pool_status reuse(struct pool *pool, const char *key, const char *request_id,
                               uint64_t now, struct pool_claim_result *out)
 {
-    struct pool_session *s;
+    struct pool_session *s = NULL;
+    if (request_id[0])
+        s = pool_index_find(&pool->session_by_request, request_id);
+    if (!s && key[0])
+        s = pool_index_find(&pool->session_by_key, key);
+    if (s && lapsed(s, now)) {
+        if (!pool__room(pool->set, 2))
+            return POOL_E_BUSY;
+        pool__session_timer(s, now);
+        return reuse(pool, key, request_id, now, out); /* the other index may name one */
+    }
     if (request_id[0] && (s = pool_index_find(&pool->session_by_request, request_id))) {
         pool->counters.idempotent_replay++;
         out->outcome = POOL_CLAIM_REPLAYED;
@@ -336,8 +363,9 @@ enum pool_status pool_claim(struct pool *pool, const struct pool_claim_request *
     const char *key = req->key ? req->key : "";
     const char *request_id = req->request_id ? req->request_id : "";
     out->waiter_id = 0;
-    if (reuse(pool, key, request_id, now, out) == POOL_OK)
-        return POOL_OK;
+    st = reuse(pool, key, request_id, now, out);
+    if (st != POOL_E_NOT_FOUND)
+        return st;
     /* Queued waiters come first: an idle pod with waiters is theirs. */
     if (link_empty(&pool->idle) || pool->nwaiters > 0)
         return wait_or_fail(pool, req, key, request_id, ttl, now, out);

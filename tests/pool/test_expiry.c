@@ -166,3 +166,84 @@ Test(expiry, tick_at_far_future_terminates)
     cr_assert_eq(pool_set_session(h.set, r.session.id, &s), POOL_E_NOT_FOUND);
     h_fini(&h);
 }
+
+/* A session past its deadline whose timer has not run yet (the daemon's
+ * tick may come after an HTTP request in the same loop turn) is over: a
+ * keepalive must not answer for it and a claim with its key must not hand
+ * it out, or the caller would be acknowledged a session about to end. */
+Test(expiry, lapsed_session_is_not_kept_alive)
+{
+    struct harness h;
+    setup(&h);
+    struct pool_claim_result r;
+    cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
+    h.now += 30 * SEC; /* idle deadline, no tick */
+    struct pool_session_info s;
+    cr_assert_eq(pool_set_keepalive(h.set, r.session.id, h.now, &s), POOL_E_NOT_FOUND);
+    h_check(&h);
+    h_drain(&h);
+    const struct pool_action *a = h_find(&h, POOL_ACT_SESSION_ENDED, 0);
+    cr_assert_not_null(a);
+    cr_assert_eq(a->reason, POOL_END_IDLE);
+    h_fini(&h);
+}
+
+Test(expiry, lapsed_session_is_not_reused_by_key)
+{
+    struct harness h;
+    setup(&h);
+    struct pool_claim_result r, again;
+    cr_assert_eq(h_claim(&h, "k", NULL, &r), POOL_OK);
+    h.now += 30 * SEC;
+    h_start_pods(&h, true);
+    cr_assert_eq(h_claim(&h, "k", NULL, &again), POOL_OK);
+    cr_assert_eq(again.outcome, POOL_CLAIM_BOUND);
+    cr_assert_str_neq(again.session.id, r.session.id);
+    h_drain(&h);
+    const struct pool_action *a = h_find(&h, POOL_ACT_SESSION_ENDED, 0);
+    cr_assert_not_null(a);
+    cr_assert_str_eq(a->session.id, r.session.id);
+    h_fini(&h);
+}
+
+static void queue_waiter(struct harness *h, const char *key, const char *request_id, void *tag)
+{
+    struct pool_claim_request req = {
+        .key = key, .request_id = request_id, .wait_until = h->now + 60 * SEC, .waiter_data = tag};
+    struct pool_claim_result r;
+    cr_assert_eq(pool_claim(h->pool, &req, h->now, &r), POOL_OK);
+    cr_assert_eq(r.outcome, POOL_CLAIM_QUEUED);
+}
+
+Test(expiry, waiter_does_not_get_a_lapsed_session)
+{
+    struct harness h;
+    struct pool_config cfg = h_config(); /* idle timeout 30 s */
+    cfg.min_idle = 0;
+    cfg.max_idle = 2;
+    cfg.max_total = 2;
+    h_init(&h, &cfg);
+    int first, other, second;
+    queue_waiter(&h, "k", NULL, &first);
+    queue_waiter(&h, NULL, "other", &other);
+    queue_waiter(&h, "k", NULL, &second);
+    cr_assert_eq(h_observe(&h, POOL_OBS_READY, "a"), POOL_OK);
+    h_drain(&h);
+    const struct pool_action *a = h_find(&h, POOL_ACT_WAITER_BOUND, 0);
+    cr_assert(a && a->waiter_data == &first);
+    char lapsed[POOL_SESSION_ID_LEN + 1];
+    strcpy(lapsed, a->session.id);
+    /* The session's idle deadline passes; its timer has not run when the
+     * next pod is Ready: "other" binds it, "second" must not get the
+     * lapsed session. */
+    h.now += 30 * SEC;
+    h_clear_log(&h);
+    cr_assert_eq(h_observe(&h, POOL_OBS_READY, "b"), POOL_OK);
+    h_tick(&h, h.now);
+    h_drain(&h);
+    for (unsigned i = 0; (a = h_find(&h, POOL_ACT_WAITER_BOUND, i)); i++)
+        cr_assert_str_neq(a->session.id, lapsed, "a waiter was handed the lapsed session");
+    struct pool_session_info s;
+    cr_assert_eq(pool_set_session(h.set, lapsed, &s), POOL_E_NOT_FOUND);
+    h_fini(&h);
+}
