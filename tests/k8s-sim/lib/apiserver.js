@@ -299,7 +299,8 @@ class ApiServer {
 
   sendObject(req, res, code, info, obj) {
     if (table.wantsTable(req) && table.supports(info)) {
-      return sendJSON(res, code, table.render(info, [obj], {resourceVersion: obj.metadata.resourceVersion}, req));
+      const include = new URL(req.url, 'https://sim.invalid').searchParams.get('includeObject');
+      return sendJSON(res, code, table.render(info, [obj], {resourceVersion: obj.metadata.resourceVersion}, include));
     }
     sendJSON(res, code, withKind(info, obj));
   }
@@ -401,7 +402,9 @@ class ApiServer {
       meta.continue = encodeContinue(out.nextKey.slice(prefix.length), Number(out.resourceVersion));
       if (out.remainingItemCount !== undefined) meta.remainingItemCount = out.remainingItemCount;
     }
-    if (table.wantsTable(req) && table.supports(info)) return sendJSON(res, 200, table.render(info, out.items, meta, req));
+    if (table.wantsTable(req) && table.supports(info)) {
+      return sendJSON(res, 200, table.render(info, out.items, meta, q.get('includeObject')));
+    }
     const items = out.items.map((o) => JSON.stringify(o)).join(',');
     const text = `{"kind":"${info.listKind}","apiVersion":"${info.apiVersion}","metadata":${JSON.stringify(meta)},` +
                  `"items":[${items}]}\n`;
@@ -421,6 +424,7 @@ class ApiServer {
       allowWatchBookmarks: parseBool(q.get('allowWatchBookmarks')) || false,
       sendInitialEvents: parseBool(q.get('sendInitialEvents')),
       table: table.wantsTable(req),
+      includeObject: q.get('includeObject'),
     };
     if (opts.resourceVersion && opts.resourceVersion !== '0') parseRV(opts.resourceVersion, 'watch');
     this.hub.serve(req, res, info.resource, r.ns, opts);

@@ -136,14 +136,18 @@ const KINDS = {
   },
 };
 
-function partial(obj) {
+// Row objects per ?includeObject: Metadata (default), Object (kubectl
+// --sort-by asks for it), None.
+function rowObject(info, obj, include) {
+  if (include === 'None') return undefined;
+  if (include === 'Object') return {kind: info.kind, apiVersion: info.apiVersion, ...obj};
   return {kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata};
 }
 
-function render(info, items, listMeta) {
+function render(info, items, listMeta, include) {
   const k = KINDS[info.resource] || {columns: [NAME_COL, AGE_COL], cells: (o) => [o.metadata.name, age(o)]};
   return {kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: k.columns,
-    rows: items.map((o) => ({cells: k.cells(o), object: partial(o)}))};
+    rows: items.map((o) => ({cells: k.cells(o), object: rowObject(info, o, include)}))};
 }
 
 module.exports = {wantsTable, supports, render, human};

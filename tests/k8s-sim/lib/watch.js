@@ -109,7 +109,7 @@ class Stream {
 
   line(type, obj, entry) {
     if (this.q.table && type !== 'BOOKMARK' && type !== 'ERROR') {
-      const t = table.render(this.info, [obj], {resourceVersion: obj.metadata.resourceVersion});
+      const t = table.render(this.info, [obj], {resourceVersion: obj.metadata.resourceVersion}, this.q.includeObject);
       return JSON.stringify({type, object: t}) + '\n';
     }
     if (entry) {

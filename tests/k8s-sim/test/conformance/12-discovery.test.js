@@ -103,6 +103,8 @@ for (const version of ['1.27', '1.33']) {
       assert.match(r.stdout, /^foo\s+0\/1\s+Pending\s+0\s+\d+s$/m);
       r = await k(['get', 'pods', '-A', '-o', 'wide']);
       assert.match(r.stdout, /^default\s+foo\s+0\/1\s+Pending/m);
+      r = await k(['get', 'pods', '--sort-by=.status.phase']);
+      assert.match(r.stdout, /^foo\s+0\/1\s+Pending/m, 'sort-by needs full row objects (includeObject=Object)');
       r = await k(['get', 'ns']);
       assert.match(r.stdout, /^kube-system\s+Active/m);
       for (const args of [['--type=merge', '-p', '{"metadata":{"labels":{"pool":"warm"}}}'], ['-p', '{"metadata":{"labels":{"session":"s1"}}}'],

@@ -29,6 +29,14 @@ describe('tables', () => {
     assert.equal(table.render(RESOURCES.pods, [gone], {}).rows[0].cells[2], 'Terminating');
   });
 
+  it('carries row objects per includeObject (Metadata by default, Object, None)', () => {
+    const pod = {metadata: {name: 'p', creationTimestamp: new Date().toISOString()}, spec: {containers: []}, status: {phase: 'Pending'}};
+    assert.equal(table.render(RESOURCES.pods, [pod], {}).rows[0].object.kind, 'PartialObjectMetadata');
+    const full = table.render(RESOURCES.pods, [pod], {}, 'Object').rows[0].object;
+    assert.deepEqual([full.kind, full.apiVersion, full.status.phase], ['Pod', 'v1', 'Pending']);
+    assert.equal(table.render(RESOURCES.pods, [pod], {}, 'None').rows[0].object, undefined);
+  });
+
   it('asks for tables only when the Accept header names meta.k8s.io Table', () => {
     assert.equal(table.wantsTable({headers: {accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'}}), true);
     assert.equal(table.wantsTable({headers: {accept: 'application/json'}}), false);
