@@ -2,17 +2,16 @@
 #include "api.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "api_claim.h"
 #include "daemon.h"
 #include "metrics.h"
 
-#define WAIT_MS_MAX 30000
-#define JSON_TYPE   "application/json"
+#define JSON_TYPE "application/json"
 
 /* A deferred claim. ex is NULL once the client went away while the core's
  * answer was already queued; the record is freed when that answer drains. */
@@ -29,13 +28,6 @@ struct api_waiter {
 struct api {
     struct daemon *d;
     struct api_waiter *waiters; /* every live record */
-};
-
-struct claim_args {
-    const char *key;
-    const char *request_id;
-    uint32_t ttl_seconds;
-    uint32_t wait_ms;
 };
 
 /* ---- small helpers ---- */
@@ -185,82 +177,6 @@ static void session_json(struct api *api, struct metrics_buf *b, const struct po
 
 /* ---- claims ---- */
 
-/* Reads a non-negative integer field; returns 0, or the HTTP status. */
-static int get_count(const cJSON *item, uint32_t max, uint32_t *out, const char **msg)
-{
-    if (!cJSON_IsNumber(item)) {
-        *msg = "must be a number";
-        return 400;
-    }
-    double v = item->valuedouble;
-    if (!isfinite(v) || v != floor(v) || v < 0 || v > max) {
-        *msg = "out of range";
-        return 422;
-    }
-    *out = (uint32_t)v;
-    return 0;
-}
-
-/* Checks one field of the claim body; returns 0 or the HTTP status. */
-static int claim_field(const cJSON *it, struct claim_args *a, const char **msg)
-{
-    const char *name = it->string;
-    if (!strcmp(name, "key") || !strcmp(name, "request_id")) {
-        if (!cJSON_IsString(it) && !cJSON_IsNull(it)) {
-            *msg = "must be a string";
-            return 400;
-        }
-        if (cJSON_IsString(it) && strlen(it->valuestring) > POOL_KEY_MAX) {
-            *msg = "longer than 128 bytes";
-            return 400;
-        }
-        *(name[0] == 'k' ? &a->key : &a->request_id) = it->valuestring;
-        return 0;
-    }
-    if (!strcmp(name, "ttl_seconds")) {
-        int st = get_count(it, UINT32_MAX, &a->ttl_seconds, msg);
-        if (!st && !a->ttl_seconds) {
-            *msg = "must be at least 1";
-            st = 422;
-        }
-        return st;
-    }
-    if (!strcmp(name, "wait_ms"))
-        return get_count(it, WAIT_MS_MAX, &a->wait_ms, msg);
-    if (!strcmp(name, "metadata")) {
-        *msg = "must be an object";
-        return cJSON_IsObject(it) || cJSON_IsNull(it) ? 0 : 400;
-    }
-    *msg = "unknown field";
-    return 400;
-}
-
-/* Parses the body into *a (strings point into *root); answers and returns
- * -1 on bad input. */
-static int parse_claim(struct http_exchange *ex, const struct http_request *req, cJSON **root,
-                       struct claim_args *a)
-{
-    *root = NULL;
-    if (req->body_len == 0)
-        return 0;
-    *root = cJSON_ParseWithLength(req->body, req->body_len);
-    if (!*root || !cJSON_IsObject(*root)) {
-        http_respond_error(ex, 400, "BadRequest", "the body must be a JSON object");
-        return -1;
-    }
-    for (const cJSON *it = (*root)->child; it; it = it->next) {
-        const char *msg = "";
-        int st = claim_field(it, a, &msg);
-        if (st) {
-            char text[256];
-            snprintf(text, sizeof text, "%.64s: %s", it->string, msg);
-            http_respond_error(ex, st, st == 400 ? "BadRequest" : "Invalid", text);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static const char *outcome_str(enum pool_claim_outcome o)
 {
     return o == POOL_CLAIM_KEY_REUSED ? "key_reused"
@@ -374,12 +290,15 @@ static enum pool_status timed_claim(struct api *api, struct daemon_pool *dp,
 static void claim(struct api *api, struct http_exchange *ex, struct daemon_pool *dp,
                   const struct http_request *req)
 {
-    struct claim_args a = {0};
+    struct api_claim_args a;
+    struct api_claim_error err;
     cJSON *root;
     if (api->d->shutting_down)
         return unavailable(ex, "ShuttingDown", "prewarmd is stopping");
-    if (parse_claim(ex, req, &root, &a))
+    if (api_claim_parse(req->body, req->body_len, &root, &a, &err)) {
+        http_respond_error(ex, err.status, err.reason, err.message);
         goto out;
+    }
     struct pool_claim_request pr = {
         .key = a.key, .request_id = a.request_id, .ttl_seconds = a.ttl_seconds};
     struct api_waiter *w = NULL;
