@@ -156,6 +156,35 @@ class ApiServer {
     }
   }
 
+  // SelfSubjectAccessReview (kubectl auth can-i): answers with the same
+  // rules authorize() applies; non-resource paths are allowed.
+  accessReview(req, res, user, body) {
+    const ctype = (req.headers['content-type'] || 'application/json').split(';')[0].trim().toLowerCase();
+    let review;
+    try {
+      review = ctype === 'application/vnd.kubernetes.protobuf' ? protobuf.decode(body) : JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw errors.badRequest(`the object provided is unrecognized: ${e.message}`);
+    }
+    if (!review || typeof review !== 'object' || !review.spec) {
+      throw errors.badRequest('the object provided is not a SelfSubjectAccessReview');
+    }
+    const ra = review.spec.resourceAttributes;
+    let allowed = true;
+    if (ra) {
+      const info = RESOURCES[ra.resource] || {resource: ra.resource || '', group: ra.group || '', namespaced: Boolean(ra.namespace)};
+      try {
+        this.authorize(user, ra.verb || 'get', info, ra.namespace || '', ra.name);
+      } catch (e) {
+        allowed = false;
+      }
+    }
+    const out = {kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1',
+      metadata: {creationTimestamp: null}, spec: review.spec, status: {allowed}};
+    if (allowed) out.status.reason = '';
+    sendJSON(res, 201, out);
+  }
+
   // --- entry ------------------------------------------------------------
 
   async handle(req, res, body) {
@@ -166,6 +195,10 @@ class ApiServer {
       const user = this.authenticate(req);
       if (!user && !PUBLIC_PATHS.has(path)) throw errors.unauthorized();
       if (this.discovery(req, res, path)) return;
+      if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+        if (req.method !== 'POST') throw errors.methodNotAllowed(req.method);
+        return this.accessReview(req, res, user, body);
+      }
       const r = this.route(path);
       if (!r) throw errors.pathNotFound();
       const verb = this.verbOf(req.method, r, q);
@@ -177,6 +210,7 @@ class ApiServer {
   }
 
   discovery(req, res, path) {
+    if (req.method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') return false;
     if (req.method !== 'GET') return false;
     switch (path) {
       case '/version': sendRaw(res, 200, 'application/json', JSON.stringify(discovery.VERSION, null, 2)); return true;
@@ -187,6 +221,9 @@ class ApiServer {
       case '/apis/coordination.k8s.io':
         sendJSON(res, 200, {kind: 'APIGroup', apiVersion: 'v1', ...discovery.COORDINATION_GROUP}); return true;
       case '/apis/coordination.k8s.io/v1': sendJSON(res, 200, discovery.COORDINATION_V1); return true;
+      case '/apis/authorization.k8s.io':
+        sendJSON(res, 200, {kind: 'APIGroup', apiVersion: 'v1', ...discovery.AUTHORIZATION_GROUP}); return true;
+      case '/apis/authorization.k8s.io/v1': sendJSON(res, 200, discovery.AUTHORIZATION_V1); return true;
       case '/openapi/v3': sendJSON(res, 200, discovery.openapiIndex()); return true;
       case '/openapi/v2':
         sendRaw(res, 200, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', discovery.openapiV2Protobuf());
@@ -740,8 +777,21 @@ class ApiServer {
     if (q.get('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy');
     if (q.has('orphanDependents')) opts.orphanDependents = parseBool(q.get('orphanDependents'));
     if (q.getAll('dryRun').length) opts.dryRun = q.getAll('dryRun');
-    const text = body ? body.toString('utf8').trim() : '';
-    if (text) {
+    const ctype = (req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    const text = body && ctype !== 'application/vnd.kubernetes.protobuf' ? body.toString('utf8').trim() : '';
+    if (ctype === 'application/vnd.kubernetes.protobuf' && body && body.length) {
+      // Typed clients (kubectl drain) send DeleteOptions as protobuf.
+      let b;
+      try {
+        b = protobuf.decode(body);
+      } catch (e) {
+        throw errors.badRequest(`the object provided is unrecognized: ${e.message}`);
+      }
+      if (!b || b.kind !== 'DeleteOptions') throw errors.badRequest('the body of the request was not a DeleteOptions object');
+      delete b.kind;
+      delete b.apiVersion;
+      Object.assign(opts, b);
+    } else if (text) {
       let b;
       try {
         b = JSON.parse(text);

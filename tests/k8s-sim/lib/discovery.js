@@ -56,12 +56,25 @@ const COORDINATION_GROUP = {
   preferredVersion: {groupVersion: 'coordination.k8s.io/v1', version: 'v1'},
 };
 
+const AUTHORIZATION_GROUP = {
+  name: 'authorization.k8s.io',
+  versions: [{groupVersion: 'authorization.k8s.io/v1', version: 'v1'}],
+  preferredVersion: {groupVersion: 'authorization.k8s.io/v1', version: 'v1'},
+};
+
+const AUTHORIZATION_V1 = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'authorization.k8s.io/v1',
+  resources: [res('selfsubjectaccessreviews', 'selfsubjectaccessreview', false, 'SelfSubjectAccessReview', ['create'])],
+};
+
 function apiVersions(host) {
   return {kind: 'APIVersions', versions: ['v1'],
     serverAddressByClientCIDRs: [{clientCIDR: '0.0.0.0/0', serverAddress: host}]};
 }
 
-const API_GROUP_LIST = {kind: 'APIGroupList', apiVersion: 'v1', groups: [COORDINATION_GROUP]};
+const API_GROUP_LIST = {kind: 'APIGroupList', apiVersion: 'v1', groups: [AUTHORIZATION_GROUP, COORDINATION_GROUP]};
 
 const VERSION = {
   major: '1',
@@ -171,5 +184,5 @@ function openapiV2Protobuf() {
   return Buffer.concat([Buffer.from([0x0a, swagger.length]), swagger]);
 }
 
-module.exports = {openapiV2Protobuf, CORE_V1, COORDINATION_V1, COORDINATION_GROUP, API_GROUP_LIST, VERSION, apiVersions,
+module.exports = {openapiV2Protobuf, AUTHORIZATION_GROUP, AUTHORIZATION_V1, CORE_V1, COORDINATION_V1, COORDINATION_GROUP, API_GROUP_LIST, VERSION, apiVersions,
   openapiIndex, openapiDoc};

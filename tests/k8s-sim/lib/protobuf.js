@@ -4,9 +4,10 @@
 // kubectl's typed clients (`kubectl create namespace ...`) POST
 // application/vnd.kubernetes.protobuf: the 4-byte magic "k8s\0", then a
 // runtime.Unknown {typeMeta=1 {apiVersion=1, kind=2}, raw=2, ...} whose raw
-// bytes are the object's own message. Only Namespace is decoded (ObjectMeta,
-// spec.finalizers, status.phase); any other kind is refused with 415 by the
-// caller. Field numbers are those of k8s.io/api core/v1 generated.proto and
+// bytes are the object's own message. Decoded kinds: Namespace (ObjectMeta,
+// spec.finalizers, status.phase), DeleteOptions (kubectl drain) and
+// SelfSubjectAccessReview (kubectl auth can-i); any other kind is refused
+// with 415 by the caller. Field numbers are those of k8s.io/api core/v1 generated.proto and
 // apimachinery meta/v1 generated.proto. Responses stay JSON (kubectl also
 // accepts application/json).
 
@@ -104,7 +105,49 @@ function namespace(buf) {
   return o;
 }
 
-const DECODERS = {'v1/Namespace': namespace};
+// int64 fields arrive as 64-bit two's complement varints.
+function int64(v) {
+  return v >= 2 ** 63 ? v - 2 ** 64 : v;
+}
+
+function deleteOptions(buf) {
+  const o = {};
+  for (const f of fields(buf)) {
+    if (f.field === 1 && typeof f.value === 'number') o.gracePeriodSeconds = int64(f.value);
+    if (f.field === 2 && Buffer.isBuffer(f.value)) {
+      o.preconditions = {};
+      for (const p of fields(f.value)) {
+        if (p.field === 1) o.preconditions.uid = str(p.value);
+        if (p.field === 2) o.preconditions.resourceVersion = str(p.value);
+      }
+    }
+    if (f.field === 3 && typeof f.value === 'number') o.orphanDependents = f.value !== 0;
+    if (f.field === 4) o.propagationPolicy = str(f.value);
+    if (f.field === 5) (o.dryRun = o.dryRun || []).push(str(f.value));
+  }
+  return o;
+}
+
+function attributes(buf, names) {
+  const o = {};
+  for (const f of fields(buf)) if (names[f.field - 1] && Buffer.isBuffer(f.value) && f.value.length) o[names[f.field - 1]] = str(f.value);
+  return o;
+}
+
+function selfSubjectAccessReview(buf) {
+  const o = {metadata: {}, spec: {}};
+  for (const f of fields(buf)) {
+    if (f.field !== 2 || !Buffer.isBuffer(f.value)) continue;
+    for (const s of fields(f.value)) {
+      if (s.field === 1) o.spec.resourceAttributes = attributes(s.value, ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name']);
+      if (s.field === 2) o.spec.nonResourceAttributes = attributes(s.value, ['path', 'verb']);
+    }
+  }
+  return o;
+}
+
+const DECODERS = {'v1/Namespace': namespace, 'v1/DeleteOptions': deleteOptions, 'meta.k8s.io/v1/DeleteOptions': deleteOptions,
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': selfSubjectAccessReview};
 
 // Decodes an enveloped body. Returns the object with apiVersion/kind, or
 // null when the kind is not supported. Throws ProtoError on malformed input.

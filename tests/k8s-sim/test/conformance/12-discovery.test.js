@@ -160,8 +160,8 @@ for (const version of ['1.27', '1.33']) {
 }
 
 describe('protobuf bodies', () => {
-  it('decodes the Namespace kubectl create namespace sends', {skip: !fs.existsSync(path.join(SDK, 'kubectl.1.33')) && 'not installed'}, async () => {
-    const sim = await startSim({args: API_ONLY});
+  it('decodes what kubectl create namespace, drain and auth can-i send', {skip: !fs.existsSync(path.join(SDK, 'kubectl.1.33')) && 'not installed'}, async () => {
+    const sim = await startSim({args: API_ONLY, nodes: 1, readonlyTokens: ['ro-token']});
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-kubectl-'));
     const k = kubectlRunner('1.33', {...process.env, HOME: home, KUBECONFIG: sim.kubeconfig});
     const c = h1(sim);
@@ -172,6 +172,19 @@ describe('protobuf bodies', () => {
       assert.equal(ns.metadata.generateName, undefined);
       assert.deepEqual(ns.metadata.labels, {'kubernetes.io/metadata.name': 'team-a'});
       assert.equal(ns.status.phase, 'Active');
+      // kubectl drain deletes with protobuf DeleteOptions; auth can-i posts a protobuf review.
+      const p = {metadata: {name: 'd1'}, spec: {nodeName: 'sim-node-1', terminationGracePeriodSeconds: 1,
+        containers: [{name: 'c', image: 'busybox:1.36'}]}};
+      assert.equal((await c.request('POST', '/api/v1/namespaces/default/pods', {body: p})).status, 201);
+      const drain = await k(['drain', 'sim-node-1', '--force', '--timeout=20s']);
+      assert.equal(drain.code, 0, drain.stderr);
+      assert.match(drain.stdout, /node\/sim-node-1 drained/);
+      assert.equal((await c.request('GET', '/api/v1/namespaces/default/pods/d1')).status, 404);
+      assert.equal((await c.request('GET', '/api/v1/nodes/sim-node-1')).json.spec.unschedulable, true);
+      const yes = await k(['auth', 'can-i', 'create', 'pods']);
+      assert.equal(yes.stdout.trim(), 'yes');
+      const no = await k(['auth', 'can-i', 'delete', 'pods', '--token=ro-token']);
+      assert.equal(no.stdout.trim(), 'no');
       const junk = await c.request('POST', '/api/v1/namespaces', {body: 'k8s\u0000\u00ff', headers: {'Content-Type': 'application/vnd.kubernetes.protobuf'}});
       assert.equal(junk.status, 400);
       const pod = await c.request('POST', '/api/v1/namespaces/default/pods', {body: 'not protobuf', headers: {'Content-Type': 'application/vnd.kubernetes.protobuf'}});
