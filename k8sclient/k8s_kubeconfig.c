@@ -666,7 +666,7 @@ static bool has_name(const char *arr, size_t n, size_t size, const char *name)
     return false;
 }
 
-/* Parses a list into (*arr, *n); a name already present (earlier in kc or this file) is dropped. */
+/* Parses a list into (*arr, *n); a name given twice in one file is an error. */
 static enum k8s_status named_list(struct walk *w, const struct list_spec *spec,
                                   const struct node *seq, const char *field, char **arr, size_t *n)
 {
@@ -687,8 +687,10 @@ static enum k8s_status named_list(struct walk *w, const struct list_spec *spec,
         *mark = (struct k8s_kc_mark){w->d->file, seq->items[i]->line, seq->items[i]->col};
         enum k8s_status st = named_entry(w, spec, seq->items[i], sub, elem);
         if (st == K8S_OK && has_name(*arr, *n, spec->size, *(char **)elem)) {
-            spec->free_fn(elem); /* duplicate name: the first definition wins */
-            continue;
+            /* client-go refuses the whole file (clientcmd/api/v1 conversion). */
+            char what[300];
+            snprintf(what, sizeof(what), "duplicate name \"%.200s\" in list", *(char **)elem);
+            st = field_error(w, seq->items[i], sub, what);
         }
         if (st != K8S_OK) {
             spec->free_fn(elem);

@@ -13,7 +13,9 @@
  *
  * Merging (k8s_kubeconfig_load_paths with "$KUBECONFIG"): files are read
  * in order; the first file that defines a cluster/user/context name wins
- * for that name (later definitions are ignored whole); current-context
+ * for that name (later definitions are ignored whole). Within one file a
+ * name given twice is an error (K8S_ECONFIG, "duplicate name", as
+ * client-go's loader refuses such a file). current-context
  * comes from the first file that sets it. Files in the list that do not
  * exist are skipped (client-go does the same); an empty list entry is
  * ignored.

@@ -496,6 +496,21 @@ Test(kubeconfig, empty_and_memory_buffers)
 }
 
 /* Found by fuzz_kubeconfig: a repeated key replaced a list without freeing it. */
+/* client-go's loader refuses a file that names a cluster, user or context
+ * twice ("duplicate name ... in list", clientcmd/api/v1 conversion); across
+ * files the first definition wins (merge_first_wins). */
+Test(kubeconfig, duplicate_names_in_one_file_are_an_error)
+{
+    expect_error("clusters:\n- name: c\n  cluster: {server: https://a}\n"
+                 "- name: c\n  cluster: {server: https://b}\n",
+                 "4:3: clusters[1]", "duplicate name \"c\" in list");
+    expect_error("users:\n- name: u\n  user: {token: a}\n- name: u\n  user: {token: b}\n",
+                 "4:3: users[1]", "duplicate name \"u\" in list");
+    expect_error("contexts:\n- name: x\n  context: {cluster: c}\n"
+                 "- name: x\n  context: {cluster: d}\n",
+                 "4:3: contexts[1]", "duplicate name \"x\" in list");
+}
+
 Test(kubeconfig, repeated_keys_replace)
 {
     const char *y = "users:\n- name: u\n  user:\n    exec:\n      command: a\n      command: b\n"
