@@ -33,9 +33,10 @@ const {execFileSync} = require('node:child_process');
 const {Store} = require('./lib/store.js');
 const {ApiServer} = require('./lib/apiserver.js');
 const {sendError} = require('./lib/wire.js');
-const {errors} = require('./lib/status.js');
+const {errors, ApiError} = require('./lib/status.js');
 
-const MAX_BODY = 16 * 1024 * 1024;
+// The apiserver's MaxRequestBodyBytes (3 MiB) for JSON/YAML bodies.
+const MAX_BODY = 3 * 1024 * 1024;
 const NODE_FLAGS = ['--node-labels', '--node-taints', '--node-capacity', '--pull-delay', '--start-delay', '--ready-delay',
   '--time-scale', '--seed', '--fault-seed', '--kubelet-events', '--scheduler-events'];
 
@@ -158,16 +159,20 @@ function loadModule(name, log) {
   }
 }
 
+// Reads the whole body; past MAX_BODY it keeps reading (so the client can
+// finish sending) but keeps nothing and answers 413.
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
       size += c.length;
-      if (size > MAX_BODY) { reject(errors.badRequest('request body too large')); req.destroy(); return; }
-      chunks.push(c);
+      if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (size > MAX_BODY) reject(new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`));
+      else resolve(Buffer.concat(chunks));
+    });
     req.on('error', reject);
   });
 }

@@ -138,6 +138,15 @@ describe('create', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('refuses bodies over 3 MiB with 413', async () => {
+    const big = pod('huge', {metadata: {annotations: {blob: 'x'.repeat(3 * 1024 * 1024)}}});
+    const r = await c.request('POST', `${NS}/pods`, {body: big});
+    assert.equal(r.status, 413);
+    assert.equal(r.json.reason, 'RequestEntityTooLarge');
+    assert.equal(r.json.message, 'Request entity too large: limit is 3145728');
+    assert.equal((await c.request('GET', `${NS}/pods/c1`)).status, 200, 'the connection still works');
+  });
+
   it('does not store anything for dryRun=All', async () => {
     const r = await c.request('POST', `${NS}/pods?dryRun=All`, {body: pod('dry')});
     assert.equal(r.status, 201);
