@@ -84,6 +84,16 @@ static inline unsigned h_count(const struct harness *h, enum pool_action_kind ki
     return n;
 }
 
+/* Pods asked for by the logged CREATE_PODS actions. */
+static inline unsigned h_asked(const struct harness *h)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < h->nlog; i++)
+        if (h->log[i].kind == POOL_ACT_CREATE_PODS)
+            n += h->log[i].count;
+    return n;
+}
+
 /* The i-th logged action of a kind, or NULL. */
 static inline const struct pool_action *h_find(const struct harness *h, enum pool_action_kind kind,
                                                unsigned nth)

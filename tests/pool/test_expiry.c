@@ -2,13 +2,28 @@
  * pool_set_next_deadline(). */
 #include "pool_harness.h"
 
-static void setup(struct harness *h)
+/* A pool of Ready pods (cfg NULL: h_config(), ttl 60 s, idle 30 s, start
+ * 10 s), with an empty action log. */
+static void setup_with(struct harness *h, const struct pool_config *cfg)
 {
-    struct pool_config cfg = h_config(); /* ttl 60 s, idle 30 s, start 10 s */
-    h_init(h, &cfg);
+    struct pool_config def = h_config();
+    h_init(h, cfg ? cfg : &def);
     h_start_pods(h, true);
     h_drain(h);
     h_clear_log(h);
+}
+
+static void setup(struct harness *h)
+{
+    setup_with(h, NULL);
+}
+
+/* A config that differs from h_config() in min_idle only. */
+static struct pool_config min_idle(uint32_t n)
+{
+    struct pool_config cfg = h_config();
+    cfg.min_idle = n;
+    return cfg;
 }
 
 Test(expiry, next_deadline_reports_earliest_timer)
@@ -89,8 +104,7 @@ Test(expiry, no_idle_timeout_when_zero)
     struct harness h;
     struct pool_config cfg = h_config();
     cfg.idle_timeout_s = 0;
-    h_init(&h, &cfg);
-    h_start_pods(&h, true);
+    setup_with(&h, &cfg);
     struct pool_claim_result r;
     cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
     cr_assert_eq(r.session.idle_expires_at, UINT64_MAX);
@@ -103,8 +117,7 @@ Test(expiry, no_idle_timeout_when_zero)
 Test(expiry, stuck_starting_pod_is_deleted_and_replaced)
 {
     struct harness h;
-    struct pool_config cfg = h_config();
-    cfg.min_idle = 1;
+    struct pool_config cfg = min_idle(1);
     h_init(&h, &cfg);
     h_start_pods(&h, false); /* p-0 STARTING, never Ready */
     h_clear_log(&h);
@@ -135,8 +148,7 @@ Test(expiry, stuck_starting_pod_is_deleted_and_replaced)
 Test(expiry, creating_that_never_shows_up_times_out)
 {
     struct harness h;
-    struct pool_config cfg = h_config();
-    cfg.min_idle = 2;
+    struct pool_config cfg = min_idle(2);
     h_init(&h, &cfg);
     h_drain(&h);
     h_clear_log(&h);
@@ -145,11 +157,7 @@ Test(expiry, creating_that_never_shows_up_times_out)
     cr_assert_eq(h_counters(&h).start_timeouts, 2);
     /* Both records dropped and asked for again. */
     cr_assert_eq(h_counts(&h).by_state[POOL_POD_CREATING], 2);
-    unsigned asked = 0;
-    for (unsigned i = 0; i < h.nlog; i++)
-        if (h.log[i].kind == POOL_ACT_CREATE_PODS)
-            asked += h.log[i].count;
-    cr_assert_eq(asked, 2);
+    cr_assert_eq(h_asked(&h), 2);
     h_fini(&h);
 }
 
@@ -218,8 +226,7 @@ static void queue_waiter(struct harness *h, const char *key, const char *request
 Test(expiry, waiter_does_not_get_a_lapsed_session)
 {
     struct harness h;
-    struct pool_config cfg = h_config(); /* idle timeout 30 s */
-    cfg.min_idle = 0;
+    struct pool_config cfg = min_idle(0); /* idle timeout 30 s */
     cfg.max_idle = 2;
     cfg.max_total = 2;
     h_init(&h, &cfg);

@@ -1,15 +1,6 @@
 /* Sizing: min_idle, max_idle, max_total, refill, config changes. */
 #include "pool_harness.h"
 
-static unsigned asked(const struct harness *h)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < h->nlog; i++)
-        if (h->log[i].kind == POOL_ACT_CREATE_PODS)
-            n += h->log[i].count;
-    return n;
-}
-
 Test(sizing, first_tick_creates_min_idle_in_one_action)
 {
     struct harness h;
@@ -26,7 +17,7 @@ Test(sizing, first_tick_creates_min_idle_in_one_action)
     h_clear_log(&h);
     h_tick(&h, h.now + SEC);
     h_drain(&h);
-    cr_assert_eq(asked(&h), 0);
+    cr_assert_eq(h_asked(&h), 0);
     h_fini(&h);
 }
 
@@ -39,7 +30,7 @@ Test(sizing, starting_pods_count_as_supply)
     h_clear_log(&h);
     h_tick(&h, h.now + SEC);
     h_drain(&h);
-    cr_assert_eq(asked(&h), 0);
+    cr_assert_eq(h_asked(&h), 0);
     cr_assert_eq(h_counts(&h).by_state[POOL_POD_STARTING], 2);
     h_fini(&h);
 }
@@ -62,7 +53,7 @@ Test(sizing, max_total_caps_creation)
     h_clear_log(&h);
     cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_OK);
     h_drain(&h);
-    cr_assert_eq(asked(&h), 0);
+    cr_assert_eq(h_asked(&h), 0);
     struct pool_counts c = h_counts(&h);
     cr_assert_eq(c.live, 3);
     cr_assert_eq(c.by_state[POOL_POD_BOUND], 3);
@@ -72,10 +63,10 @@ Test(sizing, max_total_caps_creation)
     cr_assert_eq(pool_set_release(h.set, r.session.id, h.now), POOL_OK);
     h_clear_log(&h);
     h_drain(&h);
-    cr_assert_eq(asked(&h), 0, "draining pod still counts against max_total");
+    cr_assert_eq(h_asked(&h), 0, "draining pod still counts against max_total");
     h_confirm_deletes(&h, 0);
     h_drain(&h);
-    cr_assert_eq(asked(&h), 1, "refill once the pod is gone");
+    cr_assert_eq(h_asked(&h), 1, "refill once the pod is gone");
     h_fini(&h);
 }
 
@@ -111,7 +102,7 @@ Test(sizing, config_update_grows_and_shrinks)
     cr_assert_eq(pool_update_config(h.pool, &cfg, h.now), POOL_OK);
     h_check(&h);
     h_drain(&h);
-    cr_assert_eq(asked(&h), 2);
+    cr_assert_eq(h_asked(&h), 2);
     h_start_pods(&h, true);
     cr_assert_eq(h_counts(&h).by_state[POOL_POD_READY], 4);
     cfg.min_idle = 1;

@@ -34,11 +34,7 @@ Test(waiters, fifo_binding_on_ready)
     cr_assert_eq(h_counts(&h).waiters, 3);
     h_drain(&h);
     /* Waiters are demand: with min_idle 0, three pods are asked for. */
-    unsigned asked = 0;
-    for (unsigned i = 0; i < h.nlog; i++)
-        if (h.log[i].kind == POOL_ACT_CREATE_PODS)
-            asked += h.log[i].count;
-    cr_assert_eq(asked, 3);
+    cr_assert_eq(h_asked(&h), 3);
     h_clear_log(&h);
     cr_assert_eq(h_observe(&h, POOL_OBS_READY, "a"), POOL_OK);
     cr_assert_eq(h_observe(&h, POOL_OBS_READY, "b"), POOL_OK);
