@@ -256,6 +256,8 @@ function prepareUpdate(info, cur, next) {
     next.spec = next.spec || {};
     defaultPod(next);
     checkPodSpecUpdate(info, m.name, cur.spec, next.spec);
+    // Pod generation counts spec changes (an image update), as on 1.33+ servers.
+    if (JSON.stringify(sortKeys(cur.spec)) !== JSON.stringify(sortKeys(next.spec))) m.generation = (m.generation || 1) + 1;
     next.status = cur.status;
   } else if (info.resource === 'namespaces' || info.resource === 'nodes') {
     if (info.resource === 'namespaces') next.spec = cur.spec;

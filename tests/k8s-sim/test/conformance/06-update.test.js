@@ -85,6 +85,7 @@ describe('update', () => {
     const ok = await c.request('PUT', `${NS}/pods/i1`, {body: img});
     assert.equal(ok.status, 200);
     assert.equal(ok.json.spec.containers[0].image, 'busybox:1.37');
+    assert.equal(ok.json.metadata.generation, 2, 'a spec change bumps the generation');
     const bad = ok.json;
     bad.spec.restartPolicy = 'Never';
     const r = await c.request('PUT', `${NS}/pods/i1`, {body: bad});
