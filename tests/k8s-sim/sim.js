@@ -237,9 +237,14 @@ function main() {
   });
   ctx.server = server;
   server.keepAliveTimeout = 90000;  // HTTP/1.1 idle connections, as Go's apiserver
-  // etcd-style periodic compaction (the apiserver compacts every 5 minutes):
-  // older continue tokens and watch RVs then get 410.
-  const compactor = o.compactEveryMs > 0 ? setInterval(() => store.compact(), o.compactEveryMs) : null;
+  // etcd-style periodic compaction (the apiserver compacts every 5 minutes
+  // up to the revision of the previous run, so a continue token or RV lives
+  // one to two periods before it gets 410).
+  let mark = null;
+  const compactor = o.compactEveryMs > 0 ? setInterval(() => {
+    if (mark !== null) store.compact(mark);
+    mark = Number(store.currentRV());
+  }, o.compactEveryMs) : null;
   if (compactor) compactor.unref();
   server.on('sessionError', () => {});
   server.on('tlsClientError', () => {});

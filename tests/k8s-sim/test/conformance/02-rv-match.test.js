@@ -6,6 +6,30 @@ const {startSim, h1, pod, fixtureWire, API_ONLY} = require('./client.js');
 
 const PODS = '/api/v1/namespaces/default/pods';
 
+describe('periodic compaction', () => {
+  it('expires an RV after one to two periods, like etcd', async () => {
+    const sim = await startSim({args: [...API_ONLY, '--compact-every-ms', '150']});
+    const c = h1(sim);
+    try {
+      const first = await c.request('POST', PODS, {body: pod('x')});
+      const rv = first.json.metadata.resourceVersion;
+      await c.request('POST', PODS, {body: pod('y')});
+      const q = `${PODS}?resourceVersion=${rv}&resourceVersionMatch=Exact`;
+      assert.equal((await c.request('GET', q)).status, 200, 'fresh RVs are served');
+      const end = Date.now() + 5000;
+      let r;
+      while ((r = await c.request('GET', q)).status === 200) {
+        assert.ok(Date.now() < end, 'the RV was compacted away');
+        await new Promise((res) => setTimeout(res, 30));
+      }
+      assert.equal(r.status, 410);
+    } finally {
+      c.close();
+      await sim.stop();
+    }
+  });
+});
+
 describe('resourceVersionMatch', () => {
   let sim;
   let c;
