@@ -281,8 +281,14 @@ function main() {
     api.stop();
     for (const m of Object.values(mods)) if (typeof m.detach === 'function') m.detach(ctx);
     server.close(() => process.exit(0));
-    for (const s of sessions) s.destroy();
-    for (const s of sockets) s.destroy();
+    // Watches were ended cleanly above; h2 sessions get a GOAWAY, then
+    // whatever is still open is cut after a short drain.
+    for (const s of sessions) s.close();
+    const cut = setTimeout(() => {
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
+    }, 200);
+    cut.unref();
     setTimeout(() => process.exit(0), 1000).unref();
   };
   process.on('SIGTERM', stop);

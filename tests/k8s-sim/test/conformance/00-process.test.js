@@ -52,6 +52,8 @@ describe('process contract', () => {
         assert.equal(code, 0);
         assert.ok(Date.now() - t0 < 2000, 'exits promptly');
         await Promise.all([w1.ended, w2.ended]);
+        assert.equal(w1.cleanEnd, true, 'the HTTP/1.1 watch got its last chunk');
+        assert.equal(w2.cleanEnd, true, 'the HTTP/2 watch got END_STREAM');
         assert.equal(p.stdout.split('\n').filter(Boolean).length, 1, 'stdout holds only the greeting');
         assert.match(p.stderr, /listening on https:\/\/127\.0\.0\.1:/);
       } finally {
