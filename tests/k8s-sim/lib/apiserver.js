@@ -193,7 +193,10 @@ class ApiServer {
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const q = url.searchParams;
       const user = this.authenticate(req);
-      if (!user && !PUBLIC_PATHS.has(path)) throw errors.unauthorized();
+      if (!user && !PUBLIC_PATHS.has(path)) {
+        res.beforeAPF = true;
+        throw errors.unauthorized();
+      }
       if (this.discovery(req, res, path)) return;
       if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
         if (req.method !== 'POST') throw errors.methodNotAllowed(req.method);

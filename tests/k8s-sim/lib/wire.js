@@ -21,6 +21,8 @@ function baseHeaders(res) {
   const given = res.req && res.req.headers && res.req.headers['audit-id'];
   res.setHeader('Audit-Id', res.auditId || (res.auditId = given || crypto.randomUUID()));
   res.setHeader('Cache-Control', 'no-cache, private');
+  // Authentication runs before API Priority and Fairness: a 401 has no APF headers.
+  if (res.beforeAPF) return;
   res.setHeader('X-Kubernetes-Pf-Flowschema-Uid', FLOWSCHEMA_UID);
   res.setHeader('X-Kubernetes-Pf-Prioritylevel-Uid', PRIORITYLEVEL_UID);
 }

@@ -54,6 +54,8 @@ describe('authentication and TLS', () => {
       for (const r of [await c.request('GET', `${NS}/pods`, {token}), await s.request('GET', `${NS}/pods`, {token})]) {
         assert.equal(r.status, 401);
         assert.equal(r.text, UNAUTHORIZED);
+        assert.ok(r.headers['audit-id']);
+        assert.equal(r.headers['x-kubernetes-pf-flowschema-uid'], undefined, 'authentication runs before APF');
       }
     }
     assert.equal((await c.request('GET', '/version', {token: ''})).status, 200);
