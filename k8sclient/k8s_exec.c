@@ -398,12 +398,15 @@ static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, 
     sigfillset(&all);
     sigdelset(&all, SIGKILL);
     sigdelset(&all, SIGSTOP);
-    /* When the write end already is fd 1, adddup2 clears its close-on-exec flag (glibc). */
+    /* When the write end already is fd 1, adddup2 clears its close-on-exec flag (glibc).
+     * The plugin leads its own process group, so that killing it also kills
+     * what it started (gke-gcloud-auth-plugin runs gcloud). */
     if (posix_spawn_file_actions_adddup2(fa, out_w, 1) != 0 ||
         posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
         posix_spawnattr_setsigmask(attr, &none) != 0 ||
-        posix_spawnattr_setsigdefault(attr, &all) != 0 ||
-        posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0)
+        posix_spawnattr_setsigdefault(attr, &all) != 0 || posix_spawnattr_setpgroup(attr, 0) != 0 ||
+        posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                           POSIX_SPAWN_SETPGROUP) != 0)
         return -1;
     return 0;
 }
@@ -521,6 +524,13 @@ static enum k8s_exec_state finish(struct k8s_exec *ex)
     return ex->state;
 }
 
+/* Kills the plugin and everything in its process group. */
+static void kill_plugin(const struct k8s_exec *ex)
+{
+    if (kill(-ex->pid, SIGKILL) != 0)
+        kill(ex->pid, SIGKILL);
+}
+
 static bool try_reap(struct k8s_exec *ex)
 {
     if (ex->reaped)
@@ -572,12 +582,12 @@ static enum k8s_exec_state read_output(struct k8s_exec *ex)
 {
     for (;;) {
         if (ex->len > K8S_EXEC_MAX_OUTPUT) {
-            kill(ex->pid, SIGKILL);
+            kill_plugin(ex);
             fail(ex, K8S_ETOOBIG, "exec: executable %s wrote more than 1048576 bytes", ex->command);
             return after_eof(ex);
         }
         if (!grow_buf(ex)) {
-            kill(ex->pid, SIGKILL);
+            kill_plugin(ex);
             fail(ex, K8S_ENOMEM, "exec: out of memory reading %s", ex->command);
             return after_eof(ex);
         }
@@ -592,7 +602,7 @@ static enum k8s_exec_state read_output(struct k8s_exec *ex)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return K8S_EXEC_RUNNING;
-        kill(ex->pid, SIGKILL);
+        kill_plugin(ex);
         fail(ex, K8S_EIO, "exec: reading the output of %s failed", ex->command);
         return after_eof(ex);
     }
@@ -641,7 +651,7 @@ void k8s_exec_free(struct k8s_exec *ex)
     if (!ex)
         return;
     if (!ex->reaped) {
-        kill(ex->pid, SIGKILL);
+        kill_plugin(ex);
         while (waitpid(ex->pid, &ex->wstatus, 0) < 0 && errno == EINTR)
             ;
     }

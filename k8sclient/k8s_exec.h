@@ -10,6 +10,9 @@
  *    (an ExecCredential with spec.interactive=false and, when
  *    provideClusterInfo is set, spec.cluster); we never call setenv;
  *  - stdin is /dev/null (we are never interactive), stderr is inherited;
+ *  - the plugin leads a new process group; a timeout or k8s_exec_free()
+ *    of a running plugin SIGKILLs the whole group, so helpers it started
+ *    (gke-gcloud-auth-plugin -> gcloud) do not outlive it;
  *  - stdout is read through a non-blocking pipe without a fixed buffer, up
  *    to K8S_EXEC_MAX_OUTPUT (1 MiB) -> K8S_ETOOBIG;
  *  - the exit status and apiVersion are checked and the output validated

@@ -1,6 +1,7 @@
 /* Tests for k8s_exec: real processes (shell-script plugins), no shell on our side. */
 #include <criterion/criterion.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,56 @@ Test(exec, timeout_kills_the_plugin)
     plug_free(&p);
 }
 
+/* True once pid has exited (gone, or a zombie waiting for its reaper). */
+static bool process_gone(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *end = strrchr(stat, ')'); /* "pid (comm) S ..." */
+    return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
+Test(exec, timeout_kills_the_plugins_children_too)
+{
+    /* gke-gcloud-auth-plugin runs gcloud: killing only the direct child
+     * would leave its children running, holding our stderr open. */
+    struct plug p;
+    plug_init(&p,
+              "#!/bin/sh\n"
+              "d=$(dirname \"$0\")\n"
+              "sleep 30 &\n"
+              "echo $! > \"$d/child.tmp\" && mv \"$d/child.tmp\" \"$d/child\"\n"
+              "wait\n",
+              "");
+    p.cfg.interactive_mode = K8S_EXEC_INTERACTIVE_NEVER;
+    struct k8s_exec *ex;
+    struct k8s_error e;
+    cr_assert_eq(k8s_exec_start(&p.cfg, &ex, &e), K8S_OK, "%s", e.message);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/child", p.dir);
+    uint64_t deadline = k8s_time_mono_now_ns() + 20ull * 1000000000ull;
+    while (access(path, F_OK) != 0 && k8s_time_mono_now_ns() < deadline)
+        poll(NULL, 0, 5);
+    char *pid_s = plug_file(&p, "child");
+    pid_t child = (pid_t)atoi(pid_s);
+    cr_assert_gt(child, 0);
+    k8s_exec_free(ex); /* what a timeout does */
+    while (!process_gone(child) && k8s_time_mono_now_ns() < deadline)
+        poll(NULL, 0, 5);
+    bool gone = process_gone(child);
+    if (!gone)
+        kill(child, SIGKILL);
+    cr_assert(gone, "the plugin's child %d outlived the plugin", (int)child);
+    free(pid_s);
+    plug_free(&p);
+}
+
 /* True when fd is a pidfd (the exec fd after stdout reached EOF). */
 static bool is_pidfd(int fd)
 {
@@ -324,16 +375,22 @@ static bool is_pidfd(int fd)
 
 Test(exec, non_blocking_state_machine)
 {
-    /* The plugin prints, closes stdout, and exits a little later: the pidfd path. */
+    /* The plugin prints, closes stdout, and exits a little later: the pidfd path.
+     * Its waits end when this test process is gone (a failed assertion), so
+     * it never lingers holding ctest's stderr. */
     struct plug p;
     plug_init(&p,
               "#!/bin/sh\n"
               "d=$(dirname \"$0\")\n"
               "n=0\n"
-              "while [ ! -e \"$d/go\" ] && [ $n -lt 2000 ]; do sleep 0.01; n=$((n+1)); done\n"
+              "while [ ! -e \"$d/go\" ] && [ $n -lt 2000 ] && kill -0 $PPID; do\n"
+              "  sleep 0.01; n=$((n+1))\n"
+              "done\n"
               "cat \"$d/response\"\n"
               "exec >&-\n"
-              "while [ ! -e \"$d/exit\" ] && [ $n -lt 4000 ]; do sleep 0.01; n=$((n+1)); done\n",
+              "while [ ! -e \"$d/exit\" ] && [ $n -lt 4000 ] && kill -0 $PPID; do\n"
+              "  sleep 0.01; n=$((n+1))\n"
+              "done\n",
               token_v1beta1);
     struct k8s_exec *ex;
     struct k8s_error e;
