@@ -57,6 +57,10 @@ function validateMeta(info, obj) {
       throw invalid(info, name, 'metadata.name', 'FieldValueInvalid', label ? labelMsg(name) : subdomainMsg(name));
     }
   }
+  const annSize = Object.entries(m.annotations || {}).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+  if (annSize > 262144) {
+    throw invalid(info, name, 'metadata.annotations', 'FieldValueTooLong', 'Too long: must have at most 262144 bytes');
+  }
   for (const [k, v] of Object.entries(m.labels || {})) {
     if (typeof v !== 'string') throw errors.badRequest(`json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.labels of type string`);
     try {

@@ -138,6 +138,12 @@ describe('create', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('limits annotations to 256 KiB in all (422)', async () => {
+    const r = await c.request('POST', `${NS}/pods`, {body: pod('ann', {metadata: {annotations: {a: 'x'.repeat(262144)}}})});
+    assert.equal(r.status, 422);
+    assert.equal(r.json.message, 'Pod "ann" is invalid: metadata.annotations: Too long: must have at most 262144 bytes');
+  });
+
   it('refuses bodies over 3 MiB with 413', async () => {
     const big = pod('huge', {metadata: {annotations: {blob: 'x'.repeat(3 * 1024 * 1024)}}});
     const r = await c.request('POST', `${NS}/pods`, {body: big});
