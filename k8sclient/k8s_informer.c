@@ -35,6 +35,15 @@ static void report(struct k8s_informer *inf, const struct k8s_error *err)
 
 /* ---- watch events ---- */
 
+/* One object, not just one name: a name deleted and created again while we
+ * were not looking is another object with another uid (pools recycle fixed
+ * names). Objects without a uid compare equal. */
+static bool same_object(const cJSON *a, const cJSON *b)
+{
+    const char *ua = k8s_obj_uid(a), *ub = k8s_obj_uid(b);
+    return !ua || !ub || strcmp(ua, ub) == 0;
+}
+
 static void apply_event(struct k8s_informer *inf, enum k8s_event_type type, cJSON *object)
 {
     char *key = k8s_store_key_of(object);
@@ -54,7 +63,13 @@ static void apply_event(struct k8s_informer *inf, enum k8s_event_type type, cJSO
     enum k8s_status st = K8S_ENOMEM;
     cJSON *old = copy ? k8s_store_put(&inf->store, key, copy, &st) : NULL;
     if (copy && st == K8S_OK) {
-        if (old) {
+        if (old && !same_object(old, copy)) {
+            /* The DELETED of the old object was not seen: report it first. */
+            inf->stats.deletes++;
+            inf->h.on_delete(inf->arg, old);
+            inf->stats.adds++;
+            inf->h.on_add(inf->arg, copy);
+        } else if (old) {
             inf->stats.updates++;
             inf->h.on_update(inf->arg, old, copy);
         } else {
@@ -94,7 +109,8 @@ static void on_watch_error(void *arg, const struct k8s_error *err)
 static void emit_delete_if_gone(void *arg, struct k8s_store_entry *e)
 {
     struct k8s_informer *inf = arg;
-    if (!k8s_store_find(&inf->fresh, e->key)) {
+    struct k8s_store_entry *now = k8s_store_find(&inf->fresh, e->key);
+    if (!now || !same_object(e->obj, now->obj)) {
         inf->stats.deletes++;
         inf->h.on_delete(inf->arg, e->obj);
     }
@@ -110,7 +126,7 @@ static void emit_add_or_update(void *arg, struct k8s_store_entry *e)
 {
     struct k8s_informer *inf = arg;
     struct k8s_store_entry *old = k8s_store_find(&inf->store, e->key);
-    if (!old) {
+    if (!old || !same_object(old->obj, e->obj)) { /* new, or its old self was deleted above */
         inf->stats.adds++;
         inf->h.on_add(inf->arg, e->obj);
     } else if (!same_rv(old->obj, e->obj)) {

@@ -11,7 +11,9 @@
  * reconnects (the watch resumes from its last RV) and across relists (a 410
  * Expired makes the informer relist and emit only what changed while it
  * was blind: deletes for vanished keys, adds for new ones, updates for
- * changed resourceVersions). A failed list is retried with back-off
+ * changed resourceVersions). A key whose uid changed (a name deleted and
+ * created again unseen) is reported as a delete of the old object and an
+ * add of the new one, never as an update. A failed list is retried with back-off
  * (800 ms x2 up to 30 s, jittered). has_synced turns true after the first
  * complete list and stays true.
  *

@@ -12,7 +12,14 @@
 struct counts {
     int adds, updates, deletes, synced, errors;
     int deleted_a, added_d;
+    char last_added_uid[64], last_deleted_uid[64];
 };
+
+static void keep_uid(char *dst, const cJSON *o)
+{
+    const char *uid = k8s_obj_uid(o);
+    snprintf(dst, 64, "%s", uid ? uid : "");
+}
 
 static int is_named(const cJSON *o, const char *name)
 {
@@ -26,6 +33,7 @@ static void on_add(void *arg, const cJSON *o)
     struct counts *c = arg;
     c->adds++;
     c->added_d += is_named(o, "d");
+    keep_uid(c->last_added_uid, o);
 }
 
 static void on_update(void *arg, const cJSON *old, const cJSON *o)
@@ -40,6 +48,7 @@ static void on_delete(void *arg, const cJSON *o)
     struct counts *c = arg;
     c->deletes++;
     c->deleted_a += is_named(o, "a");
+    keep_uid(c->last_deleted_uid, o);
 }
 
 static void on_synced(void *arg)
@@ -105,6 +114,51 @@ Test(informer, list_watch_and_relist_diff)
     k8s_informer_get_stats(inf, &st);
     cr_assert_geq(st.relists, 1);
     cr_assert_geq(st.pages, 3);
+    k8s_informer_free(inf);
+    k8s_client_free(c);
+    sim_config_free(cfg);
+    sim_stop(&sim);
+}
+
+/* A pool recycles fixed pod names: a pod deleted and created again under
+ * the same name while the informer was blind is another object (another
+ * uid). The relist must report the old one deleted and the new one added,
+ * not an update that would hide the delete. */
+Test(informer, relist_reports_a_recreated_name_as_delete_and_add)
+{
+    struct sim sim;
+    sim_start(&sim, NULL);
+    struct k8s_config *cfg = sim_config(&sim, NULL);
+    struct k8s_client *c = sim_client(cfg, 0, 0);
+    hw_create_pod(c, "a");
+    struct counts n = {0};
+    struct k8s_informer_options o = {
+        .path = "/api/v1/namespaces/default/pods", .backoff_initial_ms = 50, .backoff_max_ms = 300};
+    struct k8s_informer *inf = NULL;
+    cr_assert_eq(k8s_informer_start(c, &o, &handlers, &n, &inf), K8S_OK);
+    hw_wait_count(c, &n.synced, 1, 10000);
+    cr_assert_eq(n.adds, 1);
+    char old_uid[64];
+    snprintf(old_uid, sizeof old_uid, "%s", n.last_added_uid);
+    cr_assert(old_uid[0]);
+
+    cr_assert_eq(
+        sim_control(&sim, "POST", "faults", "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
+        201);
+    cr_assert_eq(sim_control(&sim, "POST", "watches/drop", "{}", NULL), 200);
+    hw_delete_pod(c, "a");
+    hw_create_pod(c, "a");
+    cr_assert_eq(sim_control(&sim, "POST", "compact", "{}", NULL), 200);
+    cr_assert_eq(sim_control(&sim, "DELETE", "faults", NULL, NULL), 200);
+
+    hw_wait_count(c, &n.deletes, 1, 20000);
+    hw_wait_count(c, &n.adds, 2, 20000);
+    cr_assert_eq(n.updates, 0);
+    cr_assert_str_eq(n.last_deleted_uid, old_uid);
+    cr_assert_str_neq(n.last_added_uid, old_uid);
+    const cJSON *now = k8s_informer_get(inf, "default", "a");
+    cr_assert_not_null(now);
+    cr_assert_str_eq(k8s_obj_uid(now), n.last_added_uid);
     k8s_informer_free(inf);
     k8s_client_free(c);
     sim_config_free(cfg);
