@@ -138,7 +138,7 @@ static char *delete_body(const struct k8s_delete_options *o)
     cJSON *b = cJSON_CreateObject();
     bool ok = b && cJSON_AddStringToObject(b, "kind", "DeleteOptions") &&
               cJSON_AddStringToObject(b, "apiVersion", "v1");
-    if (ok && o && o->grace_period_seconds >= 0)
+    if (ok && o && o->set_grace_period)
         ok = cJSON_AddNumberToObject(b, "gracePeriodSeconds", (double)o->grace_period_seconds);
     if (ok && o && o->propagation_policy)
         ok = cJSON_AddStringToObject(b, "propagationPolicy", o->propagation_policy);

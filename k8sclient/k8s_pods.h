@@ -32,8 +32,10 @@ struct k8s_list_options {
     const char *resource_version_match; /* "Exact" / "NotOlderThan" / NULL */
 };
 
+/* Zeroed options send nothing: the pod's own grace period, no preconditions. */
 struct k8s_delete_options {
-    long grace_period_seconds;      /* < 0: not sent (the pod's default) */
+    bool set_grace_period;          /* false: gracePeriodSeconds not sent */
+    long grace_period_seconds;      /* sent when set_grace_period (0: immediate) */
     const char *precondition_uid;   /* NULL: none */
     const char *precondition_rv;    /* NULL: none */
     const char *propagation_policy; /* "Background", "Foreground", "Orphan" or NULL */

@@ -25,7 +25,7 @@ void hw_create_pod(struct k8s_client *c, const char *name)
 
 void hw_delete_pod(struct k8s_client *c, const char *name)
 {
-    struct k8s_delete_options o = {.grace_period_seconds = 0};
+    struct k8s_delete_options o = {.set_grace_period = true, .grace_period_seconds = 0};
     struct sim_result r = {0};
     cr_assert_eq(k8s_pods_delete(c, "default", name, &o, sim_on_result, &r, NULL), K8S_OK);
     sim_wait(c, &r, 10000);

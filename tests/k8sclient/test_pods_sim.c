@@ -95,19 +95,46 @@ Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.object, "items")), 1);
     sim_result_reset(&r);
 
-    struct k8s_delete_options wrong = {.grace_period_seconds = 0, .precondition_uid = "nope"};
+    struct k8s_delete_options wrong = {
+        .set_grace_period = true, .grace_period_seconds = 0, .precondition_uid = "nope"};
     cr_assert_eq(k8s_pods_delete(c, NULL, name, &wrong, sim_on_result, &r, NULL), K8S_OK);
     sim_wait(c, &r, 10000);
     cr_assert_eq(r.status, K8S_EHTTP);
     cr_assert(k8s_error_is_conflict(&r.error), "%ld %s", r.error.http_code, r.error.reason);
     sim_result_reset(&r);
 
-    struct k8s_delete_options right = {.grace_period_seconds = 0,
+    struct k8s_delete_options right = {.set_grace_period = true,
+                                       .grace_period_seconds = 0,
                                        .precondition_uid = k8s_obj_uid(pod),
                                        .propagation_policy = "Background"};
     cr_assert_eq(k8s_pods_delete(c, NULL, name, &right, sim_on_result, &r, NULL), K8S_OK);
     sim_wait(c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
+    sim_result_reset(&r);
+    cJSON_Delete(pod);
+}
+
+/* Zeroed delete options send no gracePeriodSeconds: a scheduled pod gets
+ * its own terminationGracePeriodSeconds (30 by default), not an immediate
+ * grace-0 removal. A grace period is sent only when asked for. */
+Test(pods, delete_options_zeroed_keep_the_pod_grace, .init = setup, .fini = teardown)
+{
+    cJSON *pod = cJSON_Parse("{\"metadata\":{\"name\":\"scheduled\"},\"spec\":{"
+                             "\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"a\","
+                             "\"image\":\"busybox\"}]}}");
+    struct sim_result r = {0};
+    cr_assert_eq(k8s_pods_create(c, NULL, pod, NULL, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(c, &r, 10000);
+    cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
+    sim_result_reset(&r);
+    struct k8s_delete_options zero = {0};
+    cr_assert_eq(k8s_pods_delete(c, NULL, "scheduled", &zero, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(c, &r, 10000);
+    cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
+    const cJSON *grace = cJSON_GetObjectItem(cJSON_GetObjectItem(r.object, "metadata"),
+                                             "deletionGracePeriodSeconds");
+    cr_assert(cJSON_IsNumber(grace), "no deletionGracePeriodSeconds in the answer");
+    cr_assert_eq(grace->valueint, 30);
     sim_result_reset(&r);
     cJSON_Delete(pod);
 }
