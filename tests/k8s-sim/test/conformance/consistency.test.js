@@ -86,6 +86,11 @@ describe('watch/list consistency', () => {
           seen.set(e.object.metadata.name, e.object.metadata.resourceVersion);
         }
       }
+      // A watch started afterwards from the same RV replays the same events.
+      const replay = await watch(sim, `${NS}/pods?watch=1&resourceVersion=${start}&timeoutSeconds=1&${sel}`);
+      await replay.ended;
+      const strip = (evs) => evs.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.object.metadata.name} ${e.object.metadata.resourceVersion}`);
+      assert.deepEqual(strip(replay.events), strip(w.events), `${sel}: replay equals live`);
       const list = (await c.request('GET', `${NS}/pods?${sel}`)).json.items;
       assert.deepEqual(Object.fromEntries([...seen].sort()),
         Object.fromEntries(list.map((p) => [p.metadata.name, p.metadata.resourceVersion]).sort()), sel);
