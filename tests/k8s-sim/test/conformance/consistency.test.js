@@ -97,4 +97,45 @@ describe('watch/list consistency', () => {
       w.close();
     }
   });
+
+  it('serves every past resourceVersion as it was (Exact lists and paging)', async () => {
+    const r = rng(7);
+    const merge = {'Content-Type': 'application/merge-patch+json'};
+    const seenAt = [];
+    const names = [];
+    for (let i = 0; i < 120; i++) {
+      const op = r();
+      if (op < 0.4 || names.length === 0) {
+        const name = `s${i}`;
+        await c.request('POST', `${NS}/pods`, {body: pod(name, {metadata: {labels: {v: '0'}}})});
+        names.push(name);
+      } else if (op < 0.75) {
+        await c.request('PATCH', `${NS}/pods/${names[Math.floor(r() * names.length)]}`, {body: {metadata: {labels: {v: String(i)}}}, headers: merge});
+      } else {
+        const [name] = names.splice(Math.floor(r() * names.length), 1);
+        await c.request('DELETE', `${NS}/pods/${name}`);
+      }
+      if (i % 10 === 0) {
+        const l = (await c.request('GET', `${NS}/pods?labelSelector=v`)).json;
+        seenAt.push({rv: l.metadata.resourceVersion, items: l.items.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`)});
+      }
+    }
+    for (const {rv, items} of seenAt) {
+      const exact = (await c.request('GET', `${NS}/pods?labelSelector=v&resourceVersion=${rv}&resourceVersionMatch=Exact`)).json;
+      assert.equal(exact.metadata.resourceVersion, rv);
+      assert.deepEqual(exact.items.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`), items, `at ${rv}`);
+      const paged = [];
+      let cont = '';
+      let first = true;
+      while (first || cont) {
+        const q = first ? `resourceVersion=${rv}&limit=3` : `limit=3&continue=${cont}`;
+        const page = (await c.request('GET', `${NS}/pods?labelSelector=v&${q}`)).json;
+        assert.equal(page.metadata.resourceVersion, rv);
+        paged.push(...page.items.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`));
+        cont = page.metadata.continue || '';
+        first = false;
+      }
+      assert.deepEqual(paged, items, `paged at ${rv}`);
+    }
+  });
 });
