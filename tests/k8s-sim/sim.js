@@ -205,7 +205,12 @@ function main() {
     log(e.message);
     process.exit(2);
   }
+  // A state dir the simulator made itself is removed when it exits.
+  const ownDir = !o.dir;
   const dir = path.resolve(o.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-')));
+  process.on('exit', () => {
+    if (ownDir) fs.rmSync(dir, {recursive: true, force: true});
+  });
   fs.mkdirSync(dir, {recursive: true});
   const tls = ensureCerts(dir);
   const {auth, token} = buildAuth(o, dir);
