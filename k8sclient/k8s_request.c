@@ -1,5 +1,6 @@
 #include "k8s_request.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -550,13 +551,27 @@ static bool connection_lost(CURLcode rc)
            rc == CURLE_HTTP2_STREAM || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
 }
 
+/* A TLS handshake cut by the peer (reset, broken pipe, EOF: OpenSSL's
+ * SSL_ERROR_SYSCALL) is a lost connection too, as client-go's
+ * IsConnectionReset/IsProbableEOF see it (a load balancer without a
+ * backend, an apiserver restarting). Certificate and protocol failures are
+ * not: they fail at once. */
+static bool handshake_cut(struct k8s_request *r, CURLcode rc)
+{
+    if (rc != CURLE_SSL_CONNECT_ERROR)
+        return false;
+    long os_errno = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+    return os_errno == ECONNRESET || os_errno == EPIPE || strstr(r->errbuf, "SSL_ERROR_SYSCALL");
+}
+
 /* A GET whose connection was lost is sent again after 200 ms x attempt, as
  * client-go retries GETs; other verbs may have reached the server, so they
  * fail. */
 static bool transport_retry(struct k8s_request *r, CURLcode rc)
 {
     if ((r->flags & K8S_REQ_NO_RETRY) || strcmp(r->method, "GET") != 0 ||
-        r->retries >= r->c->opt.max_retries || !connection_lost(rc))
+        r->retries >= r->c->opt.max_retries || !(connection_lost(rc) || handshake_cut(r, rc)))
         return false;
     release_transfer(r);
     retry_later(r, 200u * (uint64_t)(r->retries + 1));

@@ -9,8 +9,9 @@
  *   - 429 or 5xx with a numeric Retry-After: retried after that many seconds,
  *     through the rate limiter again, at most max_retries times (client-go's
  *     rules; no Retry-After -> no retry);
- *   - a GET whose connection was lost (reset, EOF, GOAWAY) is sent again
- *     after 200 ms x attempt, within the same retry budget (client-go);
+ *   - a GET whose connection was lost (reset, EOF, GOAWAY, a TLS handshake
+ *     cut by the peer) is sent again after 200 ms x attempt, within the
+ *     same retry budget (client-go);
  *   - otherwise the callback runs once with the outcome.
  * The response body is buffered up to a cap (K8S_ETOOBIG beyond it). A
  * streaming request (spec.on_data) gets 2xx body bytes as they arrive

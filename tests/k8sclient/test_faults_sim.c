@@ -1,6 +1,7 @@
 /* Every fault the simulator injects: 429 + Retry-After (retried), 5xx with
- * and without Retry-After, latency, 401 -> credential refresh + one retry,
- * outage -> watch back-off and recovery. */
+ * and without Retry-After, 403, 504, latency, 401 -> credential refresh +
+ * one retry, a connection reset under a GET, outages (refuse, 503, reset)
+ * -> back-off and recovery. Watch drops and 410s: test_watch_sim.c. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,4 +178,56 @@ Test(faults, outage_backoff_and_recovery, .init = setup, .fini = teardown)
     k8s_watch_get_stats(w, &st);
     cr_assert_geq(st.connects, 2);
     k8s_watch_free(w);
+}
+
+Test(faults, forbidden_is_final_and_504_is_retried, .init = setup, .fini = teardown)
+{
+    fault("{\"match\":{\"resource\":\"pods\"},\"code\":403,\"count\":1}");
+    struct sim_result r = get_missing();
+    cr_assert_eq(r.status, K8S_EHTTP);
+    cr_assert_eq(r.http_code, 403);
+    cr_assert_str_eq(r.error.reason, "Forbidden");
+    cr_assert(strstr(r.error.message, "forbidden"), "%s", r.error.message);
+    sim_result_reset(&r);
+    fault("{\"match\":{\"resource\":\"pods\"},\"code\":504,\"retryAfter\":1,\"count\":1}");
+    r = get_missing();
+    cr_assert_eq(r.http_code, 404, "the 504 with Retry-After was retried");
+    struct k8s_client_stats st;
+    k8s_client_get_stats(c, &st);
+    cr_assert_eq(st.retries, 1);
+    cr_assert_eq(st.attempts, 3);
+    sim_result_reset(&r);
+}
+
+Test(faults, reset_connection_under_a_get_is_retried, .init = setup, .fini = teardown)
+{
+    /* Warm the connection first: the reset then hits a reused one. */
+    struct sim_result r = get_missing();
+    cr_assert_eq(r.http_code, 404);
+    sim_result_reset(&r);
+    fault("{\"match\":{\"resource\":\"pods\",\"verb\":\"get\"},\"reset\":true,\"count\":1}");
+    r = get_missing();
+    cr_assert_eq(r.http_code, 404, "%s", r.error.message);
+    cr_assert_eq(sim_stat(&sim, "faultsFired", NULL), 1);
+    sim_result_reset(&r);
+}
+
+/* Outage modes other than "refuse" (outage_backoff_and_recovery): 503 with
+ * Retry-After is retried until the API is back; "reset" accepts and drops
+ * every connection, which a GET survives through its transport retries. */
+Test(faults, outage_503_and_reset_modes, .init = setup, .fini = teardown)
+{
+    cr_assert_eq(sim_control(&sim, "POST", "outage", "{\"ms\":1500,\"mode\":\"503\"}", NULL), 200);
+    struct sim_result r = get_missing();
+    cr_assert_eq(r.http_code, 404, "%s", r.error.message);
+    struct k8s_client_stats st;
+    k8s_client_get_stats(c, &st);
+    cr_assert_geq(st.retries, 1);
+    sim_result_reset(&r);
+    cr_assert_eq(sim_control(&sim, "POST", "outage", "{\"ms\":600,\"mode\":\"reset\"}", NULL), 200);
+    r = get_missing();
+    k8s_client_get_stats(c, &st);
+    cr_assert_eq(r.http_code, 404, "%s (status %d, attempts %llu retries %llu)", r.error.message,
+                 r.status, (unsigned long long)st.attempts, (unsigned long long)st.retries);
+    sim_result_reset(&r);
 }
