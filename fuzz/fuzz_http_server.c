@@ -8,7 +8,8 @@
  *
  * The handler answers at once, defers (paths containing 'd') or answers with
  * an error; deferred exchanges are answered after the input is consumed, or
- * cancelled when the connection dies. Leaks and memory errors abort.
+ * cancelled when the connection dies. Every answer carries a delivery watch
+ * that must be reported exactly once. Leaks and memory errors abort.
  */
 #include "http_server.h"
 #include "loop.h"
@@ -24,7 +25,21 @@
 struct app {
     struct http_exchange *deferred[MAX_DEFERRED];
     int n;
+    int watched, reported; /* delivery watches set, and reported (once each) */
 };
+
+static void on_sent(void *data, bool delivered)
+{
+    (void)delivered;
+    struct app *app = data;
+    app->reported++;
+}
+
+static void watch(struct app *app, struct http_exchange *ex)
+{
+    app->watched++;
+    http_exchange_on_sent(ex, on_sent, app);
+}
 
 static void on_cancel(void *data)
 {
@@ -41,6 +56,7 @@ static void handler(void *ctx, struct http_exchange *ex, const struct http_reque
         app->n++;
         return;
     }
+    watch(app, ex);
     if (req->body_len % 2)
         http_respond_error(ex, 422, "Odd", "odd body length");
     else
@@ -80,12 +96,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     turn(loop, 3);
     for (int i = 0; i < app.n; i++)
-        if (app.deferred[i])
+        if (app.deferred[i]) {
+            watch(&app, app.deferred[i]);
             http_respond(app.deferred[i], 200, NULL, 0, "late", 4);
+        }
     turn(loop, 3);
     shutdown(sv[1], SHUT_WR);
     turn(loop, 3);
     http_server_free(s);
+    if (app.reported != app.watched)
+        abort(); /* every watched answer is reported exactly once */
     loop_free(loop);
     close(sv[1]);
     return 0;

@@ -184,11 +184,43 @@ static const char *outcome_str(enum pool_claim_outcome o)
                                       : "bound";
 }
 
+/* A new session's answer that never left prewarmd (the client went away
+ * first) is released: nobody knows the session, so nobody would end it. */
+struct unsent_claim {
+    struct api *api;
+    char id[POOL_SESSION_ID_LEN + 1];
+};
+
+static void claim_sent(void *data, bool delivered)
+{
+    struct unsent_claim *u = data;
+    struct daemon *d = u->api->d;
+    if (!delivered && pool_set_release(d->set, u->id, loop_now(d->loop)) == POOL_OK) {
+        if (d->verbose)
+            daemon_log(d, "session %s released: its answer was not delivered", u->id);
+        daemon_drain(d);
+    }
+    free(u);
+}
+
+static void watch_new_session(struct api *api, struct http_exchange *ex,
+                              const struct pool_session_info *s)
+{
+    struct unsent_claim *u = malloc(sizeof *u);
+    if (!u)
+        abort();
+    u->api = api;
+    memcpy(u->id, s->id, sizeof u->id);
+    http_exchange_on_sent(ex, claim_sent, u);
+}
+
 static void respond_session(struct api *api, struct http_exchange *ex, int status,
                             const struct pool_session_info *s, const char *outcome,
                             uint64_t bind_ns, uint64_t waited_ns)
 {
     struct metrics_buf b = {0};
+    if (status == 201)
+        watch_new_session(api, ex, s);
     if (status == 201 && api->d->verbose)
         daemon_log(api->d, "session %s bound (%s) pool=%s pod=%s", s->id, outcome, s->pool, s->pod);
     session_json(api, &b, s, true);

@@ -28,7 +28,9 @@
  * created meanwhile (by an earlier waiter) gets that session: 200 with
  * outcome key_reused / replayed; a new session is 201 "waited". If the
  * client left just as a new session was bound for it, that session is
- * released; a reused one is left to its owner.
+ * released; a reused one is left to its owner. Likewise a 201 whose bytes
+ * never left prewarmd (the connection closed or the HTTP/2 stream was reset
+ * first, see http_exchange_on_sent) releases its new session.
  *
  * Errors (Kubernetes-Status-shaped JSON, stable reasons):
  *   400 BadRequest      malformed JSON, wrong types, unknown fields, too long

@@ -14,6 +14,12 @@
  * - An HTTP/1.1 exchange is freed when its response leaves the head of the
  *   connection's queue (or at close); an HTTP/2 exchange is embedded in its
  *   stream, freed when nghttp2 closes the stream (or at close).
+ * - Delivery watches (http_exchange_on_sent): when a watched response's bytes
+ *   are all in c->out (HTTP/1.1: it left the queue; HTTP/2: nghttp2 closed
+ *   the stream after sending it), http_conn_watch() moves the callback to the
+ *   connection with the out offset its last byte has; write_out() reports it
+ *   delivered once that offset is sent, http_conn_close() reports the rest
+ *   (and exchanges still holding theirs, via http_exchange_lost()) lost.
  */
 #ifndef PREWARM_HTTP_CONN_H
 #define PREWARM_HTTP_CONN_H
@@ -41,6 +47,8 @@ struct http_exchange {
     struct http_conn *conn;
     http_cancel_fn *cancel_cb;
     void *cancel_data;
+    http_sent_fn *sent_cb; /* set until handed to the connection or reported */
+    void *sent_data;
     bool responded;
     bool head_request; /* HEAD: send Content-Length but no body */
     /* HTTP/1.1 */
@@ -78,6 +86,8 @@ struct http_conn {
     enum http_proto proto;
     unsigned io_events;
     struct http_buf in, out;
+    uint64_t out_sent;                       /* bytes of out ever written */
+    struct http_watch *watches, *watch_tail; /* delivery watches, by offset */
     struct loop_timer timer;
     uint64_t last_activity_ns;
     uint64_t linger_deadline_ns;
@@ -102,6 +112,12 @@ void http_conn_mark_dirty(struct http_conn *c);
 void http_conn_close(struct http_conn *c);
 void http_conn_schedule(struct http_conn *c); /* re-evaluates the connection's deadline */
 uint64_t http_conn_now(const struct http_conn *c);
+/* Watches ex's response (if it asked), whose bytes are all in c->out now;
+ * end_pending: its end is fixed by the next http_conn_watch_settle(). */
+void http_conn_watch(struct http_conn *c, struct http_exchange *ex, bool end_pending);
+void http_conn_watch_settle(struct http_conn *c); /* pending ends = end of c->out */
+/* Reports ex's watch (if any) as not delivered. */
+void http_exchange_lost(struct http_exchange *ex);
 /* Appends {"status":"Failure",...} for status/reason/message to b. */
 void http_error_body(struct http_buf *b, int status, const char *reason, const char *message);
 

@@ -95,6 +95,7 @@ static void advance_queue(struct http_conn *c)
     while (c->q_head && c->q_head->responded) {
         struct http_exchange *ex = pop_head(c);
         http_buf_append(&c->out, http_buf_start(&ex->response), http_buf_size(&ex->response));
+        http_conn_watch(c, ex, false);
         if (ex->close_after)
             c->close_when_done = true;
         exchange_free(ex);
@@ -243,6 +244,7 @@ void http_h1_close(struct http_conn *c)
         struct http_exchange *ex = pop_head(c);
         if (!ex->responded && ex->cancel_cb)
             ex->cancel_cb(ex->cancel_data);
+        http_exchange_lost(ex); /* answered, still queued behind another */
         exchange_free(ex);
     }
 }

@@ -241,7 +241,6 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
 static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
                            void *user)
 {
-    (void)error_code;
     struct http_conn *c = user;
     struct h2_stream *st = stream_of(session, stream_id);
     if (!st)
@@ -249,6 +248,13 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
     stream_unlink(c, st);
     if (st->dispatched && !st->ex.responded && st->ex.cancel_cb)
         st->ex.cancel_cb(st->ex.cancel_data);
+    /* Closed cleanly after the answer: nghttp2 does this from inside
+     * mem_send, whose output (the answer's last frame) http_h2_pump()
+     * appends next and then settles the watch's end. */
+    if (st->ex.responded && error_code == NGHTTP2_NO_ERROR && !st->reset)
+        http_conn_watch(c, &st->ex, true);
+    else
+        http_exchange_lost(&st->ex);
     stream_free(st);
     http_conn_schedule(c);
     return 0;
@@ -294,7 +300,9 @@ int http_h2_pump(struct http_conn *c)
         if (n == 0)
             break;
         http_buf_append(&c->out, data, (size_t)n);
+        http_conn_watch_settle(c);
     }
+    http_conn_watch_settle(c);
     return 0;
 }
 
@@ -464,6 +472,7 @@ void http_h2_close(struct http_conn *c)
         stream_unlink(c, st);
         if (st->dispatched && !st->ex.responded && st->ex.cancel_cb)
             st->ex.cancel_cb(st->ex.cancel_data);
+        http_exchange_lost(&st->ex);
         stream_free(st);
     }
     nghttp2_session_del(c->h2);

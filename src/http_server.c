@@ -222,6 +222,70 @@ static void unlink_dirty(struct http_conn *c)
     c->dirty = false;
 }
 
+/* ---- delivery watches ---- */
+
+struct http_watch {
+    struct http_watch *next;
+    uint64_t end; /* out offset just past the response's last byte */
+    bool end_pending;
+    http_sent_fn *cb;
+    void *data;
+};
+
+void http_conn_watch(struct http_conn *c, struct http_exchange *ex, bool end_pending)
+{
+    if (!ex->sent_cb)
+        return;
+    struct http_watch *w = malloc(sizeof *w);
+    if (!w)
+        abort();
+    *w = (struct http_watch){.end = c->out_sent + http_buf_size(&c->out),
+                             .end_pending = end_pending,
+                             .cb = ex->sent_cb,
+                             .data = ex->sent_data};
+    ex->sent_cb = NULL;
+    if (c->watch_tail)
+        c->watch_tail->next = w;
+    else
+        c->watches = w;
+    c->watch_tail = w;
+}
+
+void http_conn_watch_settle(struct http_conn *c)
+{
+    for (struct http_watch *w = c->watches; w; w = w->next) {
+        if (w->end_pending) {
+            w->end = c->out_sent + http_buf_size(&c->out);
+            w->end_pending = false;
+        }
+    }
+}
+
+void http_exchange_lost(struct http_exchange *ex)
+{
+    http_sent_fn *cb = ex->sent_cb;
+    ex->sent_cb = NULL;
+    if (cb)
+        cb(ex->sent_data, false);
+}
+
+/* Reports the watches whose bytes are all written; with closing, all of
+ * them (those not written as lost). */
+static void watches_report(struct http_conn *c, bool closing)
+{
+    struct http_watch *w;
+    while ((w = c->watches)) {
+        bool sent = !w->end_pending && w->end <= c->out_sent;
+        if (!sent && !closing)
+            break;
+        c->watches = w->next;
+        if (!c->watches)
+            c->watch_tail = NULL;
+        w->cb(w->data, sent);
+        free(w);
+    }
+}
+
 void http_conn_close(struct http_conn *c)
 {
     if (c->dead)
@@ -242,6 +306,7 @@ void http_conn_close(struct http_conn *c)
     /* Cancel callbacks run here; the connection is already unreachable. */
     http_h1_close(c);
     http_h2_close(c);
+    watches_report(c, true);
     http_buf_free(&c->in);
     http_buf_free(&c->out);
     free(c->parsed);
@@ -384,7 +449,9 @@ static bool write_out(struct http_conn *c)
             return false;
         }
         http_buf_consume(&c->out, (size_t)n);
+        c->out_sent += (size_t)n;
         c->last_activity_ns = http_conn_now(c);
+        watches_report(c, false);
     }
     return true;
 }
@@ -596,6 +663,12 @@ void http_respond_error(struct http_exchange *ex, int status, const char *reason
     static const struct http_header ct = {"Content-Type", 12, "application/json", 16};
     http_respond(ex, status, &ct, 1, http_buf_start(&body), http_buf_size(&body));
     http_buf_free(&body);
+}
+
+void http_exchange_on_sent(struct http_exchange *ex, http_sent_fn *cb, void *data)
+{
+    ex->sent_cb = cb;
+    ex->sent_data = data;
 }
 
 void http_exchange_on_cancel(struct http_exchange *ex, http_cancel_fn *cb, void *data)

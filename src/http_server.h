@@ -67,6 +67,7 @@
 #ifndef PREWARM_HTTP_SERVER_H
 #define PREWARM_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,10 @@ struct http_server;
 typedef void http_handler_fn(void *ctx, struct http_exchange *ex, const struct http_request *req);
 /* The client went away before the response; the exchange is gone after this. */
 typedef void http_cancel_fn(void *data);
+/* What became of a watched response (http_exchange_on_sent): delivered is
+ * true once its last byte was handed to the kernel, false if the connection
+ * closed or the HTTP/2 stream was reset first. Called exactly once. */
+typedef void http_sent_fn(void *data, bool delivered);
 
 /* Any field left 0 takes the default in brackets. */
 struct http_server_config {
@@ -155,6 +160,14 @@ void http_respond_error(struct http_exchange *ex, int status, const char *reason
 /* Sets (or replaces, or clears with cb NULL) the callback run if the client
  * goes away before http_respond. */
 void http_exchange_on_cancel(struct http_exchange *ex, http_cancel_fn *cb, void *data);
+
+/* Asks to hear what became of the response (see http_sent_fn); call it
+ * before http_respond(). The callback runs after http_respond() returned,
+ * from the loop or from http_server_free(), never from http_respond(). An
+ * answer the client never reads because it left is how a caller learns that
+ * what it answered was not taken (prewarmd releases such a claim).
+ * "Delivered" is the best a server can know: the bytes left this process. */
+void http_exchange_on_sent(struct http_exchange *ex, http_sent_fn *cb, void *data);
 
 /* Case-insensitive header lookup; returns the first value or NULL. */
 const char *http_request_header(const struct http_request *req, const char *name,

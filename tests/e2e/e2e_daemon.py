@@ -15,6 +15,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -286,6 +287,33 @@ def test_wait_timeout_and_cancel(d):
     assert re.search(rb'prewarm_waiters_total\{pool="stuck",result="timed_out"\} 1\n', metrics)
 
 
+def metric(d, pattern):
+    _, _, text = d.request("GET", "/metrics")
+    m = re.search(pattern.encode() + rb" (\d+)\n", text)
+    return int(m.group(1)) if m else 0
+
+
+def test_undelivered_answer_releases_its_session(d):
+    """A 201 queued behind a deferred answer on a pipelined HTTP/1.1
+    connection never leaves prewarmd if the client hangs up: its new session
+    is released instead of holding a pod until it expires."""
+    released = r'prewarm_sessions_ended_total\{pool="demo",reason="released"\}'
+    poll(ready_idle(d, "demo", 1), what="an idle demo pod")
+    before = metric(d, released)
+    sessions = d.pool("demo")["sessions"]
+    sock = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+    waits, now = b'{"wait_ms":20000}', b"{}"
+    sock.sendall(b"POST /v1/pools/stuck/claims HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+                 b"POST /v1/pools/demo/claims HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
+                 % (len(waits), waits, len(now), now))
+    poll(lambda: d.pool("stuck")["waiters"] == 1 and d.pool("demo")["sessions"] == sessions + 1,
+         what="waiter queued and claim bound behind it")
+    sock.close()
+    poll(lambda: d.pool("demo")["sessions"] == sessions and d.pool("stuck")["waiters"] == 0,
+         what="undelivered session released")
+    assert metric(d, released) == before + 1
+
+
 def test_ttl_expiry(d):
     """The daemon's tick timer ends a session at its TTL and the pod goes."""
     status, _, s = claim(d, ttl_seconds=1)
@@ -374,7 +402,8 @@ def test_shutdown_stops_children(d):
 TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim_http2,
          test_key_reuse_and_request_id, test_empty_pool_503_and_wait,
          test_same_key_waiters_share_one_session,
-         test_wait_timeout_and_cancel, test_ttl_expiry,
+         test_wait_timeout_and_cancel, test_undelivered_answer_releases_its_session,
+         test_ttl_expiry,
          test_killed_backend_is_replaced, test_bad_input, test_metrics,
          test_shutdown_stops_children]
 

@@ -27,6 +27,8 @@
 struct app {
     int calls;
     int cancelled;
+    int delivered; /* watched answers (paths under /watch) the client got */
+    int lost;      /* watched answers the client never took */
     char last_method[32];
     char last_path[256];
     char last_query[256];
@@ -58,8 +60,17 @@ static void on_cancel(void *data)
     app->cancelled++;
 }
 
+static void on_sent(void *data, bool delivered)
+{
+    struct app *app = data;
+    if (delivered)
+        app->delivered++;
+    else
+        app->lost++;
+}
+
 /* Paths under /defer are kept pending; anything else is echoed at once as
- * "METHOD PATH QUERY BODYLEN". */
+ * "METHOD PATH QUERY BODYLEN", with a delivery watch for paths under /watch. */
 static void test_handler(void *ctx, struct http_exchange *ex, const struct http_request *req)
 {
     struct app *app = ctx;
@@ -77,6 +88,8 @@ static void test_handler(void *ctx, struct http_exchange *ex, const struct http_
         http_exchange_on_cancel(ex, on_cancel, app);
         return;
     }
+    if (req->path_len >= 6 && memcmp(req->path, "/watch", 6) == 0)
+        http_exchange_on_sent(ex, on_sent, app);
     char body[600];
     int n = snprintf(body, sizeof(body), "%s %s %s %zu", app->last_method, app->last_path,
                      app->last_query, req->body_len);

@@ -309,6 +309,12 @@ static bool called(void *arg)
     return fx->app.calls > 0;
 }
 
+static bool two_calls(void *arg)
+{
+    struct fixture *fx = arg;
+    return fx->app.calls >= 2;
+}
+
 Test(http_h1, client_disconnect_cancels_deferred_exchange)
 {
     struct fixture fx;
@@ -322,6 +328,60 @@ Test(http_h1, client_disconnect_cancels_deferred_exchange)
     cr_assert_eq(fx.app.cancelled, 1);
     cr_assert_eq(http_server_connection_count(fx.srv), 0);
     fixture_stop(&fx);
+}
+
+static bool delivered_or_lost(void *arg)
+{
+    struct fixture *fx = arg;
+    return fx->app.delivered + fx->app.lost > 0;
+}
+
+Test(http_h1, watched_answer_is_reported_delivered)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = client_connect(fx.port);
+    struct reader *r = reader_new(&fx, fd);
+    SEND(&fx, fd, "GET /watch HTTP/1.1\r\n\r\n");
+    expect_responses(r, 1);
+    cr_assert(turn_until(&fx, delivered_or_lost, &fx));
+    cr_assert_eq(fx.app.delivered, 1);
+    cr_assert_eq(fx.app.lost, 0);
+    close(fd);
+    free(r);
+    fixture_stop(&fx);
+    cr_assert_eq(fx.app.delivered + fx.app.lost, 1, "reported once");
+}
+
+/* An answer queued behind a deferred one never leaves the server when the
+ * client goes away: its watcher hears so (prewarmd releases the claim). */
+Test(http_h1, watched_answer_behind_a_deferred_one_is_lost_on_disconnect)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = client_connect(fx.port);
+    SEND(&fx, fd, "GET /defer HTTP/1.1\r\n\r\nGET /watch HTTP/1.1\r\n\r\n");
+    cr_assert(turn_until(&fx, two_calls, &fx));
+    cr_assert_eq(fx.app.delivered + fx.app.lost, 0);
+    close(fd);
+    cr_assert(turn_until(&fx, delivered_or_lost, &fx));
+    cr_assert_eq(fx.app.lost, 1);
+    cr_assert_eq(fx.app.delivered, 0);
+    cr_assert_eq(fx.app.cancelled, 1);
+    fixture_stop(&fx);
+}
+
+Test(http_h1, server_free_reports_undelivered_watched_answers)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = client_connect(fx.port);
+    SEND(&fx, fd, "GET /defer HTTP/1.1\r\n\r\nGET /watch HTTP/1.1\r\n\r\n");
+    cr_assert(turn_until(&fx, two_calls, &fx));
+    http_server_free(fx.srv);
+    cr_assert_eq(fx.app.lost, 1);
+    loop_free(fx.loop);
+    close(fd);
 }
 
 Test(http_h1, server_free_cancels_pending_exchanges)

@@ -260,6 +260,53 @@ Test(http_h2, stream_reset_cancels_the_exchange)
     fixture_stop(&fx);
 }
 
+static bool watch_reported(void *arg)
+{
+    struct h2client *c = arg;
+    if (c->fd >= 0)
+        h2_pump(c);
+    return c->fx->app.delivered + c->fx->app.lost > 0;
+}
+
+Test(http_h2, watched_answer_is_reported_delivered)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    struct h2client *c = h2_open(&fx);
+    struct h2_resp *r = h2_request(c, "GET", "/watch", NULL, 0, NULL);
+    h2_wait(c, r);
+    cr_assert_eq(r->status, 200);
+    cr_assert(turn_until(&fx, watch_reported, c));
+    cr_assert_eq(fx.app.delivered, 1);
+    cr_assert_eq(fx.app.lost, 0);
+    h2_close(c);
+    fixture_stop(&fx);
+    cr_assert_eq(fx.app.delivered + fx.app.lost, 1, "reported once");
+}
+
+/* A client that grants no flow-control window cannot take the answer's body;
+ * when it leaves, the watched answer is reported lost. */
+Test(http_h2, watched_answer_blocked_by_flow_control_is_lost_on_disconnect)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    struct h2client *c = h2_open(&fx);
+    nghttp2_settings_entry none = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    cr_assert_eq(nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, &none, 1), 0);
+    h2_request(c, "GET", "/watch", NULL, 0, NULL);
+    cr_assert(turn_until(&fx, called, c));
+    for (int i = 0; i < 5; i++) /* let the server send what it can */
+        loop_run_once(fx.loop, 5);
+    cr_assert_eq(fx.app.delivered + fx.app.lost, 0);
+    close(c->fd);
+    c->fd = -1;
+    cr_assert(turn_until(&fx, watch_reported, c));
+    cr_assert_eq(fx.app.lost, 1);
+    cr_assert_eq(fx.app.delivered, 0);
+    h2_close(c);
+    fixture_stop(&fx);
+}
+
 Test(http_h2, disconnect_cancels_pending_streams)
 {
     struct fixture fx;
