@@ -101,7 +101,7 @@ describe('parsers under random input', () => {
 describe('HTTP requests with random bodies', () => {
   it('never get a 5xx', async () => {
     const {startSim, h1, pod, API_ONLY} = require('./client.js');
-    const sim = await startSim({args: API_ONLY});
+    const sim = await startSim({args: [...API_ONLY, '--too-large-wait-ms', '20']});
     const c = h1(sim);
     try {
       await c.request('POST', '/api/v1/namespaces/default/pods', {body: pod('t')});
@@ -117,6 +117,16 @@ describe('HTTP requests with random bodies', () => {
         ['PATCH', '/api/v1/namespaces/default/pods/t?fieldManager=f', 'application/apply-patch+yaml'],
         ['DELETE', '/api/v1/namespaces/default/pods/zz', 'application/json'],
         ['POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', 'application/json']];
+      const params = [['limit', ['0', '1', '-1', 'x', '99999999999']], ['continue', ['', 'abc', 'eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MSwic3RhcnQiOiIvIn0']],
+        ['resourceVersion', ['', '0', '1', 'abc', '-5', '999999999']], ['resourceVersionMatch', ['Exact', 'NotOlderThan', 'x']],
+        ['labelSelector', ['a', 'a in (', '!a', 'a>1', '=']], ['fieldSelector', ['metadata.name=a', 'x=y', 'status.phase']],
+        ['sendInitialEvents', ['true', '0']], ['timeoutSeconds', ['1', 'x']], ['fieldValidation', ['Strict', 'x']]];
+      for (let i = 0; i < 300; i++) {
+        const q = params.filter(() => r() < 0.35).map(([k, vs]) => `${k}=${encodeURIComponent(vs[Math.floor(r() * vs.length)])}`);
+        const path = r() < 0.5 ? '/api/v1/namespaces/default/pods' : '/api/v1/pods';
+        const res = await c.request('GET', `${path}?${q.join('&')}`);
+        assert.ok(res.status < 500 || res.status === 504, `${q.join('&')} -> ${res.status} ${res.text}`);
+      }
       for (let i = 0; i < 400; i++) {
         const [method, path, ct] = targets[i % targets.length];
         const body = Array.from({length: Math.floor(r() * 8)}, () => pieces[Math.floor(r() * pieces.length)]).join('');
