@@ -240,3 +240,20 @@ struct k8s_client *sim_client(const struct k8s_config *cfg, double qps, int burs
     cr_assert_eq(k8s_client_new(cfg, &o, NULL, NULL, &c), K8S_OK);
     return c;
 }
+
+struct sim_fixture fx;
+
+void sim_fx_setup(void)
+{
+    sim_start(&fx.sim, NULL);
+    fx.cfg = sim_config(&fx.sim, NULL);
+    fx.c = sim_client(fx.cfg, 0, 0);
+}
+
+void sim_fx_teardown(void)
+{
+    k8s_client_free(fx.c);
+    sim_config_free(fx.cfg);
+    sim_stop(&fx.sim);
+    memset(&fx, 0, sizeof fx);
+}

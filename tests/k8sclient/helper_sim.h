@@ -50,6 +50,19 @@ void sim_config_free(struct k8s_config *cfg);
  * qps > 0. */
 struct k8s_client *sim_client(const struct k8s_config *cfg, double qps, int burst);
 
+/* The usual fixture: one simulator, its config and a client with the rate
+ * limiter off. Use `.init = sim_fx_setup, .fini = sim_fx_teardown` and the
+ * global `fx`; a test may replace fx.c or fx.cfg (teardown frees what is
+ * there). */
+struct sim_fixture {
+    struct sim sim;
+    struct k8s_config *cfg;
+    struct k8s_client *c;
+};
+extern struct sim_fixture fx;
+void sim_fx_setup(void);
+void sim_fx_teardown(void);
+
 /* Records a typed call's outcome (takes res->object). */
 struct sim_result {
     int calls;

@@ -65,15 +65,11 @@ static void on_error(void *arg, const struct k8s_error *err)
 static const struct k8s_informer_handlers handlers = {on_add, on_update, on_delete, on_synced,
                                                       on_error};
 
-Test(informer, list_watch_and_relist_diff)
+Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
-    struct sim sim;
-    sim_start(&sim, NULL);
-    struct k8s_config *cfg = sim_config(&sim, NULL);
-    struct k8s_client *c = sim_client(cfg, 0, 0);
-    hw_create_pod(c, "a");
-    hw_create_pod(c, "b");
-    hw_create_pod(c, "c");
+    hw_create_pod(fx.c, "a");
+    hw_create_pod(fx.c, "b");
+    hw_create_pod(fx.c, "c");
     struct counts n = {0};
     struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
                                      .label_selector = "app=w",
@@ -81,29 +77,29 @@ Test(informer, list_watch_and_relist_diff)
                                      .backoff_initial_ms = 50,
                                      .backoff_max_ms = 300};
     struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(c, &o, &handlers, &n, &inf), K8S_OK);
-    hw_wait_count(c, &n.synced, 1, 10000);
+    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    hw_wait_count(fx.c, &n.synced, 1, 10000);
     cr_assert(k8s_informer_has_synced(inf));
     cr_assert_eq(n.adds, 3);
     cr_assert_eq(k8s_informer_count(inf), 3);
     cr_assert_not_null(k8s_informer_get(inf, "default", "b"));
 
-    hw_delete_pod(c, "c");
-    hw_wait_count(c, &n.deletes, 1, 10000);
+    hw_delete_pod(fx.c, "c");
+    hw_wait_count(fx.c, &n.deletes, 1, 10000);
     cr_assert_null(k8s_informer_get(inf, "default", "c"));
 
     /* Blind period: watches are refused, then the history is compacted. */
-    cr_assert_eq(
-        sim_control(&sim, "POST", "faults", "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
-        201);
-    cr_assert_eq(sim_control(&sim, "POST", "watches/drop", "{}", NULL), 200);
-    hw_delete_pod(c, "a");
-    hw_create_pod(c, "d");
-    cr_assert_eq(sim_control(&sim, "POST", "compact", "{}", NULL), 200);
-    cr_assert_eq(sim_control(&sim, "DELETE", "faults", NULL, NULL), 200);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
+                             "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
+                 201);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+    hw_delete_pod(fx.c, "a");
+    hw_create_pod(fx.c, "d");
+    cr_assert_eq(sim_control(&fx.sim, "POST", "compact", "{}", NULL), 200);
+    cr_assert_eq(sim_control(&fx.sim, "DELETE", "faults", NULL, NULL), 200);
 
-    hw_wait_count(c, &n.deleted_a, 1, 20000);
-    hw_wait_count(c, &n.added_d, 1, 20000);
+    hw_wait_count(fx.c, &n.deleted_a, 1, 20000);
+    hw_wait_count(fx.c, &n.added_d, 1, 20000);
     /* exactly: a deleted once, d added once, b untouched */
     cr_assert_eq(n.deletes, 2);
     cr_assert_eq(n.adds, 4);
@@ -115,44 +111,38 @@ Test(informer, list_watch_and_relist_diff)
     cr_assert_geq(st.relists, 1);
     cr_assert_geq(st.pages, 3);
     k8s_informer_free(inf);
-    k8s_client_free(c);
-    sim_config_free(cfg);
-    sim_stop(&sim);
 }
 
 /* A pool recycles fixed pod names: a pod deleted and created again under
  * the same name while the informer was blind is another object (another
  * uid). The relist must report the old one deleted and the new one added,
  * not an update that would hide the delete. */
-Test(informer, relist_reports_a_recreated_name_as_delete_and_add)
+Test(informer, relist_reports_a_recreated_name_as_delete_and_add, .init = sim_fx_setup,
+     .fini = sim_fx_teardown)
 {
-    struct sim sim;
-    sim_start(&sim, NULL);
-    struct k8s_config *cfg = sim_config(&sim, NULL);
-    struct k8s_client *c = sim_client(cfg, 0, 0);
-    hw_create_pod(c, "a");
+    hw_create_pod(fx.c, "a");
     struct counts n = {0};
     struct k8s_informer_options o = {
         .path = "/api/v1/namespaces/default/pods", .backoff_initial_ms = 50, .backoff_max_ms = 300};
     struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(c, &o, &handlers, &n, &inf), K8S_OK);
-    hw_wait_count(c, &n.synced, 1, 10000);
+    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    hw_wait_count(fx.c, &n.synced, 1, 10000);
     cr_assert_eq(n.adds, 1);
     char old_uid[64];
     snprintf(old_uid, sizeof old_uid, "%s", n.last_added_uid);
     cr_assert(old_uid[0]);
 
-    cr_assert_eq(
-        sim_control(&sim, "POST", "faults", "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
-        201);
-    cr_assert_eq(sim_control(&sim, "POST", "watches/drop", "{}", NULL), 200);
-    hw_delete_pod(c, "a");
-    hw_create_pod(c, "a");
-    cr_assert_eq(sim_control(&sim, "POST", "compact", "{}", NULL), 200);
-    cr_assert_eq(sim_control(&sim, "DELETE", "faults", NULL, NULL), 200);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
+                             "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
+                 201);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+    hw_delete_pod(fx.c, "a");
+    hw_create_pod(fx.c, "a");
+    cr_assert_eq(sim_control(&fx.sim, "POST", "compact", "{}", NULL), 200);
+    cr_assert_eq(sim_control(&fx.sim, "DELETE", "faults", NULL, NULL), 200);
 
-    hw_wait_count(c, &n.deletes, 1, 20000);
-    hw_wait_count(c, &n.adds, 2, 20000);
+    hw_wait_count(fx.c, &n.deletes, 1, 20000);
+    hw_wait_count(fx.c, &n.adds, 2, 20000);
     cr_assert_eq(n.updates, 0);
     cr_assert_str_eq(n.last_deleted_uid, old_uid);
     cr_assert_str_neq(n.last_added_uid, old_uid);
@@ -160,7 +150,4 @@ Test(informer, relist_reports_a_recreated_name_as_delete_and_add)
     cr_assert_not_null(now);
     cr_assert_str_eq(k8s_obj_uid(now), n.last_added_uid);
     k8s_informer_free(inf);
-    k8s_client_free(c);
-    sim_config_free(cfg);
-    sim_stop(&sim);
 }

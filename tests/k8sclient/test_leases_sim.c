@@ -15,12 +15,8 @@ static struct sim_result call_wait(struct k8s_client *c, enum k8s_status st, str
     return *r;
 }
 
-Test(leases, create_get_update_conflict)
+Test(leases, create_get_update_conflict, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
-    struct sim sim;
-    sim_start(&sim, NULL);
-    struct k8s_config *cfg = sim_config(&sim, NULL);
-    struct k8s_client *c = sim_client(cfg, 0, 0);
     int64_t now = 1718079577976706123; /* 2024-06-11T04:19:37.976706123Z */
     struct k8s_lease_spec spec = {.name = "pool-a",
                                   .holder_identity = "replica-1",
@@ -30,14 +26,14 @@ Test(leases, create_get_update_conflict)
                                   .lease_transitions = 0};
     cJSON *lease = k8s_lease_build(&spec);
     struct sim_result r = {0};
-    call_wait(c, k8s_leases_create(c, NULL, lease, sim_on_result, &r, NULL), &r);
+    call_wait(fx.c, k8s_leases_create(fx.c, NULL, lease, sim_on_result, &r, NULL), &r);
     cJSON_Delete(lease);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     cr_assert_str_eq(k8s_json_str(r.object, "spec", "renewTime", NULL),
                      "2024-06-11T04:19:37.976706Z");
     sim_result_reset(&r);
 
-    call_wait(c, k8s_leases_get(c, NULL, "pool-a", sim_on_result, &r, NULL), &r);
+    call_wait(fx.c, k8s_leases_get(fx.c, NULL, "pool-a", sim_on_result, &r, NULL), &r);
     struct k8s_lease_view v;
     k8s_lease_read(r.object, &v);
     cr_assert_str_eq(v.holder_identity, "replica-1");
@@ -50,7 +46,7 @@ Test(leases, create_get_update_conflict)
     spec.lease_transitions = 1;
     spec.resource_version = rv;
     lease = k8s_lease_build(&spec);
-    call_wait(c, k8s_leases_update(c, NULL, lease, sim_on_result, &r, NULL), &r);
+    call_wait(fx.c, k8s_leases_update(fx.c, NULL, lease, sim_on_result, &r, NULL), &r);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     k8s_lease_read(r.object, &v);
     cr_assert_str_eq(v.holder_identity, "replica-2");
@@ -58,7 +54,7 @@ Test(leases, create_get_update_conflict)
     sim_result_reset(&r);
 
     /* the same PUT again carries a stale RV: the loser of a race gets 409 */
-    call_wait(c, k8s_leases_update(c, NULL, lease, sim_on_result, &r, NULL), &r);
+    call_wait(fx.c, k8s_leases_update(fx.c, NULL, lease, sim_on_result, &r, NULL), &r);
     cr_assert_eq(r.status, K8S_EHTTP);
     cr_assert(k8s_error_is_conflict(&r.error), "%ld %s", r.error.http_code, r.error.reason);
     sim_result_reset(&r);
@@ -67,11 +63,8 @@ Test(leases, create_get_update_conflict)
 
     cJSON *norv = k8s_lease_build(&(struct k8s_lease_spec){
         .name = "x", .lease_duration_seconds = -1, .lease_transitions = -1});
-    cr_assert_eq(k8s_leases_update(c, NULL, norv, sim_on_result, &r, NULL), K8S_EINVAL);
+    cr_assert_eq(k8s_leases_update(fx.c, NULL, norv, sim_on_result, &r, NULL), K8S_EINVAL);
     cJSON_Delete(norv);
-    k8s_client_free(c);
-    sim_config_free(cfg);
-    sim_stop(&sim);
 }
 
 struct race {

@@ -34,33 +34,26 @@ static void expired(void *arg, const struct k8s_error *e)
     (void)e;
 }
 
-Test(multiplex, one_connection_for_everything)
+Test(multiplex, one_connection_for_everything, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
-    struct sim sim;
-    sim_start(&sim, NULL);
-    struct k8s_config *cfg = sim_config(&sim, NULL);
-    struct k8s_client *c = sim_client(cfg, 0, 0);
     struct k8s_watch *w[3];
     struct k8s_watch_handlers h = {ev, expired, NULL};
     struct k8s_watch_options o = {.path = "/api/v1/namespaces/default/pods"};
     for (int i = 0; i < 3; i++)
-        cr_assert_eq(k8s_watch_start(c, &o, &h, NULL, &w[i]), K8S_OK);
+        cr_assert_eq(k8s_watch_start(fx.c, &o, &h, NULL, &w[i]), K8S_OK);
     struct done_count d = {0};
     for (int i = 0; i < 200; i++)
-        cr_assert_eq(k8s_pods_get(c, NULL, "none", counted, &d, NULL), K8S_OK);
-    cr_assert_eq(k8s_client_run_until(c, all_done, &d, 30000), 0);
+        cr_assert_eq(k8s_pods_get(fx.c, NULL, "none", counted, &d, NULL), K8S_OK);
+    cr_assert_eq(k8s_client_run_until(fx.c, all_done, &d, 30000), 0);
     cr_assert_eq(d.ok, 200);
     struct k8s_client_stats st;
-    k8s_client_get_stats(c, &st);
+    k8s_client_get_stats(fx.c, &st);
     cr_assert_eq(st.connections, 1, "client opened %llu connections",
                  (unsigned long long)st.connections);
     /* the simulator saw every API request on one h2 connection */
-    cr_assert_eq(sim_stat(&sim, "connections", "http2", NULL), 1);
-    cr_assert_eq(sim_stat(&sim, "connections", "http1", NULL), 0);
+    cr_assert_eq(sim_stat(&fx.sim, "connections", "http2", NULL), 1);
+    cr_assert_eq(sim_stat(&fx.sim, "connections", "http1", NULL), 0);
     cr_assert_geq(st.gated, 100, "in-flight cap kept the rest waiting");
     for (int i = 0; i < 3; i++)
         k8s_watch_free(w[i]);
-    k8s_client_free(c);
-    sim_config_free(cfg);
-    sim_stop(&sim);
 }

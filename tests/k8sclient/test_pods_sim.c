@@ -9,24 +9,6 @@
 #include "helper_sim.h"
 #include "k8s_pods.h"
 
-static struct sim sim;
-static struct k8s_config *cfg;
-static struct k8s_client *c;
-
-static void setup(void)
-{
-    sim_start(&sim, NULL);
-    cfg = sim_config(&sim, NULL);
-    c = sim_client(cfg, 0, 0);
-}
-
-static void teardown(void)
-{
-    k8s_client_free(c);
-    sim_config_free(cfg);
-    sim_stop(&sim);
-}
-
 static const char *template_yaml = "apiVersion: v1\n"
                                    "kind: Pod\n"
                                    "metadata:\n"
@@ -47,15 +29,15 @@ static cJSON *create_pod(const char *prefix)
     cr_assert_eq(k8s_pod_template_parse(template_yaml, strlen(template_yaml), &tpl, &err), K8S_OK,
                  "%s", err.message);
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_create(c, NULL, tpl, prefix, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_create(fx.c, NULL, tpl, prefix, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cJSON_Delete(tpl);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     cr_assert_eq(r.http_code, 201);
     return r.object;
 }
 
-Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
+Test(pods, create_get_list_delete, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     cJSON *pod = create_pod("warm-");
     const char *name = k8s_obj_name(pod);
@@ -67,22 +49,22 @@ Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
     cJSON_Delete(create_pod("warm-"));
 
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_get(c, NULL, name, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_get(fx.c, NULL, name, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK);
     cr_assert_str_eq(k8s_obj_name(r.object), name);
     sim_result_reset(&r);
 
     struct k8s_list_options lo = {.label_selector = "app=warm,tier in (a,b)", .limit = 2};
-    cr_assert_eq(k8s_pods_list(c, NULL, &lo, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_list(fx.c, NULL, &lo, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.object, "items")), 2);
     char *cont = strdup(k8s_json_str(r.object, "metadata", "continue", NULL));
     sim_result_reset(&r);
     lo.continue_token = cont;
-    cr_assert_eq(k8s_pods_list(c, NULL, &lo, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_list(fx.c, NULL, &lo, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.object, "items")), 1);
     free(cont);
     sim_result_reset(&r);
@@ -90,15 +72,15 @@ Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
     char fs[300];
     snprintf(fs, sizeof fs, "metadata.name=%s", name);
     struct k8s_list_options byname = {.field_selector = fs};
-    cr_assert_eq(k8s_pods_list(c, NULL, &byname, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_list(fx.c, NULL, &byname, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.object, "items")), 1);
     sim_result_reset(&r);
 
     struct k8s_delete_options wrong = {
         .set_grace_period = true, .grace_period_seconds = 0, .precondition_uid = "nope"};
-    cr_assert_eq(k8s_pods_delete(c, NULL, name, &wrong, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_delete(fx.c, NULL, name, &wrong, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_EHTTP);
     cr_assert(k8s_error_is_conflict(&r.error), "%ld %s", r.error.http_code, r.error.reason);
     sim_result_reset(&r);
@@ -107,8 +89,8 @@ Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
                                        .grace_period_seconds = 0,
                                        .precondition_uid = k8s_obj_uid(pod),
                                        .propagation_policy = "Background"};
-    cr_assert_eq(k8s_pods_delete(c, NULL, name, &right, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_delete(fx.c, NULL, name, &right, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     sim_result_reset(&r);
     cJSON_Delete(pod);
@@ -117,19 +99,19 @@ Test(pods, create_get_list_delete, .init = setup, .fini = teardown)
 /* Zeroed delete options send no gracePeriodSeconds: a scheduled pod gets
  * its own terminationGracePeriodSeconds (30 by default), not an immediate
  * grace-0 removal. A grace period is sent only when asked for. */
-Test(pods, delete_options_zeroed_keep_the_pod_grace, .init = setup, .fini = teardown)
+Test(pods, delete_options_zeroed_keep_the_pod_grace, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     cJSON *pod = cJSON_Parse("{\"metadata\":{\"name\":\"scheduled\"},\"spec\":{"
                              "\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"a\","
                              "\"image\":\"busybox\"}]}}");
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_create(c, NULL, pod, NULL, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_create(fx.c, NULL, pod, NULL, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     sim_result_reset(&r);
     struct k8s_delete_options zero = {0};
-    cr_assert_eq(k8s_pods_delete(c, NULL, "scheduled", &zero, sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_delete(fx.c, NULL, "scheduled", &zero, sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "%s", r.error.message);
     const cJSON *grace = cJSON_GetObjectItem(cJSON_GetObjectItem(r.object, "metadata"),
                                              "deletionGracePeriodSeconds");
@@ -139,11 +121,11 @@ Test(pods, delete_options_zeroed_keep_the_pod_grace, .init = setup, .fini = tear
     cJSON_Delete(pod);
 }
 
-Test(pods, not_found_is_decoded, .init = setup, .fini = teardown)
+Test(pods, not_found_is_decoded, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_get(c, NULL, "missing", sim_on_result, &r, NULL), K8S_OK);
-    sim_wait(c, &r, 10000);
+    cr_assert_eq(k8s_pods_get(fx.c, NULL, "missing", sim_on_result, &r, NULL), K8S_OK);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, K8S_EHTTP);
     cr_assert_eq(r.http_code, 404);
     cr_assert(k8s_error_is_not_found(&r.error));
@@ -154,14 +136,14 @@ Test(pods, not_found_is_decoded, .init = setup, .fini = teardown)
 static cJSON *patch(const char *name, enum k8s_patch_type t, const char *body, enum k8s_status want)
 {
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_patch(c, NULL, name, t, body, strlen(body), sim_on_result, &r, NULL),
+    cr_assert_eq(k8s_pods_patch(fx.c, NULL, name, t, body, strlen(body), sim_on_result, &r, NULL),
                  K8S_OK);
-    sim_wait(c, &r, 10000);
+    sim_wait(fx.c, &r, 10000);
     cr_assert_eq(r.status, want, "patch %d: %s", t, r.error.message);
     return r.object;
 }
 
-Test(pods, three_patch_types, .init = setup, .fini = teardown)
+Test(pods, three_patch_types, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     cJSON *pod = create_pod("p-");
     const char *name = k8s_obj_name(pod);

@@ -35,13 +35,7 @@ static struct k8s_client *offline_client(double qps, int burst, struct k8s_confi
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->server = "https://127.0.0.1:9";
-    struct k8s_client_options o;
-    k8s_client_options_default(&o);
-    o.qps = qps;
-    o.burst = burst;
-    struct k8s_client *c = NULL;
-    cr_assert_eq(k8s_client_new(cfg, &o, NULL, NULL, &c), K8S_OK);
-    return c;
+    return sim_client(cfg, qps, burst);
 }
 
 Test(request, bad_arguments_never_call_back)

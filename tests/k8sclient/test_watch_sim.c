@@ -55,24 +55,6 @@ static void on_error(void *arg, const struct k8s_error *err)
 
 static const struct k8s_watch_handlers handlers = {on_event, on_expired, on_error};
 
-static struct sim sim;
-static struct k8s_config *cfg;
-static struct k8s_client *c;
-
-static void setup(void)
-{
-    sim_start(&sim, NULL);
-    cfg = sim_config(&sim, NULL);
-    c = sim_client(cfg, 0, 0);
-}
-
-static void teardown(void)
-{
-    k8s_client_free(c);
-    sim_config_free(cfg);
-    sim_stop(&sim);
-}
-
 static struct k8s_watch *start(struct seen *s, const char *rv)
 {
     struct k8s_watch_options o = {.path = "/api/v1/namespaces/default/pods",
@@ -81,32 +63,32 @@ static struct k8s_watch *start(struct seen *s, const char *rv)
                                   .backoff_initial_ms = 50,
                                   .backoff_max_ms = 400};
     struct k8s_watch *w = NULL;
-    cr_assert_eq(k8s_watch_start(c, &o, &handlers, s, &w), K8S_OK);
+    cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, s, &w), K8S_OK);
     return w;
 }
 
-Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown)
+Test(watch, events_then_resume_after_drop, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct seen s = {0};
-    s.call_from_cb = c;
-    hw_create_pod(c, "a");
+    s.call_from_cb = fx.c;
+    hw_create_pod(fx.c, "a");
     struct k8s_watch *w = start(&s, NULL); /* current state as ADDED */
-    hw_wait_count(c, &s.events, 1, 10000);
+    hw_wait_count(fx.c, &s.events, 1, 10000);
     cr_assert_str_eq(s.names[0], "ADDED:a");
-    sim_wait(c, &s.nested, 10000); /* the call started inside on_event */
+    sim_wait(fx.c, &s.nested, 10000); /* the call started inside on_event */
     cr_assert_eq(s.nested.http_code, 404);
     sim_result_reset(&s.nested);
-    hw_create_pod(c, "b");
-    hw_wait_count(c, &s.added, 2, 10000);
-    cr_assert_eq(sim_control(&sim, "POST", "watches/drop", "{}", NULL), 200);
-    hw_create_pod(c, "c"); /* may happen while the watch reconnects */
-    hw_delete_pod(c, "a");
-    hw_wait_count(c, &s.deleted, 1, 15000);
-    hw_wait_count(c, &s.added, 3, 15000);
+    hw_create_pod(fx.c, "b");
+    hw_wait_count(fx.c, &s.added, 2, 10000);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+    hw_create_pod(fx.c, "c"); /* may happen while the watch reconnects */
+    hw_delete_pod(fx.c, "a");
+    hw_wait_count(fx.c, &s.deleted, 1, 15000);
+    hw_wait_count(fx.c, &s.added, 3, 15000);
     /* nothing seen twice: a, b, c added once each, a deleted once (the
      * simulator's kubelet also sends MODIFIED events, not counted here) */
-    hw_create_pod(c, "d");
-    hw_wait_count(c, &s.added, 4, 10000);
+    hw_create_pod(fx.c, "d");
+    hw_wait_count(fx.c, &s.added, 4, 10000);
     cr_assert_eq(s.added, 4, "events: %d", s.events);
     cr_assert_eq(s.deleted, 1);
     struct k8s_watch_stats st;
@@ -115,31 +97,31 @@ Test(watch, events_then_resume_after_drop, .init = setup, .fini = teardown)
     k8s_watch_free(w);
 }
 
-Test(watch, compaction_gives_expired, .init = setup, .fini = teardown)
+Test(watch, compaction_gives_expired, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct seen s = {0};
-    hw_create_pod(c, "a");
-    hw_create_pod(c, "b");
+    hw_create_pod(fx.c, "a");
+    hw_create_pod(fx.c, "b");
     /* watch from an RV that compaction has removed */
-    cr_assert_eq(sim_control(&sim, "POST", "compact", "{}", NULL), 200);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "compact", "{}", NULL), 200);
     struct k8s_watch *w = start(&s, "1");
-    hw_wait_count(c, &s.expired, 1, 10000);
+    hw_wait_count(fx.c, &s.expired, 1, 10000);
     cr_assert_eq(s.events, 0);
     /* restart from the current state: ADDED for both */
     cr_assert_eq(k8s_watch_restart(w, ""), K8S_OK);
-    hw_wait_count(c, &s.added, 2, 10000);
+    hw_wait_count(fx.c, &s.added, 2, 10000);
     k8s_watch_free(w);
 }
 
-Test(watch, free_inside_callback, .init = setup, .fini = teardown)
+Test(watch, free_inside_callback, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct seen s = {0};
-    hw_create_pod(c, "a");
-    hw_create_pod(c, "b");
+    hw_create_pod(fx.c, "a");
+    hw_create_pod(fx.c, "b");
     struct k8s_watch *w = start(&s, NULL);
     s.free_me = w;
-    hw_wait_count(c, &s.events, 1, 10000);
-    hw_create_pod(c, "c");
+    hw_wait_count(fx.c, &s.events, 1, 10000);
+    hw_create_pod(fx.c, "c");
     /* the watch is gone: no more events, no crash, no leak */
     cr_assert_eq(s.events, 1);
 }
@@ -164,7 +146,7 @@ static void q_error(void *arg, const struct k8s_error *err)
         q->others++;
 }
 
-Test(watch, idle_timeout_reconnects, .init = setup, .fini = teardown)
+Test(watch, idle_timeout_reconnects, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct quiet q = {0};
     struct k8s_watch_handlers h = {q_event, q_error, q_error};
@@ -173,32 +155,32 @@ Test(watch, idle_timeout_reconnects, .init = setup, .fini = teardown)
                                   .backoff_initial_ms = 20,
                                   .backoff_max_ms = 40};
     struct k8s_watch *w = NULL;
-    cr_assert_eq(k8s_watch_start(c, &o, &h, &q, &w), K8S_OK);
-    hw_wait_count(c, &q.timeouts, 2, 10000);
+    cr_assert_eq(k8s_watch_start(fx.c, &o, &h, &q, &w), K8S_OK);
+    hw_wait_count(fx.c, &q.timeouts, 2, 10000);
     struct k8s_watch_stats st;
     k8s_watch_get_stats(w, &st);
     cr_assert_geq(st.connects, 2);
     k8s_watch_free(w);
 }
 
-Test(watch, server_timeout_is_routine, .init = setup, .fini = teardown)
+Test(watch, server_timeout_is_routine, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct seen s = {0};
     struct k8s_watch_options o = {
         .path = "/api/v1/namespaces/default/pods", .timeout_min_s = 2, .timeout_max_s = 3};
-    hw_create_pod(c, "a");
+    hw_create_pod(fx.c, "a");
     struct k8s_watch *w = NULL;
-    cr_assert_eq(k8s_watch_start(c, &o, &handlers, &s, &w), K8S_OK);
-    hw_wait_count(c, &s.added, 1, 10000);
+    cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);
+    hw_wait_count(fx.c, &s.added, 1, 10000);
     struct k8s_watch_stats st = {0};
     /* the server ends the stream after 2 s; the watch reconnects at once */
     for (int i = 0; i < 150 && st.connects < 2; i++) {
-        k8s_client_run(c, 100);
+        k8s_client_run(fx.c, 100);
         k8s_watch_get_stats(w, &st);
     }
     cr_assert_geq(st.connects, 2);
-    hw_create_pod(c, "b");
-    hw_wait_count(c, &s.added, 2, 10000);
+    hw_create_pod(fx.c, "b");
+    hw_wait_count(fx.c, &s.added, 2, 10000);
     cr_assert_eq(s.added, 2, "resumed from the last RV: a is not replayed");
     cr_assert_eq(s.errors, 0, "a clean end of stream is not an error");
     k8s_watch_free(w);
@@ -207,22 +189,22 @@ Test(watch, server_timeout_is_routine, .init = setup, .fini = teardown)
 Test(watch, bookmarks_advance_the_resource_version)
 {
     const char *args[] = {"--bookmark-interval-ms", "100", NULL};
-    sim_start(&sim, args);
-    cfg = sim_config(&sim, NULL);
-    c = sim_client(cfg, 0, 0);
+    sim_start(&fx.sim, args);
+    fx.cfg = sim_config(&fx.sim, NULL);
+    fx.c = sim_client(fx.cfg, 0, 0);
     struct seen s = {0};
     struct k8s_watch_options o = {.path = "/api/v1/namespaces/quiet/pods"};
     struct k8s_watch *w = NULL;
-    cr_assert_eq(k8s_watch_start(c, &o, &handlers, &s, &w), K8S_OK);
+    cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);
     cr_assert_str_eq(k8s_watch_resource_version(w), "");
     struct k8s_watch_stats st = {0};
     for (int i = 0; i < 100 && st.bookmarks == 0; i++) {
-        k8s_client_run(c, 100);
+        k8s_client_run(fx.c, 100);
         k8s_watch_get_stats(w, &st);
     }
     cr_assert_geq(st.bookmarks, 1);
     cr_assert_eq(s.events, 0, "bookmarks are not delivered as events");
     cr_assert_neq(k8s_watch_resource_version(w)[0], '\0', "the bookmark's RV was taken");
     k8s_watch_free(w);
-    teardown();
+    sim_fx_teardown();
 }
