@@ -210,7 +210,15 @@ def test_claim_http2(d):
     s = json.loads(body)
     code, backend = backend_get(s["address"], s["token"])
     assert code == 200 and backend["pod"] == s["pod"], backend
-    assert d.request("DELETE", "/v1/sessions/" + s["session_id"])[0] == 200
+    url = "http://127.0.0.1:%d/v1/sessions/%s" % (d.port, s["session_id"])
+    out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-X", "DELETE",
+                          "-w", "\n%{http_version} %{http_code}", url],
+                         capture_output=True, timeout=20, check=True).stdout.decode()
+    body, meta = out.rsplit("\n", 1)
+    assert meta == "2 200" and json.loads(body)["status"] == "Released", out
+    poll(lambda: backend_refuses(s["address"]), what="released backend stopped")
+    poll(lambda: d.pool("demo")["pods"]["bound"] == 0 and d.pool("demo")["pods"]["ready"] >= 2,
+         what="refill after release over HTTP/2")
 
 
 def test_key_reuse_and_request_id(d):
