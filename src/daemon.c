@@ -300,6 +300,9 @@ void daemon_free(struct daemon *d)
 {
     if (!d)
         return;
+    /* Closing connections may release sessions (cancelled waiters, answers
+     * never delivered); no replacement pods are started for them now. */
+    d->shutting_down = true;
     http_server_free(d->http); /* cancels pending exchanges (waiters) */
     api_free(d->api);
     if (d->provider)
