@@ -190,4 +190,18 @@ static inline enum pool_status h_claim(struct harness *h, const char *key, const
     return st;
 }
 
+/* A claim that waits up to wait_s seconds (queued when no pod is idle). */
+static inline enum pool_status h_wait_claim(struct harness *h, const char *key,
+                                            const char *request_id, uint64_t wait_s, void *data,
+                                            struct pool_claim_result *out)
+{
+    struct pool_claim_request req = {.key = key,
+                                     .request_id = request_id,
+                                     .wait_until = h->now + wait_s * SEC,
+                                     .waiter_data = data};
+    enum pool_status st = pool_claim(h->pool, &req, h->now, out);
+    h_check(h);
+    return st;
+}
+
 #endif

@@ -216,10 +216,8 @@ Test(expiry, lapsed_session_is_not_reused_by_key)
 
 static void queue_waiter(struct harness *h, const char *key, const char *request_id, void *tag)
 {
-    struct pool_claim_request req = {
-        .key = key, .request_id = request_id, .wait_until = h->now + 60 * SEC, .waiter_data = tag};
     struct pool_claim_result r;
-    cr_assert_eq(pool_claim(h->pool, &req, h->now, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(h, key, request_id, 60, tag, &r), POOL_OK);
     cr_assert_eq(r.outcome, POOL_CLAIM_QUEUED);
 }
 

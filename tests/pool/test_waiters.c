@@ -1,16 +1,6 @@
 /* Waiters: FIFO binding, timeout, cancel, bounds, key reuse at bind time. */
 #include "pool_harness.h"
 
-static enum pool_status wait_claim(struct harness *h, const char *key, uint64_t wait_s, void *data,
-                                   struct pool_claim_result *out)
-{
-    struct pool_claim_request req = {
-        .key = key, .wait_until = h->now + wait_s * SEC, .waiter_data = data};
-    enum pool_status st = pool_claim(h->pool, &req, h->now, out);
-    h_check(h);
-    return st;
-}
-
 static void empty_pool(struct harness *h, uint32_t min_idle)
 {
     struct pool_config cfg = h_config(); /* max_waiters 4 */
@@ -28,7 +18,7 @@ Test(waiters, fifo_binding_on_ready)
     int tag[3];
     struct pool_claim_result r;
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(wait_claim(&h, NULL, 5, &tag[i], &r), POOL_OK);
+        cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, &tag[i], &r), POOL_OK);
         cr_assert_eq(r.outcome, POOL_CLAIM_QUEUED);
     }
     cr_assert_eq(h_counts(&h).waiters, 3);
@@ -61,7 +51,7 @@ Test(waiters, timeout_via_tick)
     empty_pool(&h, 0);
     int tag;
     struct pool_claim_result r;
-    cr_assert_eq(wait_claim(&h, NULL, 5, &tag, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, &tag, &r), POOL_OK);
     uint64_t deadline = h.now + 5 * SEC;
     cr_assert_leq(pool_set_next_deadline(h.set), deadline);
     h_tick(&h, deadline - 1);
@@ -85,8 +75,8 @@ Test(waiters, cancel_removes_without_action)
     empty_pool(&h, 0);
     int tag[2];
     struct pool_claim_result r0, r1;
-    cr_assert_eq(wait_claim(&h, NULL, 5, &tag[0], &r0), POOL_OK);
-    cr_assert_eq(wait_claim(&h, NULL, 5, &tag[1], &r1), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, &tag[0], &r0), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, &tag[1], &r1), POOL_OK);
     cr_assert_eq(pool_cancel_waiter(h.pool, r0.waiter_id), POOL_OK);
     h_check(&h);
     cr_assert_eq(pool_cancel_waiter(h.pool, r0.waiter_id), POOL_E_NOT_FOUND, "twice");
@@ -101,7 +91,7 @@ Test(waiters, cancel_removes_without_action)
     cr_assert_eq(h_counters(&h).waiters_cancelled, 1);
     /* A recycled slot gets a new generation: the old id stays dead. */
     struct pool_claim_result r2;
-    cr_assert_eq(wait_claim(&h, NULL, 5, NULL, &r2), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, NULL, &r2), POOL_OK);
     cr_assert_neq(r2.waiter_id, r0.waiter_id);
     cr_assert_eq(pool_cancel_waiter(h.pool, r0.waiter_id), POOL_E_NOT_FOUND);
     cr_assert_eq(pool_cancel_waiter(h.pool, r2.waiter_id), POOL_OK);
@@ -114,8 +104,8 @@ Test(waiters, bounded_by_max_waiters)
     empty_pool(&h, 0);
     struct pool_claim_result r;
     for (int i = 0; i < 4; i++)
-        cr_assert_eq(wait_claim(&h, NULL, 5, NULL, &r), POOL_OK);
-    cr_assert_eq(wait_claim(&h, NULL, 5, NULL, &r), POOL_E_WAITERS_FULL);
+        cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, NULL, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, NULL, &r), POOL_E_WAITERS_FULL);
     cr_assert_eq(h_counters(&h).claims_queued, 4);
     cr_assert_eq(h_counters(&h).claims_empty, 1);
     h_fini(&h);
@@ -127,7 +117,7 @@ Test(waiters, new_claim_does_not_jump_the_queue)
     empty_pool(&h, 0);
     int tag;
     struct pool_claim_result r;
-    cr_assert_eq(wait_claim(&h, NULL, 5, &tag, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, NULL, 5, &tag, &r), POOL_OK);
     /* A pod arrives and goes to the waiter, not to a later claim. */
     cr_assert_eq(h_observe(&h, POOL_OBS_READY, "a"), POOL_OK);
     cr_assert_eq(h_claim(&h, NULL, NULL, &r), POOL_E_EMPTY);
@@ -144,8 +134,8 @@ Test(waiters, same_key_waiters_share_one_session)
     empty_pool(&h, 0);
     int t0, t1;
     struct pool_claim_result r;
-    cr_assert_eq(wait_claim(&h, "k", 5, &t0, &r), POOL_OK);
-    cr_assert_eq(wait_claim(&h, "k", 5, &t1, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, "k", NULL, 5, &t0, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, "k", NULL, 5, &t1, &r), POOL_OK);
     cr_assert_eq(h_observe(&h, POOL_OBS_READY, "a"), POOL_OK);
     h_drain(&h);
     const struct pool_action *a = h_find(&h, POOL_ACT_WAITER_BOUND, 0);
@@ -167,11 +157,8 @@ Test(waiters, same_request_id_waiters_replay_one_session)
     empty_pool(&h, 0);
     int t0, t1;
     struct pool_claim_result r;
-    struct pool_claim_request req = {.request_id = "r-1", .wait_until = h.now + 5 * SEC};
-    req.waiter_data = &t0;
-    cr_assert_eq(pool_claim(h.pool, &req, h.now, &r), POOL_OK);
-    req.waiter_data = &t1;
-    cr_assert_eq(pool_claim(h.pool, &req, h.now, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, "r-1", 5, &t0, &r), POOL_OK);
+    cr_assert_eq(h_wait_claim(&h, NULL, "r-1", 5, &t1, &r), POOL_OK);
     cr_assert_eq(r.outcome, POOL_CLAIM_QUEUED);
     cr_assert_eq(h_observe(&h, POOL_OBS_READY, "a"), POOL_OK);
     h_drain(&h);
