@@ -120,6 +120,22 @@ static void list_done(void *arg, struct k8s_result *res)
     w->done = 1;
 }
 
+struct pod_count {
+    int items, done;
+};
+
+static void count_done(void *arg, struct k8s_result *res)
+{
+    struct pod_count *pc = arg;
+    pc->items = cJSON_GetArraySize(cJSON_GetObjectItem(res->object, "items"));
+    pc->done = 1;
+}
+
+static int counted(void *arg)
+{
+    return ((struct pod_count *)arg)->done;
+}
+
 static int rv_known(void *arg)
 {
     return ((struct rv_wait *)arg)->done;
@@ -194,6 +210,14 @@ int main(int argc, char **argv)
     double wsecs = (double)(k8s_now_ms() - t0) / 1000.0;
     printf("POST %d pods: %.0f creates/s; watch received %d ADDED events: %.0f events/s\n", b.done,
            b.done / csecs, b.events, b.events / wsecs);
+    /* Pods that exist: more than were created means a POST ran twice on the
+     * server (see the report on GOAWAY in k8s_client.h). */
+    struct pod_count pc = {0, 0};
+    struct k8s_list_options all = {.label_selector = "app=bench"};
+    k8s_pods_list(b.c, "default", &all, count_done, &pc, NULL);
+    k8s_client_run_until(b.c, counted, &pc, 30000);
+    printf("pods stored: %d for %d successful creates (%d failed)\n", pc.items, b.done - b.failed,
+           b.failed);
     struct k8s_client_stats st;
     k8s_client_get_stats(b.c, &st);
     printf("TCP connections opened: %llu for %llu HTTP transfers\n",
