@@ -29,12 +29,30 @@
  * included); the rest wait in a FIFO, so all of them fit in one HTTP/2
  * connection's stream limit (libcurl would otherwise open a connection per
  * extra transfer). Calls started from inside a curl callback (a watch event
- * handler) also wait there until curl returns. Known limit of libcurl 7.88:
- * when the server sends GOAWAY, each transfer in flight on that connection
- * reconnects on its own, so one GOAWAY can open up to max_in_flight new
- * connections (pooled and reused afterwards). HTTP/2 PINGs are not sent
+ * handler) also wait there until curl returns. HTTP/2 PINGs are not sent
  * (libcurl 7.88 has no option for it); TCP keep-alive (30 s idle, 15 s
  * interval) and the watch idle timeout detect dead connections instead.
+ *
+ * GOAWAY (measured against the simulator, libcurl 7.88.1): libcurl retries
+ * the transfers whose stream id is above the GOAWAY's last-stream-id, and
+ * only those, each on a fresh connection of its own (so one GOAWAY can open
+ * up to max_in_flight connections, pooled afterwards). Retrying those is
+ * right for every method, POST included: RFC 9113 section 6.8 says the
+ * server did not process them, and Go's HTTP/2 transport (client-go) does
+ * the same. Streams at or below it are answered on the old connection.
+ * libcurl 7.88 also sends RST_STREAM(STREAM_CLOSED) after nearly every
+ * finished stream; Go's server (kube-apiserver) ignores those, while
+ * nghttp2 >= 1.57 servers (Node's http2) count them as rapid resets and
+ * send GOAWAY(INTERNAL_ERROR) after about 1,000. libcurl also replays a
+ * request whose reused connection died before any response byte, whatever
+ * the method; a POST the server had processed is then sent twice (client-go
+ * would fail it instead). We cannot turn that off in 7.88.
+ *
+ * Client certificates from an exec plugin: a new certificate never reuses a
+ * connection made with the old one (libcurl matches connections on the
+ * certificate); pooled old connections close after libcurl's 118 s idle
+ * limit, and watches running on one keep it until they end (at most their
+ * timeoutSeconds). libcurl 7.88 offers no call to close them sooner.
  */
 #ifndef K8S_CLIENT_H
 #define K8S_CLIENT_H

@@ -37,8 +37,8 @@
  * transport passes the generation it used to k8s_cred_invalidate() on a 401,
  * so that several requests failing with the same stale token cause one
  * refresh, not one per request. When client_cert_pem changes (new
- * generation with a certificate) the transport should close its
- * connections so the new certificate is used (client-go does the same).
+ * generation with a certificate) new requests use new connections (see
+ * "Client certificates" in k8s_client.h; client-go closes the old ones).
  *
  * Time is passed in: `now_mono_ns` (CLOCK_MONOTONIC) drives the 60 s token
  * file period and the exec timeout; `now_wall_ns` (CLOCK_REALTIME) is
