@@ -10,11 +10,17 @@
  * answer waiters, stop every child (SIGTERM, SIGKILL after the grace period),
  * then free everything. Lifecycle lines go to stderr (--quiet: only errors
  * and start/stop).
+ *
+ * Descriptors: every local pod holds one (its pidfd) and every connection
+ * one, so the soft RLIMIT_NOFILE (1024 on a stock Debian) would cap a pool
+ * near a thousand pods; prewarmd raises its soft limit to the hard limit at
+ * start (children inherit it).
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -55,6 +61,16 @@ static void on_signal(struct loop *loop, int signo, void *data)
     (void)loop;
     daemon_log(d, "signal %d: shutting down", signo);
     daemon_shutdown(d);
+}
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            perror("prewarmd: raising the descriptor limit");
+    }
 }
 
 /* Runs until a signal, then until children and connections are gone (or
@@ -115,6 +131,7 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
     struct loop *loop = loop_new();
     if (!loop) {
         perror("prewarmd: loop");

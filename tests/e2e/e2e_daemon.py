@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import select
 import signal
 import socket
@@ -78,16 +79,16 @@ def poll(cond, timeout=15.0, what="condition"):
 
 
 class Daemon:
-    def __init__(self, config=None):
+    def __init__(self, config=None, text=None, preexec_fn=None):
         self.dir = tempfile.TemporaryDirectory(prefix="prewarm-e2e-")
         self.config = config or os.path.join(self.dir.name, "prewarm.yaml")
         if not config:
             with open(self.config, "w") as f:
-                f.write(CONFIG.format(backend=json.dumps(os.path.abspath(BACKEND))))
+                f.write(text or CONFIG.format(backend=json.dumps(os.path.abspath(BACKEND))))
         self.stderr = open(os.path.join(self.dir.name, "stderr.log"), "w+")
         self.proc = subprocess.Popen(
             [PREWARMD, "--config", self.config, "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=self.stderr)
+            stdout=subprocess.PIPE, stderr=self.stderr, preexec_fn=preexec_fn)
         self.port = self._read_port()
 
     def _read_port(self):
@@ -434,6 +435,43 @@ def test_repo_demo_config():
             d.proc.wait()
 
 
+def test_more_pods_than_the_soft_fd_limit():
+    """A fresh machine gives a process 1024 descriptors (soft limit) and a
+    much higher hard limit; each local pod holds one (its pidfd). prewarmd
+    raises its soft limit, so a pool larger than the soft limit fills."""
+    soft = 48
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 4 * soft:
+        print("SKIP: hard descriptor limit too low to test")
+        return
+    pods = soft + 16
+    text = """\
+listen: "127.0.0.1:0"
+pools:
+  - name: wide
+    min_idle: {pods}
+    max_idle: {pods}
+    max_total: {pods}
+    start_timeout_seconds: 30
+    local:
+      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
+      probe: {{type: tcp}}
+      stop_grace_seconds: 1
+""".format(pods=pods, backend=json.dumps(os.path.abspath(BACKEND)))
+    d = Daemon(text=text, preexec_fn=lambda: resource.setrlimit(
+        resource.RLIMIT_NOFILE, (soft, hard)))
+    try:
+        poll(lambda: d.pool("wide")["pods"]["ready"] == pods, timeout=30,
+             what="%d pods Ready under a soft limit of %d descriptors" % (pods, soft))
+    finally:
+        d.proc.terminate()
+        try:
+            d.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            d.proc.kill()
+            d.proc.wait()
+
+
 def run(test, *args):
     try:
         test(*args)
@@ -468,10 +506,11 @@ def main():
                 d.proc.wait()
         if failed:
             print("--- prewarmd stderr ---\n" + d.log()[-4000:])
-    if run(test_repo_demo_config):
-        passed += 1
-    else:
-        failed += 1
+    for test in (test_repo_demo_config, test_more_pods_than_the_soft_fd_limit):
+        if run(test):
+            passed += 1
+        else:
+            failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
