@@ -50,7 +50,9 @@ static void apply_event(struct k8s_informer *inf, enum k8s_event_type type, cJSO
     if (!key)
         return;
     if (type == K8S_EVENT_DELETED) {
-        cJSON *old = k8s_store_take(&inf->store, key);
+        /* Only the object the event names: not a newer one under its name. */
+        struct k8s_store_entry *e = k8s_store_find(&inf->store, key);
+        cJSON *old = e && same_object(e->obj, object) ? k8s_store_take(&inf->store, key) : NULL;
         if (old) {
             inf->stats.deletes++;
             inf->h.on_delete(inf->arg, object);
