@@ -4,7 +4,8 @@
  * Design: one libcurl multi handle per client, HTTP/2 over TLS with
  * multiplexing (CURL_HTTP_VERSION_2TLS + CURLPIPE_MULTIPLEX + PIPEWAIT), so
  * every request and every watch share one TLS connection (ALPN falls back to
- * HTTP/1.1 with keep-alive when the server has no h2). Nothing blocks: the
+ * HTTP/1.1 with keep-alive when the server has no h2, or always with
+ * options.http1_only). Nothing blocks: the
  * client is driven by the caller's event loop through struct k8s_loop_ops
  * (curl's multi-socket API underneath). The loop tells the client about
  * ready descriptors (k8s_client_on_fd) and an expired timer
@@ -57,6 +58,7 @@
 #ifndef K8S_CLIENT_H
 #define K8S_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +93,8 @@ struct k8s_client_options {
     int max_in_flight;       /* transfers at once, watches included (default 100, the
                                 apiserver's HTTP/2 stream limit); more wait in a queue */
     const char *user_agent;  /* default "prewarm-k8sclient/1" */
+    bool http1_only;         /* HTTP/1.1 keep-alive only, no h2 (client-go's DISABLE_HTTP2):
+                                one connection per transfer in flight */
 };
 
 struct k8s_client_stats {

@@ -267,7 +267,9 @@ static CURLcode set_common(CURL *e, struct k8s_request *r)
 {
     const struct k8s_client *c = r->c;
     CURLcode rc = curl_easy_setopt(e, CURLOPT_URL, r->url);
-    rc |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    rc |= curl_easy_setopt(
+        e, CURLOPT_HTTP_VERSION,
+        (long)(c->opt.http1_only ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS));
     rc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
