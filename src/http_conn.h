@@ -71,6 +71,7 @@ struct http_server {
     size_t conn_count;
     struct http_conn *dirty; /* connections with output or input to process */
     bool shutting_down;
+    int spare_fd; /* /dev/null, given up to accept-and-close when out of fds */
 };
 
 struct http_conn {

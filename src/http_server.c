@@ -62,7 +62,10 @@ struct http_server *http_server_new(struct loop *loop, const struct http_server_
     apply_defaults(&s->cfg);
     s->handler = handler;
     s->ctx = ctx;
+    s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (loop_before_sleep(loop, flush_hook, s) < 0) {
+        if (s->spare_fd >= 0)
+            close(s->spare_fd);
         free(s);
         return NULL;
     }
@@ -178,6 +181,21 @@ int http_server_adopt(struct http_server *s, int fd)
     return conn_new(s, fd);
 }
 
+/* Out of descriptors, a pending connection would keep the listener readable
+ * and the loop spinning: give up the spare descriptor to accept it, close it
+ * (the client sees the connection end), take the spare back. */
+static bool shed_one(struct http_server *s, int listener)
+{
+    if (s->spare_fd < 0)
+        return false;
+    close(s->spare_fd);
+    int cfd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (cfd >= 0)
+        close(cfd);
+    s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return cfd >= 0;
+}
+
 static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)
 {
     (void)loop;
@@ -185,8 +203,10 @@ static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)
     struct http_server *s = data;
     for (int i = 0; i < 64; i++) {
         int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0 && (errno == EMFILE || errno == ENFILE) && shed_one(s, fd))
+            continue;
         if (cfd < 0)
-            return; /* EAGAIN, or out of descriptors: retried on the next event */
+            return; /* EAGAIN (or nothing to shed): the next event retries */
         if (s->conn_count >= s->cfg.max_connections || s->shutting_down) {
             close(cfd);
             continue;
@@ -613,6 +633,8 @@ void http_server_free(struct http_server *s)
     close_listeners(s);
     while (s->conns)
         http_conn_close(s->conns);
+    if (s->spare_fd >= 0)
+        close(s->spare_fd);
     free(s);
 }
 

@@ -2,6 +2,7 @@
 #include "http_test_util.h"
 
 #include <strings.h>
+#include <sys/resource.h>
 
 struct resp {
     int status;
@@ -382,6 +383,41 @@ Test(http_h1, server_free_reports_undelivered_watched_answers)
     cr_assert_eq(fx.app.lost, 1);
     loop_free(fx.loop);
     close(fd);
+}
+
+/* With no descriptor left, a pending connection cannot be accepted; the
+ * listener stays readable, so without care the loop spins and the client
+ * hangs. The server sheds it (accept with a spare descriptor, close) and
+ * serves again once descriptors are free. */
+Test(http_h1, out_of_descriptors_sheds_the_connection_instead_of_spinning)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = client_connect(fx.port); /* queued in the backlog, not accepted */
+    struct reader *r = reader_new(&fx, fd);
+    struct rlimit old, low;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = (struct rlimit){.rlim_cur = (rlim_t)fd + 32, .rlim_max = old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int fill[64], nfill = 0;
+    while (nfill < 64 && (fill[nfill] = open("/dev/null", O_RDONLY)) >= 0)
+        nfill++;
+    cr_assert_eq(errno, EMFILE, "descriptors exhausted");
+    expect_eof(r);
+    cr_assert_eq(http_server_connection_count(fx.srv), 0);
+    while (nfill > 0)
+        close(fill[--nfill]);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    close(fd);
+    free(r);
+    fd = client_connect(fx.port);
+    r = reader_new(&fx, fd);
+    SEND(&fx, fd, "GET /again HTTP/1.1\r\n\r\n");
+    expect_responses(r, 1);
+    cr_assert_eq(r->resps[0].status, 200);
+    close(fd);
+    free(r);
+    fixture_stop(&fx);
 }
 
 Test(http_h1, server_free_cancels_pending_exchanges)
