@@ -208,3 +208,24 @@ Test(watch, bookmarks_advance_the_resource_version)
     k8s_watch_free(w);
     sim_fx_teardown();
 }
+
+/* An abrupt end (h2 RST_STREAM INTERNAL_ERROR) is a failure, unlike a
+ * clean end: reported, backed off, then resumed from the last RV without
+ * replaying what was seen. */
+Test(watch, abrupt_drop_is_an_error_then_resumes, .init = sim_fx_setup, .fini = sim_fx_teardown)
+{
+    struct seen s = {0};
+    hw_create_pod(fx.c, "a");
+    struct k8s_watch *w = start(&s, NULL);
+    hw_wait_count(fx.c, &s.added, 1, 10000);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{\"abrupt\":true}", NULL), 200);
+    hw_wait_count(fx.c, &s.errors, 1, 10000);
+    hw_create_pod(fx.c, "b");
+    hw_wait_count(fx.c, &s.added, 2, 10000);
+    cr_assert_str_eq(s.names[1], "ADDED:b", "a is not replayed");
+    struct k8s_watch_stats st;
+    k8s_watch_get_stats(w, &st);
+    cr_assert_geq(st.connects, 2);
+    cr_assert_geq(st.failures, 1);
+    k8s_watch_free(w);
+}
