@@ -236,6 +236,8 @@ static inline void drv_claim(struct driver *d, struct drv_input *in)
         }
         d->waiters[d->nwaiters++] = (struct drv_waiter){pi, r.waiter_id, req.waiter_data};
     } else {
+        if (r.session.expires_at <= d->now || r.session.idle_expires_at <= d->now)
+            d->error = "a claim was answered with a session past its deadline";
         drv_remember_session(d, r.session.id);
     }
 }
