@@ -19,6 +19,7 @@ void k8s_client_options_default(struct k8s_client_options *o)
     o->max_retries = 10;
     o->max_in_flight = 100;
     o->user_agent = "prewarm-k8sclient/1";
+    o->http1_only = false;
 }
 
 /* ---- timers and the loop adapter ---- */
