@@ -222,7 +222,10 @@ Test(watch, abrupt_drop_is_an_error_then_resumes, .init = sim_fx_setup, .fini = 
     hw_wait_count(fx.c, &s.errors, 1, 10000);
     hw_create_pod(fx.c, "b");
     hw_wait_count(fx.c, &s.added, 2, 10000);
-    cr_assert_str_eq(s.names[1], "ADDED:b", "a is not replayed");
+    int added_a = 0;
+    for (int i = 0; i < s.events && i < 64; i++)
+        added_a += strcmp(s.names[i], "ADDED:a") == 0;
+    cr_assert_eq(added_a, 1, "a is not replayed");
     struct k8s_watch_stats st;
     k8s_watch_get_stats(w, &st);
     cr_assert_geq(st.connects, 2);
