@@ -271,8 +271,8 @@ static enum k8s_status each_key(struct walk *w, const struct node *map, const ch
         const struct node *k = map->items[i];
         if (k->type != N_SCALAR)
             return field_error(w, k, field, "mapping keys must be strings");
-        char sub[256];
-        snprintf(sub, sizeof(sub), "%s%s%s", field, field[0] ? "." : "", k->value);
+        char sub[300];
+        snprintf(sub, sizeof(sub), "%.150s%s%.140s", field, field[0] ? "." : "", k->value);
         enum k8s_status st = fn(w, k->value, map->items[i + 1], sub, obj);
         if (st != K8S_OK)
             return st;
@@ -861,8 +861,8 @@ static enum k8s_status read_file(const char *path, char **data, size_t *len, str
 enum k8s_status k8s_kubeconfig_load_file(struct k8s_kubeconfig *kc, const char *path,
                                          struct k8s_error *err)
 {
-    char *data;
-    size_t len;
+    char *data = NULL;
+    size_t len = 0;
     enum k8s_status st = read_file(path, &data, &len, err);
     if (st != K8S_OK)
         return st;
