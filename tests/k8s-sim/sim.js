@@ -27,9 +27,9 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const http2 = require('node:http2');
 const crypto = require('node:crypto');
 const {execFileSync} = require('node:child_process');
+const {createServer} = require('./lib/h2conn.js');
 const {Store} = require('./lib/store.js');
 const {ApiServer} = require('./lib/apiserver.js');
 const {sendError} = require('./lib/wire.js');
@@ -224,9 +224,7 @@ function main() {
   const mods = {};
   // Client certificates are asked for, not required: one signed by the CA
   // authenticates its CN (apiserver.js), anything else falls back to tokens.
-  const server = http2.createSecureServer({key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true,
-    rejectUnauthorized: false, allowHTTP1: true, maxSessionMemory: 256,
-    settings: {maxConcurrentStreams: 100}}, async (req, res) => {
+  const handler = async (req, res) => {
     res.acceptGzip = /\bgzip\b/i.test(req.headers['accept-encoding'] || '');
     try {
       if (mods.faults && typeof mods.faults.intercept === 'function' && await mods.faults.intercept(req, res, ctx)) return;
@@ -239,9 +237,12 @@ function main() {
     } catch (e) {
       sendError(res, e, log);
     }
-  });
+  };
+  // h2 as Go's net/http2: 100 concurrent streams, no GOAWAY but on shutdown
+  // (lib/h2conn.js explains the reset filter).
+  const {server, h1, h2} = createServer({tls, settings: {maxConcurrentStreams: 100}, maxSessionMemory: 256, handler});
   ctx.server = server;
-  server.keepAliveTimeout = 90000;  // HTTP/1.1 idle connections, as Go's apiserver
+  h1.keepAliveTimeout = 90000;  // HTTP/1.1 idle connections, as Go's apiserver
   // etcd-style periodic compaction (the apiserver compacts every 5 minutes
   // up to the revision of the previous run, so a continue token or RV lives
   // one to two periods before it gets 410).
@@ -251,10 +252,10 @@ function main() {
     mark = Number(store.currentRV());
   }, o.compactEveryMs) : null;
   if (compactor) compactor.unref();
-  server.on('sessionError', () => {});
+  h2.on('sessionError', () => {});
   server.on('tlsClientError', () => {});
   const sessions = new Set();
-  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
+  h2.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
   const sockets = new Set();
   server.on('secureConnection', (sock) => { sockets.add(sock); sock.on('close', () => sockets.delete(sock)); });
   for (const name of ['scheduler', 'kubelet', 'faults', 'control'].filter((n) => o.modules.includes(n))) {
