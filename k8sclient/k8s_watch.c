@@ -154,6 +154,7 @@ static enum k8s_status on_line(void *arg, const char *line, size_t len)
     } else if (ev.resource_version && set_rv(w, ev.resource_version) != K8S_OK) {
         st = k8s_error_set(&w->err, K8S_ENOMEM, "out of memory");
     } else if (ev.type == K8S_EVENT_BOOKMARK) {
+        w->got_event = true; /* client-go counts it for the very-short rule */
         w->stats.bookmarks++;
     } else {
         w->got_event = true;

@@ -9,7 +9,7 @@
  *       bounded lines); every event, BOOKMARKs included, advances the RV.
  *   clean end of stream -- routine (the server's timeoutSeconds): re-watch
  *       at once from the last RV. A stream that ends within 1 s with no
- *       event counts as a failure (client-go's VeryShortWatchError).
+ *       event (BOOKMARKs count) is a failure (client-go's VeryShortWatchError).
  *   410 Expired/Gone (HTTP status or ERROR event) -- the RV is compacted:
  *       the watch PAUSES and calls on_expired; the owner relists and calls
  *       k8s_watch_restart() with the list's RV (the informer does this).

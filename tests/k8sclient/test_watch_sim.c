@@ -232,3 +232,30 @@ Test(watch, abrupt_drop_is_an_error_then_resumes, .init = sim_fx_setup, .fini = 
     cr_assert_geq(st.failures, 1);
     k8s_watch_free(w);
 }
+
+/* client-go counts BOOKMARKs as events: a stream that brought one and then
+ * ended cleanly within a second is routine, not a "very short watch". */
+Test(watch, bookmark_then_quick_clean_end_is_routine, .init = sim_fx_setup, .fini = sim_fx_teardown)
+{
+    struct seen s = {0};
+    struct k8s_watch_options o = {.path = "/api/v1/namespaces/quiet/pods"};
+    struct k8s_watch *w = NULL;
+    cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);
+    for (int i = 0; i < 200 && sim_stat(&fx.sim, "watches", "open", NULL) < 1; i++)
+        k8s_client_run(fx.c, 5);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/bookmark", "{}", NULL), 200);
+    struct k8s_watch_stats st = {0};
+    for (int i = 0; i < 100 && st.bookmarks == 0; i++) {
+        k8s_client_run(fx.c, 10);
+        k8s_watch_get_stats(w, &st);
+    }
+    cr_assert_eq(st.bookmarks, 1);
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+    for (int i = 0; i < 200 && st.connects < 2; i++) {
+        k8s_client_run(fx.c, 10);
+        k8s_watch_get_stats(w, &st);
+    }
+    cr_assert_geq(st.connects, 2);
+    cr_assert_eq(s.errors, 0, "a bookmark is an event for the very-short-watch rule");
+    k8s_watch_free(w);
+}
