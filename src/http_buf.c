@@ -56,15 +56,22 @@ void http_buf_appendf(struct http_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void http_buf_append_uint(struct http_buf *b, uint64_t n)
+size_t http_format_uint(char *dst, uint64_t n)
 {
-    char tmp[20];
+    char tmp[HTTP_UINT_MAX_DIGITS];
     size_t i = sizeof(tmp);
     do {
         tmp[--i] = (char)('0' + n % 10);
         n /= 10;
     } while (n);
-    http_buf_append(b, tmp + i, sizeof(tmp) - i);
+    memcpy(dst, tmp + i, sizeof(tmp) - i);
+    return sizeof(tmp) - i;
+}
+
+void http_buf_append_uint(struct http_buf *b, uint64_t n)
+{
+    char digits[HTTP_UINT_MAX_DIGITS];
+    http_buf_append(b, digits, http_format_uint(digits, n));
 }
 
 void http_buf_consume(struct http_buf *b, size_t n)

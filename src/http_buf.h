@@ -39,6 +39,11 @@ void http_buf_appendf(struct http_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends n in decimal (cheaper than appendf on the response path). */
 void http_buf_append_uint(struct http_buf *b, uint64_t n);
+
+/* Writes n in decimal at dst, which has room for HTTP_UINT_MAX_DIGITS;
+ * returns the number of digits written (no terminating NUL). */
+#define HTTP_UINT_MAX_DIGITS 20
+size_t http_format_uint(char *dst, uint64_t n);
 void http_buf_consume(struct http_buf *b, size_t n);
 void http_buf_compact(struct http_buf *b);
 void http_buf_free(struct http_buf *b);

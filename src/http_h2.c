@@ -368,30 +368,17 @@ static void nv_add(struct nv_builder *b, const char *name, size_t name_len, cons
     http_buf_append(&b->strings, value, value_len);
 }
 
-/* Writes n in decimal at dst (room for 20 digits); returns the length. */
-static size_t format_uint(char *dst, uint64_t n)
-{
-    char tmp[20];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    memcpy(dst, tmp + i, sizeof(tmp) - i);
-    return sizeof(tmp) - i;
-}
-
 static size_t build_nv(nghttp2_nv *nv, struct nv_builder *b, int status,
                        const struct http_header *headers, size_t n, size_t body_len,
                        bool with_length)
 {
-    char num[24];
-    nv_add(b, ":status", 7, num, format_uint(num, (uint64_t)status));
+    char num[HTTP_UINT_MAX_DIGITS];
+    nv_add(b, ":status", 7, num, http_format_uint(num, (uint64_t)status));
     for (size_t i = 0; i < n && b->count < NV_MAX - 1; i++)
         if (!skip_header(&headers[i]))
             nv_add(b, headers[i].name, headers[i].name_len, headers[i].value, headers[i].value_len);
     if (with_length) {
-        nv_add(b, "content-length", 14, num, format_uint(num, body_len));
+        nv_add(b, "content-length", 14, num, http_format_uint(num, body_len));
     }
     uint8_t *base = (uint8_t *)b->strings.data;
     for (size_t i = 0; i < b->count; i++)
