@@ -47,7 +47,7 @@ class EndStreamJoiner extends Duplex {
   constructor(socket) {
     super({allowHalfOpen: true});
     this.socket = socket;
-    this.ended = new Set(); // streams whose handler ended the response
+    this.ended = new Map(); // stream id -> DATA bytes sent, once its handler ended the response
     this.held = new Map(); // stream id -> {frame, at}: DATA frame not yet sent
     this.heldBytes = 0;
     this.timer = null;
@@ -88,7 +88,7 @@ class EndStreamJoiner extends Duplex {
   }
 
   streamEnded(id) {
-    this.ended.add(id);
+    if (!this.ended.has(id)) this.ended.set(id, 0);
   }
 
   streamClosed(id) {
@@ -116,6 +116,10 @@ class EndStreamJoiner extends Duplex {
     const flags = f[4];
     const id = f.readUInt32BE(5) & 0x7fffffff;
     if (type === DATA) this.window -= len;
+    // Only small bodies are joined: a held frame must never be what a
+    // peer's per-stream window (64 KiB by default) waits for.
+    const sent = type === DATA && this.ended.has(id) ? this.ended.get(id) + len : Infinity;
+    if (sent !== Infinity) this.ended.set(id, sent);
     const held = id ? this.held.get(id) : undefined;
     if (held) {
       this.release(id);
@@ -127,7 +131,7 @@ class EndStreamJoiner extends Duplex {
       }
       out.push(held.frame);
     }
-    if (type === DATA && !(flags & END_STREAM) && len > 0 && this.ended.has(id) && this.window >= LOW_WINDOW) {
+    if (type === DATA && !(flags & END_STREAM) && len > 0 && sent <= 32 * 1024 && this.window >= LOW_WINDOW) {
       const frame = Buffer.from(f);
       this.held.set(id, {frame, at: Date.now()});
       this.heldBytes += frame.length;
