@@ -58,6 +58,9 @@ class EndStreamJoiner extends Duplex {
     this.window = 65535;
     this.inPending = Buffer.alloc(0);
     this.prefaceLeft = PREFACE_LEN;
+    // Node's http2 would do this on a socket it owns; without it Nagle
+    // holds small frames until the peer's delayed ACK (~40 ms).
+    socket.setNoDelay(true);
     socket.on('data', (d) => {
       this.watchIncoming(d);
       if (!this.push(d)) socket.pause();
@@ -172,10 +175,12 @@ class EndStreamJoiner extends Duplex {
     this.socket.resume();
   }
 
+  // Done as soon as the TLS socket took the bytes (waiting for them to be
+  // flushed would serialise every nghttp2 write behind a socket round).
   _write(chunk, enc, cb) {
     const out = this.frames(chunk);
-    if (out.length) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out), cb);
-    else cb();
+    if (!out.length || this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out))) cb();
+    else this.socket.once('drain', () => cb());
   }
 
   _final(cb) {
