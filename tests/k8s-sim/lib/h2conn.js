@@ -201,7 +201,7 @@ class EndStreamJoiner extends Duplex {
 
 function createServer({tls: creds, settings, maxSessionMemory, handler}) {
   const server = tls.createServer({key: creds.key, cert: creds.cert, ca: creds.ca, requestCert: true,
-    rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1']});
+    rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'], noDelay: true});
   const h1 = http.createServer(handler);
   const h2 = http2.createServer({settings, maxSessionMemory}, handler);
   // Node wraps the joiner in an internal socket and emits 'session' during
