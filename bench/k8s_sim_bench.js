@@ -21,9 +21,9 @@ function arg(name, def) {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 }
 
-const SECONDS = Math.min(arg('seconds', 2), 5);
-const PODS = Math.min(arg('pods', 2000), 5000);
-const WATCHERS = Math.min(arg('watchers', 20), 100);
+const SECONDS = Math.min(arg('seconds', 3), 5);
+const PODS = Math.min(arg('pods', 3000), 5000);
+const WATCHERS = Math.min(arg('watchers', 100), 100);
 const NS = '/api/v1/namespaces/default/pods';
 
 // Runs `worker` with `concurrency` loops for `seconds`; returns ops/s.
