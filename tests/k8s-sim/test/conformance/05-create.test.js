@@ -1,21 +1,17 @@
 'use strict';
 // Checklist 5: create.
-const {describe, it, before, after} = require('node:test');
+const {describe, it} = require('node:test');
 const assert = require('node:assert/strict');
-const {startSim, h1, pod, fixtureJSON, API_ONLY} = require('./client.js');
+const {pod, fixtureJSON, useSim} = require('./client.js');
 
 const NS = '/api/v1/namespaces/default';
 
 describe('create', () => {
   let sim;
   let c;
-  before(async () => {
-    sim = await startSim({args: API_ONLY});
-    c = h1(sim);
-  });
-  after(async () => {
-    c.close();
-    await sim.stop();
+  useSim((s, client) => {
+    sim = s;
+    c = client;
   });
 
   it('returns 201 with uid, resourceVersion, creationTimestamp, defaults and a Pending status', async () => {

@@ -1,8 +1,8 @@
 'use strict';
 // Checklist 6: update (PUT), /status, pod spec immutability.
-const {describe, it, before, after} = require('node:test');
+const {describe, it} = require('node:test');
 const assert = require('node:assert/strict');
-const {startSim, h1, h2, pod, fixtureJSON, API_ONLY} = require('./client.js');
+const {h2, pod, fixtureJSON, useSim} = require('./client.js');
 
 const NS = '/api/v1/namespaces/default';
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
@@ -10,13 +10,9 @@ const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
 describe('update', () => {
   let sim;
   let c;
-  before(async () => {
-    sim = await startSim({args: API_ONLY});
-    c = h1(sim);
-  });
-  after(async () => {
-    c.close();
-    await sim.stop();
+  useSim((s, client) => {
+    sim = s;
+    c = client;
   });
 
   it('answers a stale resourceVersion with the exact 409 Conflict', async () => {

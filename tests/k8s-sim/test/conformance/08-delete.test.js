@@ -1,21 +1,17 @@
 'use strict';
 // Checklist 8: DELETE, pod grace rules, preconditions.
-const {describe, it, before, after} = require('node:test');
+const {describe, it} = require('node:test');
 const assert = require('node:assert/strict');
-const {startSim, h1, watch, pod, fixtureJSON, API_ONLY} = require('./client.js');
+const {watch, pod, fixtureJSON, useSim} = require('./client.js');
 
 const NS = '/api/v1/namespaces/default';
 
 describe('delete', () => {
   let sim;
   let c;
-  before(async () => {
-    sim = await startSim({args: API_ONLY});
-    c = h1(sim);
-  });
-  after(async () => {
-    c.close();
-    await sim.stop();
+  useSim((s, client) => {
+    sim = s;
+    c = client;
   });
   const rvNow = async () => (await c.request('GET', `${NS}/pods`)).json.metadata.resourceVersion;
 

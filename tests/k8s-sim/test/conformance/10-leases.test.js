@@ -1,8 +1,8 @@
 'use strict';
 // Checklist 10: Leases (GET/CREATE/PUT with RV, races, MicroTime).
-const {describe, it, before, after} = require('node:test');
+const {describe, it} = require('node:test');
 const assert = require('node:assert/strict');
-const {startSim, h1, h2, API_ONLY} = require('./client.js');
+const {h2, useSim} = require('./client.js');
 
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
 const MICRO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
@@ -10,13 +10,9 @@ const MICRO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 describe('leases', () => {
   let sim;
   let c;
-  before(async () => {
-    sim = await startSim({args: API_ONLY});
-    c = h1(sim);
-  });
-  after(async () => {
-    c.close();
-    await sim.stop();
+  useSim((s, client) => {
+    sim = s;
+    c = client;
   });
 
   const lease = (name, holder, extra = {}) => ({apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {name},

@@ -6,20 +6,16 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const {execFile} = require('node:child_process');
-const {startSim, h1, fixtureJSON, API_ONLY} = require('./client.js');
+const {startSim, h1, fixtureJSON, API_ONLY, useSim} = require('./client.js');
 
 const SDK = '/usr/lib/google-cloud-sdk/bin';
 
 describe('discovery', () => {
   let sim;
   let c;
-  before(async () => {
-    sim = await startSim({args: API_ONLY});
-    c = h1(sim);
-  });
-  after(async () => {
-    c.close();
-    await sim.stop();
+  useSim((s, client) => {
+    sim = s;
+    c = client;
   });
 
   it('serves /api as APIVersions', async () => {

@@ -180,3 +180,26 @@ module.exports.fixtureWire = fixtureWire;
 module.exports.fixtureJSON = fixtureJSON;
 module.exports.FIXTURES = FIXTURES;
 module.exports.API_ONLY = API_ONLY;
+
+// The shared preamble of a suite: in the enclosing describe(), before() starts
+// a simulator (API-only unless opts say otherwise) with an HTTP/1.1 client and
+// hands both to ready(sim, c); after() closes them.
+//   let sim;
+//   let c;
+//   useSim((s, client) => { sim = s; c = client; });
+function useSim(ready, opts = {args: API_ONLY}) {
+  const {before, after} = require('node:test');
+  let sim = null;
+  let c = null;
+  before(async () => {
+    sim = await startSim(opts);
+    c = h1(sim);
+    ready(sim, c);
+  });
+  after(async () => {
+    if (c) c.close();
+    if (sim) await sim.stop();
+  });
+}
+
+module.exports.useSim = useSim;
