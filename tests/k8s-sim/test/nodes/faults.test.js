@@ -233,6 +233,6 @@ test('--faults sets rules at start; bad option values stop the simulator with a 
   const r = await sim.request('GET', PODS);
   assert.equal(r.status, 503);
   assert.equal((await sim.request('GET', PODS)).status, 200);
-  await assert.rejects(startSim(['--faults', '{bad']), /exited with 2; stderr:\n.*faults: --faults is not JSON/s);
+  await assert.rejects(startSim(['--faults', '{bad']), /exited \(2\) before its greeting; stderr:\n.*faults: --faults is not JSON/s);
   await assert.rejects(startSim(['--pull-delay', 'gamma:3']), /kubelet: bad delay distribution "gamma:3"/);
 });

@@ -3,64 +3,28 @@
 // ephemeral port, reads its one-line JSON greeting, and offers small HTTPS
 // clients (HTTP/1.1 keep-alive and HTTP/2) for the API and /_sim/ endpoints.
 // Used by test/nodes/*.test.js, test/clients/*.test.js and the benchmark.
-// stop() kills the child it started (by its own handle) and waits for exit.
+// Starting and stopping the child is lib/spawn.js's startSim().
 
-const {spawn} = require('node:child_process');
-const path = require('node:path');
-const fs = require('node:fs');
+const {startSim: spawnSim, SIM} = require('../../lib/spawn.js');
 const https = require('node:https');
 const http2 = require('node:http2');
 
-const SIM = path.resolve(__dirname, '../../sim.js');
-
-function startSim(args = [], opts = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SIM, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...(opts.env || {})}});
-    let out = '';
-    let err = '';
-    let done = false;
-    const timer = setTimeout(() => fail(new Error(`simulator did not start within 10 s; stderr:\n${err}`)), 10000);
-    function fail(e) {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(e);
-    }
-    child.stderr.on('data', (d) => {
-      err += d;
-      if (err.length > 65536) err = err.slice(-32768);
-    });
-    child.on('exit', (code) => fail(new Error(`simulator exited with ${code}; stderr:\n${err}`)));
-    child.stdout.on('data', (d) => {
-      if (done) return;
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      done = true;
-      clearTimeout(timer);
-      let info;
-      try {
-        info = JSON.parse(out.slice(0, nl));
-      } catch (e) {
-        child.kill('SIGKILL');
-        reject(new Error(`bad greeting from simulator: ${out.slice(0, nl)}`));
-        return;
-      }
-      child.removeAllListeners('exit');
-      resolve(new Sim(child, info, () => err));
-    });
-  });
+// args: sim.js command-line arguments; opts.env: extra environment.
+async function startSim(args = [], opts = {}) {
+  const proc = await spawnSim({args, env: opts.env, timeoutMs: 10000});
+  return new Sim(proc);
 }
 
 class Sim {
-  constructor(child, info, stderr) {
-    this.child = child;
-    this.info = info;
-    this.stderr = stderr;
-    this.url = new URL(info.server);
-    this.ca = fs.readFileSync(info.ca);
-    this.token = info.token;
+  constructor(proc) {
+    this.proc = proc;
+    this.child = proc.child;
+    this.info = {server: proc.server, kubeconfig: proc.kubeconfig, ca: proc.ca, token: proc.token, dir: proc.dir,
+                 pid: proc.pid};
+    this.stderr = proc.stderr;
+    this.url = new URL(proc.server);
+    this.ca = proc.caPem;
+    this.token = proc.token;
     this.agent = new https.Agent({keepAlive: true, ca: this.ca, maxSockets: 64});
     this.h2 = null;
   }
@@ -166,12 +130,7 @@ class Sim {
   async stop() {
     this.agent.destroy();
     if (this.h2) this.h2.destroy();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(t);
+    await this.proc.stop();
   }
 }
 
