@@ -70,6 +70,14 @@ class SimulatorTest(unittest.TestCase):
         cls.proc.stdout.close()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
+    def api_error(self, status, fn, *args):
+        """Calls fn(*args), which must raise ApiException with `status`;
+        returns the exception and its parsed Status body."""
+        with self.assertRaises(ApiException) as cm:
+            fn(*args)
+        self.assertEqual(cm.exception.status, status)
+        return cm.exception, json.loads(cm.exception.body)
+
     def ctl(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.info['server'] + '/_sim/' + path, data=data, method=method,
@@ -151,19 +159,13 @@ class SimulatorTest(unittest.TestCase):
         self.assertEqual(cm.exception.status, 410)
 
     def test_api_exceptions_carry_status_and_reason(self):
-        with self.assertRaises(ApiException) as cm:
-            self.v1.read_namespaced_pod('nope', 'default')
-        e = cm.exception
-        self.assertEqual(e.status, 404)
+        e, body = self.api_error(404, self.v1.read_namespaced_pod, 'nope', 'default')
         self.assertEqual(e.reason, 'Not Found')
-        body = json.loads(e.body)
         self.assertEqual(body['reason'], 'NotFound')
         self.assertEqual(body['message'], 'pods "nope" not found')
         self.v1.create_namespaced_pod('default', pod_body('py-dup'))
-        with self.assertRaises(ApiException) as cm:
-            self.v1.create_namespaced_pod('default', pod_body('py-dup'))
-        self.assertEqual(cm.exception.status, 409)
-        self.assertEqual(json.loads(cm.exception.body)['reason'], 'AlreadyExists')
+        _, body = self.api_error(409, self.v1.create_namespaced_pod, 'default', pod_body('py-dup'))
+        self.assertEqual(body['reason'], 'AlreadyExists')
 
     def test_429_with_retry_after_is_retried_by_urllib3(self):
         # urllib3's default Retry honours Retry-After on 429, so the client
@@ -181,12 +183,8 @@ class SimulatorTest(unittest.TestCase):
     def test_500_raises_api_exception_with_status_body(self):
         self.ctl('POST', 'faults', {'match': {'verb': 'get', 'resource': 'pods', 'name': 'boom'}, 'code': 500,
                                     'count': 1})
-        with self.assertRaises(ApiException) as cm:
-            self.v1.read_namespaced_pod('boom', 'default')
-        e = cm.exception
-        self.assertEqual(e.status, 500)
+        e, body = self.api_error(500, self.v1.read_namespaced_pod, 'boom', 'default')
         self.assertEqual(e.reason, 'Internal Server Error')
-        body = json.loads(e.body)
         self.assertEqual(body['reason'], 'InternalError')
         self.assertEqual(body['message'], 'Internal error occurred: injected fault')
         self.assertEqual(e.headers['Content-Type'], 'application/json')
@@ -199,10 +197,8 @@ class SimulatorTest(unittest.TestCase):
         created.spec.holder_identity = 'b'
         self.coord.replace_namespaced_lease('py-lease', 'default', created)
         stale.spec.holder_identity = 'c'
-        with self.assertRaises(ApiException) as cm:
-            self.coord.replace_namespaced_lease('py-lease', 'default', stale)
-        self.assertEqual(cm.exception.status, 409)
-        self.assertEqual(json.loads(cm.exception.body)['reason'], 'Conflict')
+        _, body = self.api_error(409, self.coord.replace_namespaced_lease, 'py-lease', 'default', stale)
+        self.assertEqual(body['reason'], 'Conflict')
         self.assertEqual(self.coord.read_namespaced_lease('py-lease', 'default').spec.holder_identity, 'b')
 
 
