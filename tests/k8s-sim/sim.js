@@ -37,6 +37,8 @@ const {errors, ApiError} = require('./lib/status.js');
 
 // The apiserver's MaxRequestBodyBytes (3 MiB) for JSON/YAML bodies.
 const MAX_BODY = 3 * 1024 * 1024;
+// Longest wait for in-flight requests at shutdown.
+const DRAIN_MS = 2000;
 const NODE_FLAGS = ['--node-labels', '--node-taints', '--node-capacity', '--pull-delay', '--start-delay', '--ready-delay',
   '--time-scale', '--seed', '--fault-seed', '--kubelet-events', '--scheduler-events'];
 
@@ -224,7 +226,12 @@ function main() {
   const mods = {};
   // Client certificates are asked for, not required: one signed by the CA
   // authenticates its CN (apiserver.js), anything else falls back to tokens.
+  // Requests being answered, so a shutdown can let them finish (watches are
+  // ended by api.stop()).
+  const inflight = new Set();
   const handler = async (req, res) => {
+    inflight.add(res);
+    res.once('close', () => inflight.delete(res));
     res.acceptGzip = /\bgzip\b/i.test(req.headers['accept-encoding'] || '');
     try {
       if (mods.faults && typeof mods.faults.intercept === 'function' && await mods.faults.intercept(req, res, ctx)) return;
@@ -286,16 +293,23 @@ function main() {
     stopping = true;
     api.stop();
     for (const m of Object.values(mods)) if (typeof m.detach === 'function') m.detach(ctx);
-    server.close(() => process.exit(0));
-    // Watches were ended cleanly above; h2 sessions get a GOAWAY, then
-    // whatever is still open is cut after a short drain.
+    server.close();
+    // As the apiserver's graceful shutdown: watches were ended above, h2
+    // sessions get a GOAWAY whose last-stream-id covers every request
+    // received, and those requests are answered before the connections are
+    // cut (at most DRAIN_MS; spawn.js kills after 3 s).
     for (const s of sessions) s.close();
-    const cut = setTimeout(() => {
+    const deadline = Date.now() + DRAIN_MS;
+    const finish = () => {
+      if (inflight.size > 0 && Date.now() < deadline) {
+        setTimeout(finish, 10);
+        return;
+      }
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
-    }, 200);
-    cut.unref();
-    setTimeout(() => process.exit(0), 1000).unref();
+      process.exit(0);
+    };
+    finish();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

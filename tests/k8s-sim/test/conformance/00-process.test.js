@@ -8,7 +8,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const {spawn} = require('node:child_process');
-const {watch, h1} = require('./client.js');
+const http2 = require('node:http2');
+const {watch, h1, waitFor} = require('./client.js');
 
 const SIM = path.resolve(__dirname, '../../sim.js');
 
@@ -62,6 +63,51 @@ describe('process contract', () => {
       }
     });
   }
+
+  it('on SIGTERM sends one GOAWAY(NO_ERROR) covering every h2 request received and answers them all', async () => {
+    const p = run(['--port', '0', '--modules', 'control,faults']);
+    let session;
+    try {
+      const g = await p.greeting;
+      const sim = {...g, caPem: fs.readFileSync(g.ca)};
+      const c = h1(sim);
+      // Creates take 300 ms, so they are in flight when the signal comes.
+      const f = await c.request('POST', '/_sim/faults', {token: '', body: {match: {verb: 'create'}, latencyMs: 300}});
+      assert.equal(f.status, 201, f.text);
+      session = http2.connect(sim.server, {ca: sim.caPem});
+      const goaways = [];
+      session.on('goaway', (code, last) => goaways.push({code, last}));
+      session.on('error', () => {});
+      const sent = [];
+      const answers = [];
+      for (let i = 0; i < 8; i++) {
+        const st = session.request({':method': 'POST', ':path': '/api/v1/namespaces/default/pods',
+          'authorization': `Bearer ${g.token}`, 'content-type': 'application/json'});
+        sent.push(st);
+        answers.push(new Promise((resolve) => {
+          let status = 0;
+          st.on('response', (h) => { status = h[':status']; });
+          st.on('data', () => {});
+          st.on('close', () => resolve(status));
+          st.on('error', () => {});
+        }));
+        st.end(JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {generateName: 'drain-'},
+          spec: {containers: [{name: 'c', image: 'x'}]}}));
+      }
+      await waitFor(async () => (await c.request('GET', '/_sim/stats', {token: ''})).json.inflight >= 8, 5000,
+                    'the creates in flight');
+      c.close();
+      p.child.kill('SIGTERM');
+      assert.deepEqual(await Promise.all(answers), sent.map(() => 201));
+      assert.equal((await p.exit).code, 0);
+      assert.equal(goaways.length, 1);
+      assert.equal(goaways[0].code, http2.constants.NGHTTP2_NO_ERROR);
+      assert.ok(goaways[0].last >= Math.max(...sent.map((st) => st.id)), JSON.stringify(goaways));
+    } finally {
+      if (session) session.destroy();
+      p.child.kill('SIGKILL');
+    }
+  });
 
   it('rejects bad options with exit code 2', async () => {
     const p = run(['--port', 'abc']);
