@@ -670,8 +670,9 @@ class ApiServer {
     } catch (e) {
       if (!(e instanceof patchlib.PatchError)) throw e;
       if (e.kind === 'decode') throw errors.badRequest(e.message);
-      throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request',
-                         {causes: [{reason: 'UnexpectedServerResponse', message: e.message}]});
+      // The apiserver's NewGenericServerResponse(422, ..., isUnexpectedResponse=false):
+      // the library's message (e.message) is dropped and details stay empty.
+      throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
     }
     this.validateFields(q, res, info, patched);
     const next = this.checkObject(patched, info, 'patch');
