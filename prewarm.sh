@@ -32,15 +32,15 @@ install_missing() {
   apt-get install -y -q "${missing[@]}"
 }
 
-build() { # build <dir> [cmake args...]
-  local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+build() { # build <dir> <build type> [cmake args...]
+  local dir=$1 type=$2; shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
   cmake --build "$dir"
 }
 
 run_demo() {
   install_missing
-  build build
+  build build Release
   log "starting prewarmd on the demo pool (prewarm.yaml); Ctrl-C stops it"
   cat >&2 <<'TXT'
 In another terminal:
@@ -54,7 +54,7 @@ TXT
 
 fuzz_smoke() {
   log "fuzz smoke: every parser's fuzzer for a few seconds"
-  CC=clang build build-fuzz -DPREWARM_FUZZ=ON -DPREWARM_TESTS=OFF
+  CC=clang build build-fuzz RelWithDebInfo -DPREWARM_FUZZ=ON -DPREWARM_TESTS=OFF
   local f name corpus
   for f in build-fuzz/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
@@ -70,11 +70,13 @@ fuzz_smoke() {
 
 run_tests() {
   install_missing
-  log "plain build + tests"
-  build build
+  # Two optimisation levels, so -Werror sees what each one's analysis finds:
+  # Release (-O3, what the benchmarks use) and the sanitizer build at -O2.
+  log "Release build + tests"
+  build build Release
   (cd build && ctest --output-on-failure -j2 --timeout 300)
   log "ASan + UBSan build + tests (C suites; the simulator's own JavaScript suites ran above)"
-  build build-asan -DPREWARM_SANITIZE=ON
+  build build-asan RelWithDebInfo -DPREWARM_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
     ctest --output-on-failure -j2 --timeout 300 -E '^k8s_sim[.]')
   fuzz_smoke
