@@ -74,4 +74,4 @@ function prune(resource, obj) {
   return out;
 }
 
-module.exports = {prune};
+module.exports = {prune, POD_SPEC_FIELDS: POD_SPEC, CONTAINER_FIELDS: CONTAINER};
