@@ -108,6 +108,14 @@ static void fixture_start(struct fixture *fx, const struct http_server_config *c
     cr_assert_neq(fx->port, 0);
 }
 
+/* Frees the server while the loop lives on (to see what freeing reports);
+ * fixture_stop then frees only the loop. */
+static void fixture_free_server(struct fixture *fx)
+{
+    http_server_free(fx->srv);
+    fx->srv = NULL;
+}
+
 static void fixture_stop(struct fixture *fx)
 {
     http_server_free(fx->srv);
@@ -131,6 +139,41 @@ static bool turn_until(struct fixture *fx, bool (*cond)(void *), void *arg)
         cr_assert_eq(loop_run_once(fx->loop, 5), 0);
     }
     return true;
+}
+
+struct count_wait {
+    const int *counter;
+    int want;
+};
+
+static bool count_reached(void *arg)
+{
+    const struct count_wait *w = arg;
+    return *w->counter >= w->want;
+}
+
+/* Turns the loop until *counter (a field of fx->app) reaches want or 5 s pass. */
+__attribute__((unused)) static bool turn_until_count(struct fixture *fx, const int *counter,
+                                                     int want)
+{
+    struct count_wait w = {counter, want};
+    return turn_until(fx, count_reached, &w);
+}
+
+/* Turns the loop n times whatever happens: lets the server do all it would. */
+__attribute__((unused)) static void turn_times(struct fixture *fx, int n, int timeout_ms)
+{
+    for (int i = 0; i < n; i++)
+        loop_run_once(fx->loop, timeout_ms);
+}
+
+/* The delivery watches (paths under /watch) reported these outcomes so far. */
+__attribute__((unused)) static void expect_watch_reports(const struct fixture *fx, int delivered,
+                                                         int lost)
+{
+    cr_assert_eq(fx->app.delivered, delivered, "delivered %d wanted %d", fx->app.delivered,
+                 delivered);
+    cr_assert_eq(fx->app.lost, lost, "lost %d wanted %d", fx->app.lost, lost);
 }
 
 static int client_connect(uint16_t port)

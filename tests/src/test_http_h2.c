@@ -185,79 +185,83 @@ static void expect_body(const struct h2_resp *r, const char *body)
     cr_assert_eq(memcmp(r->body, body, r->body_len), 0);
 }
 
-Test(http_h2, get_and_post_round_trip)
+static void expect_answer(const struct h2_resp *r, int status, const char *body)
 {
-    struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    struct h2_resp *get = h2_request(c, "GET", "/hello?x=1", NULL, 0, NULL);
-    h2_wait(c, get);
-    cr_assert_eq(get->status, 200);
-    expect_body(get, "GET /hello x=1 0");
-    cr_assert_eq(fx.app.last_version, 20);
-    cr_assert_str_eq(fx.app.last_host, "example", ":authority is exposed as host");
-    struct h2_resp *post = h2_request(c, "POST", "/items", "hello", 5, NULL);
-    h2_wait(c, post);
-    cr_assert_eq(post->status, 200);
-    expect_body(post, "POST /items  5");
-    cr_assert_eq(fx.app.calls, 2);
+    cr_assert_eq(r->status, status, "status %d wanted %d", r->status, status);
+    expect_body(r, body);
+}
+
+/* The stream was answered with status and a JSON error naming reason. */
+static void expect_refusal(const struct h2_resp *r, int status, const char *reason)
+{
+    cr_assert_eq(r->status, status, "status %d wanted %d", r->status, status);
+    char want[128];
+    int n = snprintf(want, sizeof(want), "\"reason\":\"%s\"", reason);
+    cr_assert(memmem(r->body, r->body_len, want, (size_t)n), "body: %.*s", (int)r->body_len,
+              r->body);
+}
+
+/* Starts a server with cfg (NULL for defaults) and connects one h2 client. */
+static struct h2client *h2_start(struct fixture *fx, const struct http_server_config *cfg)
+{
+    fixture_start(fx, cfg);
+    return h2_open(fx);
+}
+
+static void h2_stop(struct h2client *c)
+{
+    struct fixture *fx = c->fx;
     h2_close(c);
-    fixture_stop(&fx);
+    fixture_stop(fx);
 }
 
-Test(http_h2, streams_are_multiplexed_around_a_deferred_one)
+/* The client leaves: its socket closes, the server sees EOF. */
+static void h2_hang_up(struct h2client *c)
 {
-    struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    struct h2_resp *slow = h2_request(c, "GET", "/defer", NULL, 0, NULL);
-    struct h2_resp *a = h2_request(c, "GET", "/a", NULL, 0, NULL);
-    struct h2_resp *b = h2_request(c, "GET", "/b", NULL, 0, NULL);
-    h2_wait(c, a);
-    h2_wait(c, b);
-    expect_body(a, "GET /a  0");
-    expect_body(b, "GET /b  0");
-    cr_assert_not(slow->closed, "the deferred stream is still open");
-    cr_assert_eq(fx.app.npending, 1);
-    http_respond(fx.app.pending[0], 201, NULL, 0, "late", 4);
-    h2_wait(c, slow);
-    cr_assert_eq(slow->status, 201);
-    expect_body(slow, "late");
-    cr_assert_eq(fx.app.cancelled, 0);
-    h2_close(c);
-    fixture_stop(&fx);
+    close(c->fd);
+    c->fd = -1;
 }
 
-static bool called(void *arg)
+/* Submits a GET without waiting for its answer. */
+static struct h2_resp *h2_submit_get(struct h2client *c, const char *path)
 {
-    struct h2client *c = arg;
-    h2_pump(c);
-    return c->fx->app.calls > 0;
+    return h2_request(c, "GET", path, NULL, 0, NULL);
 }
 
-static bool cancelled(void *arg)
+/* Submits a request and waits until its stream closes. */
+static struct h2_resp *h2_fetch(struct h2client *c, const char *method, const char *path,
+                                const char *body, size_t body_len, const char *extra_value)
 {
-    struct h2client *c = arg;
-    if (c->fd >= 0)
-        h2_pump(c);
-    return c->fx->app.cancelled > 0;
+    struct h2_resp *r = h2_request(c, method, path, body, body_len, extra_value);
+    h2_wait(c, r);
+    return r;
 }
 
-Test(http_h2, stream_reset_cancels_the_exchange)
+static struct h2_resp *h2_get(struct h2client *c, const char *path)
 {
-    struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    h2_request(c, "GET", "/defer", NULL, 0, NULL);
-    cr_assert(turn_until(&fx, called, c));
-    cr_assert_eq(nghttp2_submit_rst_stream(c->s, NGHTTP2_FLAG_NONE, 1, NGHTTP2_CANCEL), 0);
-    cr_assert(turn_until(&fx, cancelled, c));
-    cr_assert_eq(fx.app.cancelled, 1);
-    struct h2_resp *after = h2_request(c, "GET", "/after", NULL, 0, NULL);
-    h2_wait(c, after);
-    cr_assert_eq(after->status, 200, "the connection survives a stream reset");
-    h2_close(c);
-    fixture_stop(&fx);
+    return h2_fetch(c, "GET", path, NULL, 0, NULL);
+}
+
+struct h2_count_wait {
+    struct h2client *c;
+    const int *counter;
+    int want;
+};
+
+static bool h2_count_reached(void *arg)
+{
+    struct h2_count_wait *w = arg;
+    if (w->c->fd >= 0)
+        h2_pump(w->c);
+    return *w->counter >= w->want;
+}
+
+/* Turns the loop, moving the client's bytes while it is connected, until
+ * *counter (a field of the fixture's app) reaches want or 5 s pass. */
+static bool h2_until_count(struct h2client *c, const int *counter, int want)
+{
+    struct h2_count_wait w = {c, counter, want};
+    return turn_until(c->fx, h2_count_reached, &w);
 }
 
 static bool watch_reported(void *arg)
@@ -268,92 +272,6 @@ static bool watch_reported(void *arg)
     return c->fx->app.delivered + c->fx->app.lost > 0;
 }
 
-Test(http_h2, watched_answer_is_reported_delivered)
-{
-    struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    struct h2_resp *r = h2_request(c, "GET", "/watch", NULL, 0, NULL);
-    h2_wait(c, r);
-    cr_assert_eq(r->status, 200);
-    cr_assert(turn_until(&fx, watch_reported, c));
-    cr_assert_eq(fx.app.delivered, 1);
-    cr_assert_eq(fx.app.lost, 0);
-    h2_close(c);
-    fixture_stop(&fx);
-    cr_assert_eq(fx.app.delivered + fx.app.lost, 1, "reported once");
-}
-
-/* A client that grants no flow-control window cannot take the answer's body;
- * when it leaves, the watched answer is reported lost. */
-Test(http_h2, watched_answer_blocked_by_flow_control_is_lost_on_disconnect)
-{
-    struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    nghttp2_settings_entry none = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
-    cr_assert_eq(nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, &none, 1), 0);
-    h2_request(c, "GET", "/watch", NULL, 0, NULL);
-    cr_assert(turn_until(&fx, called, c));
-    for (int i = 0; i < 5; i++) /* let the server send what it can */
-        loop_run_once(fx.loop, 5);
-    cr_assert_eq(fx.app.delivered + fx.app.lost, 0);
-    close(c->fd);
-    c->fd = -1;
-    cr_assert(turn_until(&fx, watch_reported, c));
-    cr_assert_eq(fx.app.lost, 1);
-    cr_assert_eq(fx.app.delivered, 0);
-    h2_close(c);
-    fixture_stop(&fx);
-}
-
-Test(http_h2, disconnect_cancels_pending_streams)
-{
-    struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    h2_request(c, "GET", "/defer", NULL, 0, NULL);
-    h2_request(c, "GET", "/defer2", NULL, 0, NULL);
-    cr_assert(turn_until(&fx, called, c));
-    while (fx.app.npending < 2)
-        loop_run_once(fx.loop, 5);
-    close(c->fd);
-    c->fd = -1;
-    cr_assert(turn_until(&fx, cancelled, c));
-    while (http_server_connection_count(fx.srv) > 0)
-        loop_run_once(fx.loop, 5);
-    cr_assert_eq(fx.app.cancelled, 2);
-    h2_close(c);
-    fixture_stop(&fx);
-}
-
-Test(http_h2, oversized_body_and_headers_are_refused_on_the_stream)
-{
-    struct fixture fx;
-    struct http_server_config cfg = {.max_body_bytes = 1000, .max_header_bytes = 1024};
-    fixture_start(&fx, &cfg);
-    struct h2client *c = h2_open(&fx);
-    static char big[5000];
-    memset(big, 'q', sizeof(big));
-    struct h2_resp *body = h2_request(c, "POST", "/big", big, sizeof(big), NULL);
-    h2_wait(c, body);
-    cr_assert_eq(body->status, 413);
-    cr_assert(memmem(body->body, body->body_len, "\"reason\":\"RequestEntityTooLarge\"", 32));
-    char value[2000];
-    memset(value, 'h', sizeof(value) - 1);
-    value[sizeof(value) - 1] = 0;
-    struct h2_resp *head = h2_request(c, "GET", "/h", NULL, 0, value);
-    h2_wait(c, head);
-    cr_assert_eq(head->status, 431);
-    cr_assert(memmem(head->body, head->body_len, "RequestHeaderFieldsTooLarge", 27));
-    struct h2_resp *ok = h2_request(c, "GET", "/ok", NULL, 0, NULL);
-    h2_wait(c, ok);
-    cr_assert_eq(ok->status, 200);
-    cr_assert_eq(fx.app.calls, 1, "only the last request reached the handler");
-    h2_close(c);
-    fixture_stop(&fx);
-}
-
 static bool goaway_and_eof(void *arg)
 {
     struct h2client *c = arg;
@@ -361,13 +279,124 @@ static bool goaway_and_eof(void *arg)
     return c->goaway && c->eof;
 }
 
+static bool no_connections(void *arg)
+{
+    struct fixture *fx = arg;
+    return http_server_connection_count(fx->srv) == 0;
+}
+
+Test(http_h2, get_and_post_round_trip)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    expect_answer(h2_get(c, "/hello?x=1"), 200, "GET /hello x=1 0");
+    cr_assert_eq(fx.app.last_version, 20);
+    cr_assert_str_eq(fx.app.last_host, "example", ":authority is exposed as host");
+    expect_answer(h2_fetch(c, "POST", "/items", "hello", 5, NULL), 200, "POST /items  5");
+    cr_assert_eq(fx.app.calls, 2);
+    h2_stop(c);
+}
+
+Test(http_h2, streams_are_multiplexed_around_a_deferred_one)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    struct h2_resp *slow = h2_submit_get(c, "/defer");
+    struct h2_resp *a = h2_submit_get(c, "/a");
+    struct h2_resp *b = h2_submit_get(c, "/b");
+    h2_wait(c, a);
+    h2_wait(c, b);
+    expect_answer(a, 200, "GET /a  0");
+    expect_answer(b, 200, "GET /b  0");
+    cr_assert_not(slow->closed, "the deferred stream is still open");
+    cr_assert_eq(fx.app.npending, 1);
+    http_respond(fx.app.pending[0], 201, NULL, 0, "late", 4);
+    h2_wait(c, slow);
+    expect_answer(slow, 201, "late");
+    cr_assert_eq(fx.app.cancelled, 0);
+    h2_stop(c);
+}
+
+Test(http_h2, stream_reset_cancels_the_exchange)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    h2_submit_get(c, "/defer");
+    cr_assert(h2_until_count(c, &fx.app.calls, 1));
+    cr_assert_eq(nghttp2_submit_rst_stream(c->s, NGHTTP2_FLAG_NONE, 1, NGHTTP2_CANCEL), 0);
+    cr_assert(h2_until_count(c, &fx.app.cancelled, 1));
+    cr_assert_eq(fx.app.cancelled, 1);
+    cr_assert_eq(h2_get(c, "/after")->status, 200, "the connection survives a stream reset");
+    h2_stop(c);
+}
+
+Test(http_h2, watched_answer_is_reported_delivered)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    cr_assert_eq(h2_get(c, "/watch")->status, 200);
+    cr_assert(turn_until(&fx, watch_reported, c));
+    expect_watch_reports(&fx, 1, 0);
+    h2_stop(c);
+    expect_watch_reports(&fx, 1, 0); /* reported once: not again when freed */
+}
+
+/* A client that grants no flow-control window cannot take the answer's body;
+ * when it leaves, the watched answer is reported lost. */
+Test(http_h2, watched_answer_blocked_by_flow_control_is_lost_on_disconnect)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    nghttp2_settings_entry none = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    cr_assert_eq(nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, &none, 1), 0);
+    h2_submit_get(c, "/watch");
+    cr_assert(h2_until_count(c, &fx.app.calls, 1));
+    turn_times(&fx, 5, 5); /* let the server send what it can */
+    expect_watch_reports(&fx, 0, 0);
+    h2_hang_up(c);
+    cr_assert(turn_until(&fx, watch_reported, c));
+    expect_watch_reports(&fx, 0, 1);
+    h2_stop(c);
+}
+
+Test(http_h2, disconnect_cancels_pending_streams)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    h2_submit_get(c, "/defer");
+    h2_submit_get(c, "/defer2");
+    cr_assert(h2_until_count(c, &fx.app.npending, 2));
+    h2_hang_up(c);
+    cr_assert(h2_until_count(c, &fx.app.cancelled, 1));
+    cr_assert(turn_until(&fx, no_connections, &fx));
+    cr_assert_eq(fx.app.cancelled, 2);
+    h2_stop(c);
+}
+
+Test(http_h2, oversized_body_and_headers_are_refused_on_the_stream)
+{
+    struct fixture fx;
+    struct http_server_config cfg = {.max_body_bytes = 1000, .max_header_bytes = 1024};
+    struct h2client *c = h2_start(&fx, &cfg);
+    static char big[5000];
+    memset(big, 'q', sizeof(big));
+    expect_refusal(h2_fetch(c, "POST", "/big", big, sizeof(big), NULL), 413,
+                   "RequestEntityTooLarge");
+    char value[2000];
+    memset(value, 'h', sizeof(value) - 1);
+    value[sizeof(value) - 1] = 0;
+    expect_refusal(h2_fetch(c, "GET", "/h", NULL, 0, value), 431, "RequestHeaderFieldsTooLarge");
+    cr_assert_eq(h2_get(c, "/ok")->status, 200);
+    cr_assert_eq(fx.app.calls, 1, "only the last request reached the handler");
+    h2_stop(c);
+}
+
 Test(http_h2, shutdown_sends_goaway_and_lets_streams_finish)
 {
     struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    struct h2_resp *slow = h2_request(c, "GET", "/defer", NULL, 0, NULL);
-    cr_assert(turn_until(&fx, called, c));
+    struct h2client *c = h2_start(&fx, NULL);
+    struct h2_resp *slow = h2_submit_get(c, "/defer");
+    cr_assert(h2_until_count(c, &fx.app.calls, 1));
     http_server_shutdown(fx.srv);
     for (int i = 0; i < 5; i++) {
         loop_run_once(fx.loop, 2);
@@ -377,11 +406,10 @@ Test(http_h2, shutdown_sends_goaway_and_lets_streams_finish)
     cr_assert_not(c->eof, "the pending stream keeps the connection");
     http_respond(fx.app.pending[0], 200, NULL, 0, "done", 4);
     h2_wait(c, slow);
-    expect_body(slow, "done");
+    expect_answer(slow, 200, "done");
     cr_assert(turn_until(&fx, goaway_and_eof, c));
     cr_assert_eq(http_server_connection_count(fx.srv), 0);
-    h2_close(c);
-    fixture_stop(&fx);
+    h2_stop(c);
 }
 
 /* libcurl as a real client, with the server loop in its own thread. */
@@ -398,18 +426,43 @@ static void *serve(void *arg)
     return NULL;
 }
 
+struct curl_body {
+    char data[1024];
+    size_t len;
+};
+
 static size_t collect(char *p, size_t size, size_t n, void *user)
 {
-    struct http_buf_lite {
-        char data[1024];
-        size_t len;
-    } *b = user;
+    struct curl_body *b = user;
     size_t len = size * n;
     if (b->len + len < sizeof(b->data)) {
         memcpy(b->data + b->len, p, len);
         b->len += len;
     }
     return len;
+}
+
+/* POSTs "abc" to url with curl asking for ask_version; expects a 200 echo
+ * that came back over want_version. */
+static void curl_post_and_check(const char *url, long ask_version, long want_version)
+{
+    CURL *e = curl_easy_init();
+    struct curl_body body = {{0}, 0};
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, ask_version);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, "abc");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, 5L);
+    cr_assert_eq(curl_easy_perform(e), CURLE_OK);
+    long code = 0, version = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+    cr_assert_eq(code, 200);
+    cr_assert_eq(version, want_version);
+    cr_assert_eq(body.len, strlen("POST /curl q=1 3"));
+    cr_assert_eq(memcmp(body.data, "POST /curl q=1 3", body.len), 0);
+    curl_easy_cleanup(e);
 }
 
 Test(http_h2, curl_prior_knowledge_and_http11_share_the_port)
@@ -420,29 +473,8 @@ Test(http_h2, curl_prior_knowledge_and_http11_share_the_port)
     cr_assert_eq(pthread_create(&th, NULL, serve, &st), 0);
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/curl?q=1", st.fx.port);
-    const long versions[] = {CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, CURL_HTTP_VERSION_1_1};
-    for (int i = 0; i < 2; i++) {
-        CURL *e = curl_easy_init();
-        struct {
-            char data[1024];
-            size_t len;
-        } body = {{0}, 0};
-        curl_easy_setopt(e, CURLOPT_URL, url);
-        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, versions[i]);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, "abc");
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(e, CURLOPT_TIMEOUT, 5L);
-        cr_assert_eq(curl_easy_perform(e), CURLE_OK);
-        long code = 0, version = 0;
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
-        cr_assert_eq(code, 200);
-        cr_assert_eq(version, i == 0 ? CURL_HTTP_VERSION_2_0 : CURL_HTTP_VERSION_1_1);
-        cr_assert_eq(body.len, strlen("POST /curl q=1 3"));
-        cr_assert_eq(memcmp(body.data, "POST /curl q=1 3", body.len), 0);
-        curl_easy_cleanup(e);
-    }
+    curl_post_and_check(url, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, CURL_HTTP_VERSION_2_0);
+    curl_post_and_check(url, CURL_HTTP_VERSION_1_1, CURL_HTTP_VERSION_1_1);
     atomic_store(&st.stop, 1);
     pthread_join(th, NULL);
     fixture_stop(&st.fx);
@@ -451,50 +483,36 @@ Test(http_h2, curl_prior_knowledge_and_http11_share_the_port)
 Test(http_h2, server_free_cancels_pending_streams)
 {
     struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    h2_request(c, "GET", "/defer", NULL, 0, NULL);
-    cr_assert(turn_until(&fx, called, c));
-    http_server_free(fx.srv);
+    struct h2client *c = h2_start(&fx, NULL);
+    h2_submit_get(c, "/defer");
+    cr_assert(h2_until_count(c, &fx.app.calls, 1));
+    fixture_free_server(&fx);
     cr_assert_eq(fx.app.cancelled, 1);
-    loop_free(fx.loop);
-    h2_close(c);
+    h2_stop(c);
 }
 
 Test(http_h2, head_and_no_content_answers_carry_no_body)
 {
     struct fixture fx;
-    fixture_start(&fx, NULL);
-    struct h2client *c = h2_open(&fx);
-    struct h2_resp *head = h2_request(c, "HEAD", "/h", NULL, 0, NULL);
-    h2_wait(c, head);
-    cr_assert_eq(head->status, 200);
-    cr_assert_eq(head->body_len, 0);
-    struct h2_resp *slow = h2_request(c, "GET", "/defer", NULL, 0, NULL);
-    cr_assert(turn_until(&fx, called, c));
-    while (fx.app.npending < 1)
-        loop_run_once(fx.loop, 5);
+    struct h2client *c = h2_start(&fx, NULL);
+    expect_answer(h2_fetch(c, "HEAD", "/h", NULL, 0, NULL), 200, "");
+    struct h2_resp *slow = h2_submit_get(c, "/defer");
+    cr_assert(h2_until_count(c, &fx.app.npending, 1));
     http_respond(fx.app.pending[0], 204, NULL, 0, "ignored", 7);
     h2_wait(c, slow);
-    cr_assert_eq(slow->status, 204);
-    cr_assert_eq(slow->body_len, 0);
-    h2_close(c);
-    fixture_stop(&fx);
+    expect_answer(slow, 204, "");
+    h2_stop(c);
 }
 
 Test(http_h2, idle_connection_gets_goaway_then_close)
 {
     struct fixture fx;
     struct http_server_config cfg = {.idle_timeout_ns = 50000000};
-    fixture_start(&fx, &cfg);
-    struct h2client *c = h2_open(&fx);
-    struct h2_resp *r = h2_request(c, "GET", "/x", NULL, 0, NULL);
-    h2_wait(c, r);
-    cr_assert_eq(r->status, 200);
+    struct h2client *c = h2_start(&fx, &cfg);
+    cr_assert_eq(h2_get(c, "/x")->status, 200);
     cr_assert(turn_until(&fx, goaway_and_eof, c));
     cr_assert_eq(http_server_connection_count(fx.srv), 0);
-    h2_close(c);
-    fixture_stop(&fx);
+    h2_stop(c);
 }
 
 static ssize_t never_ready(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
@@ -508,8 +526,7 @@ Test(http_h2, unfinished_request_stream_is_reset_after_request_timeout)
 {
     struct fixture fx;
     struct http_server_config cfg = {.request_timeout_ns = 50000000};
-    fixture_start(&fx, &cfg);
-    struct h2client *c = h2_open(&fx);
+    struct h2client *c = h2_start(&fx, &cfg);
     struct h2_resp *stuck = &c->r[c->n++];
     nghttp2_nv nv[] = {NV(":method", "POST"), NV(":path", "/slow"), NV(":scheme", "http"),
                        NV(":authority", "example")};
@@ -518,9 +535,6 @@ Test(http_h2, unfinished_request_stream_is_reset_after_request_timeout)
     h2_wait(c, stuck);
     cr_assert_eq(stuck->error, NGHTTP2_CANCEL);
     cr_assert_eq(fx.app.calls, 0);
-    struct h2_resp *ok = h2_request(c, "GET", "/ok", NULL, 0, NULL);
-    h2_wait(c, ok);
-    cr_assert_eq(ok->status, 200, "the connection survives");
-    h2_close(c);
-    fixture_stop(&fx);
+    cr_assert_eq(h2_get(c, "/ok")->status, 200, "the connection survives");
+    h2_stop(c);
 }
