@@ -9,7 +9,7 @@ target_include_directories(fuzz_http1 PRIVATE ${PROJECT_SOURCE_DIR}/src)
 
 prewarm_add_fuzzer(fuzz_http_server ${CMAKE_CURRENT_LIST_DIR}/fuzz_http_server.c
   ${PROJECT_SOURCE_DIR}/src/loop.c
-  ${PROJECT_SOURCE_DIR}/src/http_buf.c
+  ${PROJECT_SOURCE_DIR}/src/buf.c
   ${PROJECT_SOURCE_DIR}/src/http_parser.c
   ${PROJECT_SOURCE_DIR}/src/http_server.c
   ${PROJECT_SOURCE_DIR}/src/http_h1.c

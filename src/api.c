@@ -32,49 +32,17 @@ struct api {
 
 /* ---- small helpers ---- */
 
-/* Appends s as a JSON string; runs of plain bytes are copied at once. */
-static void json_str(struct metrics_buf *b, const char *s)
-{
-    metrics_append(b, "\"", 1);
-    for (;;) {
-        size_t plain =
-            strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
-                       "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
-        metrics_append(b, s, plain);
-        s += plain;
-        if (!*s)
-            break;
-        if (*s == '"' || *s == '\\')
-            metrics_printf(b, "\\%c", *s);
-        else
-            metrics_printf(b, "\\u%04x", (unsigned char)*s);
-        s++;
-    }
-    metrics_append(b, "\"", 1);
-}
-
-static void json_str_or_null(struct metrics_buf *b, const char *s)
+static void json_str_or_null(struct buf *b, const char *s)
 {
     if (s && *s)
-        json_str(b, s);
+        buf_append_json_string(b, s);
     else
-        metrics_append(b, "null", 4);
+        buf_append(b, "null", 4);
 }
 
 /* The claim answer is written with appends only (no printf): it is on the
  * hot path and printf was most of its cost. */
-#define PUT(b, lit) metrics_append((b), (lit), sizeof(lit) - 1)
-
-static void put_u64(struct metrics_buf *b, uint64_t v)
-{
-    char digits[24];
-    size_t i = sizeof digits;
-    do {
-        digits[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    metrics_append(b, digits + i, sizeof digits - i);
-}
+#define PUT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
 
 static void put_digits(char *out, unsigned v, int width)
 {
@@ -85,7 +53,7 @@ static void put_digits(char *out, unsigned v, int width)
 }
 
 /* "YYYY-MM-DDTHH:MM:SS.mmmZ", quoted. */
-static void put_time(const struct daemon *d, struct metrics_buf *b, uint64_t mono)
+static void put_time(const struct daemon *d, struct buf *b, uint64_t mono)
 {
     int64_t ns = daemon_wall_ns(d, mono);
     time_t sec = (time_t)(ns / 1000000000);
@@ -99,31 +67,22 @@ static void put_time(const struct daemon *d, struct metrics_buf *b, uint64_t mon
     put_digits(out + 15, (unsigned)tm.tm_min, 2);
     put_digits(out + 18, (unsigned)tm.tm_sec, 2);
     put_digits(out + 21, (unsigned)((ns / 1000000) % 1000), 3);
-    metrics_append(b, out, sizeof out);
+    buf_append(b, out, sizeof out);
 }
 
-static void respond_buf(struct http_exchange *ex, int status, struct metrics_buf *b,
-                        const char *type)
+static void respond_buf(struct http_exchange *ex, int status, struct buf *b, const char *type)
 {
     struct http_header h = {"Content-Type", 12, type, strlen(type)};
-    http_respond(ex, status, &h, 1, b->data ? b->data : "", b->len);
-    metrics_buf_free(b);
+    http_respond(ex, status, &h, 1, b->data ? buf_start(b) : "", buf_size(b));
+    buf_free(b);
 }
 
 /* A Status-shaped error with one extra header (Retry-After, Allow). */
 static void error_with(struct http_exchange *ex, int status, const char *reason,
                        const char *message, const char *hname, const char *hvalue)
 {
-    struct metrics_buf b = {0};
-    metrics_printf(&b, "{\"status\":\"Failure\",\"code\":%d,\"reason\":", status);
-    json_str(&b, reason);
-    metrics_printf(&b, ",\"message\":");
-    json_str(&b, message);
-    metrics_printf(&b, "}");
-    struct http_header h[2] = {{"Content-Type", 12, JSON_TYPE, strlen(JSON_TYPE)},
-                               {hname, strlen(hname), hvalue, strlen(hvalue)}};
-    http_respond(ex, status, h, 2, b.data, b.len);
-    metrics_buf_free(&b);
+    struct http_header h = {hname, strlen(hname), hvalue, strlen(hvalue)};
+    http_respond_error_with(ex, status, reason, message, &h, 1);
 }
 
 static void unavailable(struct http_exchange *ex, const char *reason, const char *message)
@@ -143,22 +102,22 @@ static bool method_is(const struct http_request *req, const char *m)
     return req->method_len == strlen(m) && !memcmp(req->method, m, req->method_len);
 }
 
-static void session_json(struct api *api, struct metrics_buf *b, const struct pool_session_info *s,
+static void session_json(struct api *api, struct buf *b, const struct pool_session_info *s,
                          bool with_token)
 {
     PUT(b, "{\"session_id\":");
-    json_str(b, s->id);
+    buf_append_json_string(b, s->id);
     PUT(b, ",\"pool\":");
-    json_str(b, s->pool);
+    buf_append_json_string(b, s->pool);
     PUT(b, ",\"pod\":");
-    json_str(b, s->pod);
+    buf_append_json_string(b, s->pod);
     PUT(b, ",\"address\":");
-    json_str(b, s->address);
+    buf_append_json_string(b, s->address);
     PUT(b, ",\"node\":");
-    json_str(b, s->node);
+    buf_append_json_string(b, s->node);
     if (with_token) {
         PUT(b, ",\"token\":");
-        json_str(b, s->token);
+        buf_append_json_string(b, s->token);
     }
     PUT(b, ",\"claimed_at\":");
     put_time(api->d, b, s->claimed_at);
@@ -218,19 +177,19 @@ static void respond_session(struct api *api, struct http_exchange *ex, int statu
                             const struct pool_session_info *s, const char *outcome,
                             uint64_t bind_ns, uint64_t waited_ns)
 {
-    struct metrics_buf b = {0};
+    struct buf b = {0};
     if (status == 201)
         watch_new_session(api, ex, s);
     if (status == 201 && api->d->verbose)
         daemon_log(api->d, "session %s bound (%s) pool=%s pod=%s", s->id, outcome, s->pool, s->pod);
     session_json(api, &b, s, true);
     PUT(&b, ",\"outcome\":");
-    json_str(&b, outcome);
+    buf_append_json_string(&b, outcome);
     PUT(&b, ",\"bind_ns\":");
-    put_u64(&b, bind_ns);
+    buf_append_uint(&b, bind_ns);
     if (waited_ns) {
         PUT(&b, ",\"waited_ns\":");
-        put_u64(&b, waited_ns);
+        buf_append_uint(&b, waited_ns);
     }
     PUT(&b, "}");
     respond_buf(ex, status, &b, JSON_TYPE);
@@ -438,8 +397,8 @@ static void session_route(struct api *api, struct http_exchange *ex, const struc
         rc = pool_set_release(api->d->set, id, now);
         daemon_drain(api->d);
         if (rc == POOL_OK) {
-            struct metrics_buf b = {0};
-            metrics_printf(&b, "{\"status\":\"Released\",\"session_id\":\"%s\"}", id);
+            struct buf b = {0};
+            buf_appendf(&b, "{\"status\":\"Released\",\"session_id\":\"%s\"}", id);
             return respond_buf(ex, 200, &b, JSON_TYPE);
         }
     } else {
@@ -447,9 +406,9 @@ static void session_route(struct api *api, struct http_exchange *ex, const struc
     }
     if (rc != POOL_OK)
         return http_respond_error(ex, 404, "NotFound", "no such session (ended or never existed)");
-    struct metrics_buf b = {0};
+    struct buf b = {0};
     session_json(api, &b, &s, false);
-    metrics_printf(&b, "}");
+    buf_appendf(&b, "}");
     respond_buf(ex, 200, &b, JSON_TYPE);
 }
 
@@ -458,25 +417,25 @@ static void session_route(struct api *api, struct http_exchange *ex, const struc
 static const char *const state_names[] = {"gone",  "creating", "starting",
                                           "ready", "bound",    "draining"};
 
-static void pool_json(struct metrics_buf *b, const struct daemon_pool *dp)
+static void pool_json(struct buf *b, const struct daemon_pool *dp)
 {
     struct pool_counts c;
     const struct config_pool *cfg = dp->cfg;
     pool_get_counts(dp->pool, &c);
-    metrics_printf(b, "{\"name\":");
-    json_str(b, cfg->name);
-    metrics_printf(b, ",\"provider\":\"local\",\"pods\":{");
+    buf_appendf(b, "{\"name\":");
+    buf_append_json_string(b, cfg->name);
+    buf_appendf(b, ",\"provider\":\"local\",\"pods\":{");
     for (int st = POOL_POD_CREATING; st < POOL_POD_STATE_COUNT; st++)
-        metrics_printf(b, "%s\"%s\":%u", st > 1 ? "," : "", state_names[st], c.by_state[st]);
-    metrics_printf(b,
-                   "},\"live\":%u,\"sessions\":%u,\"waiters\":%u,\"reached_min_idle\":%s,"
-                   "\"config\":{\"min_idle\":%u,\"max_idle\":%u,\"max_total\":%u,"
-                   "\"session_ttl_seconds\":%u,\"session_ttl_max_seconds\":%u,"
-                   "\"idle_timeout_seconds\":%u,\"max_waiters\":%u,\"start_timeout_seconds\":%u}}",
-                   c.live, c.sessions, c.waiters, dp->reached_min_idle ? "true" : "false",
-                   cfg->min_idle, cfg->max_idle, cfg->max_total, cfg->session_ttl_s,
-                   cfg->session_ttl_max_s, cfg->idle_timeout_s, cfg->max_waiters,
-                   cfg->start_timeout_s);
+        buf_appendf(b, "%s\"%s\":%u", st > 1 ? "," : "", state_names[st], c.by_state[st]);
+    buf_appendf(b,
+                "},\"live\":%u,\"sessions\":%u,\"waiters\":%u,\"reached_min_idle\":%s,"
+                "\"config\":{\"min_idle\":%u,\"max_idle\":%u,\"max_total\":%u,"
+                "\"session_ttl_seconds\":%u,\"session_ttl_max_seconds\":%u,"
+                "\"idle_timeout_seconds\":%u,\"max_waiters\":%u,\"start_timeout_seconds\":%u}}",
+                c.live, c.sessions, c.waiters, dp->reached_min_idle ? "true" : "false",
+                cfg->min_idle, cfg->max_idle, cfg->max_total, cfg->session_ttl_s,
+                cfg->session_ttl_max_s, cfg->idle_timeout_s, cfg->max_waiters,
+                cfg->start_timeout_s);
 }
 
 static void pools_route(struct api *api, struct http_exchange *ex, const struct http_request *req,
@@ -484,33 +443,33 @@ static void pools_route(struct api *api, struct http_exchange *ex, const struct 
 {
     if (!method_is(req, "GET"))
         return bad_method(ex, "GET");
-    struct metrics_buf b = {0};
+    struct buf b = {0};
     if (one) {
         pool_json(&b, one);
     } else {
-        metrics_printf(&b, "{\"pools\":[");
+        buf_appendf(&b, "{\"pools\":[");
         for (size_t i = 0; i < api->d->npools; i++) {
             if (i)
-                metrics_printf(&b, ",");
+                buf_appendf(&b, ",");
             pool_json(&b, &api->d->pools[i]);
         }
-        metrics_printf(&b, "]}");
+        buf_appendf(&b, "]}");
     }
     respond_buf(ex, 200, &b, JSON_TYPE);
 }
 
 static void readyz(struct api *api, struct http_exchange *ex)
 {
-    struct metrics_buf b = {0};
+    struct buf b = {0};
     bool ready = daemon_ready(api->d) && !api->d->shutting_down;
-    metrics_printf(&b, "{\"ready\":%s,\"pools\":{", ready ? "true" : "false");
+    buf_appendf(&b, "{\"ready\":%s,\"pools\":{", ready ? "true" : "false");
     for (size_t i = 0; i < api->d->npools; i++) {
         if (i)
-            metrics_printf(&b, ",");
-        json_str(&b, api->d->pools[i].cfg->name);
-        metrics_printf(&b, ":%s", api->d->pools[i].reached_min_idle ? "true" : "false");
+            buf_appendf(&b, ",");
+        buf_append_json_string(&b, api->d->pools[i].cfg->name);
+        buf_appendf(&b, ":%s", api->d->pools[i].reached_min_idle ? "true" : "false");
     }
-    metrics_printf(&b, "}}");
+    buf_appendf(&b, "}}");
     respond_buf(ex, ready ? 200 : 503, &b, JSON_TYPE);
 }
 
@@ -518,7 +477,7 @@ struct family {
     const char *name, *type, *help;
 };
 
-static void metrics_gauges(struct metrics_buf *b, struct daemon *d)
+static void metrics_gauges(struct buf *b, struct daemon *d)
 {
     metrics_family(b, "prewarm_pods", "gauge", "Pods by pool and state.");
     for (size_t i = 0; i < d->npools; i++) {
@@ -546,7 +505,7 @@ static void metrics_gauges(struct metrics_buf *b, struct daemon *d)
 }
 
 /* One counter family with a second label taking values[] from counters. */
-static void counter_family(struct metrics_buf *b, struct daemon *d, const struct family *f,
+static void counter_family(struct buf *b, struct daemon *d, const struct family *f,
                            const char *label, const char *const *values, const size_t *offsets,
                            size_t n)
 {
@@ -564,7 +523,7 @@ static void counter_family(struct metrics_buf *b, struct daemon *d, const struct
 
 #define OFF(field) offsetof(struct pool_counters, field)
 
-static void metrics_counters(struct metrics_buf *b, struct daemon *d)
+static void metrics_counters(struct buf *b, struct daemon *d)
 {
     static const struct family claims = {"prewarm_claims_total", "counter",
                                          "Claims by pool and result."};
@@ -596,7 +555,7 @@ static void metrics_counters(struct metrics_buf *b, struct daemon *d)
 
 static void metrics_route(struct api *api, struct http_exchange *ex)
 {
-    struct metrics_buf b = {0};
+    struct buf b = {0};
     struct daemon *d = api->d;
     metrics_gauges(&b, d);
     metrics_counters(&b, d);

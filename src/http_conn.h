@@ -27,7 +27,7 @@
 #include <nghttp2/nghttp2.h>
 #include <stdbool.h>
 
-#include "http_buf.h"
+#include "buf.h"
 #include "http_parser.h"
 #include "http_server.h"
 #include "loop.h"
@@ -55,7 +55,7 @@ struct http_exchange {
     struct http_exchange *next; /* request order */
     bool close_after;           /* the connection closes after this response */
     int version;                /* 10 or 11 */
-    struct http_buf response;   /* serialized, waiting for earlier responses */
+    struct buf response;        /* serialized, waiting for earlier responses */
     /* HTTP/2 */
     struct h2_stream *stream;
 };
@@ -86,7 +86,7 @@ struct http_conn {
     bool lingering;       /* error sent: discard input until EOF or deadline */
     enum http_proto proto;
     unsigned io_events;
-    struct http_buf in, out;
+    struct buf in, out;
     uint64_t out_sent;                       /* bytes of out ever written */
     struct http_watch *watches, *watch_tail; /* delivery watches, by offset */
     struct loop_timer timer;
@@ -120,7 +120,7 @@ void http_conn_watch_settle(struct http_conn *c); /* pending ends = end of c->ou
 /* Reports ex's watch (if any) as not delivered. */
 void http_exchange_lost(struct http_exchange *ex);
 /* Appends {"status":"Failure",...} for status/reason/message to b. */
-void http_error_body(struct http_buf *b, int status, const char *reason, const char *message);
+void http_error_body(struct buf *b, int status, const char *reason, const char *message);
 
 /* http_h1.c */
 void http_h1_process(struct http_conn *c); /* parse and dispatch buffered input */

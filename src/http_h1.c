@@ -44,7 +44,7 @@ static struct http_exchange *pop_head(struct http_conn *c)
 
 static void exchange_free(struct http_exchange *ex)
 {
-    http_buf_free(&ex->response);
+    buf_free(&ex->response);
     free(ex);
 }
 
@@ -56,37 +56,37 @@ static bool header_safe(const struct http_header *h)
            !memchr(h->value, '\r', h->value_len) && !memchr(h->value, '\n', h->value_len);
 }
 
-static void serialize(struct http_buf *b, const struct http_exchange *ex, int status,
+static void serialize(struct buf *b, const struct http_exchange *ex, int status,
                       const struct http_header *headers, size_t n, const char *body,
                       size_t body_len)
 {
     bool no_body = status == 204 || status == 304;
     const char *text = http_status_text(status);
-    http_buf_append(b, "HTTP/1.1 ", 9);
-    http_buf_append_uint(b, (uint64_t)status);
-    http_buf_append(b, " ", 1);
-    http_buf_append(b, text, strlen(text));
-    http_buf_append(b, "\r\n", 2);
+    buf_append(b, "HTTP/1.1 ", 9);
+    buf_append_uint(b, (uint64_t)status);
+    buf_append(b, " ", 1);
+    buf_append(b, text, strlen(text));
+    buf_append(b, "\r\n", 2);
     for (size_t i = 0; i < n; i++) {
         if (!header_safe(&headers[i]))
             continue; /* a caller bug must not split the response */
-        http_buf_append(b, headers[i].name, headers[i].name_len);
-        http_buf_append(b, ": ", 2);
-        http_buf_append(b, headers[i].value, headers[i].value_len);
-        http_buf_append(b, "\r\n", 2);
+        buf_append(b, headers[i].name, headers[i].name_len);
+        buf_append(b, ": ", 2);
+        buf_append(b, headers[i].value, headers[i].value_len);
+        buf_append(b, "\r\n", 2);
     }
     if (!no_body) {
-        http_buf_append(b, "Content-Length: ", 16);
-        http_buf_append_uint(b, body_len);
-        http_buf_append(b, "\r\n", 2);
+        buf_append(b, "Content-Length: ", 16);
+        buf_append_uint(b, body_len);
+        buf_append(b, "\r\n", 2);
     }
     if (ex->close_after)
-        http_buf_append(b, "Connection: close\r\n", 19);
+        buf_append(b, "Connection: close\r\n", 19);
     else if (ex->version == 10)
-        http_buf_append(b, "Connection: keep-alive\r\n", 24);
-    http_buf_append(b, "\r\n", 2);
+        buf_append(b, "Connection: keep-alive\r\n", 24);
+    buf_append(b, "\r\n", 2);
     if (!no_body && !ex->head_request)
-        http_buf_append(b, body, body_len);
+        buf_append(b, body, body_len);
 }
 
 /* Moves answered responses at the head of the queue to the output. */
@@ -94,7 +94,7 @@ static void advance_queue(struct http_conn *c)
 {
     while (c->q_head && c->q_head->responded) {
         struct http_exchange *ex = pop_head(c);
-        http_buf_append(&c->out, http_buf_start(&ex->response), http_buf_size(&ex->response));
+        buf_append(&c->out, buf_start(&ex->response), buf_size(&ex->response));
         http_conn_watch(c, ex, false);
         if (ex->close_after)
             c->close_when_done = true;
@@ -111,7 +111,7 @@ void http_h1_respond(struct http_exchange *ex, int status, const struct http_hea
     ex->responded = true;
     if (c->dead)
         return; /* the connection is closing; the close loop frees ex */
-    struct http_buf *dst = ex == c->q_head ? &c->out : &ex->response;
+    struct buf *dst = ex == c->q_head ? &c->out : &ex->response;
     serialize(dst, ex, status, headers, n, body, body_len);
     advance_queue(c);
     http_conn_mark_dirty(c);
@@ -122,7 +122,7 @@ void http_h1_fail(struct http_conn *c, int status, const char *reason, const cha
     struct http_exchange *ex = exchange_new(c, 11, true, false);
     c->stop_parsing = true;
     c->in_request = false;
-    http_buf_consume(&c->in, http_buf_size(&c->in));
+    buf_consume(&c->in, buf_size(&c->in));
     http_respond_error(ex, status, reason, message);
 }
 
@@ -159,7 +159,7 @@ static void maybe_continue(struct http_conn *c, const struct http_parsed_request
     if (p->expect != HTTP_EXPECT_CONTINUE || p->version != 11 || c->continue_sent || c->q_len > 0)
         return;
     static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    http_buf_append(&c->out, interim, sizeof(interim) - 1);
+    buf_append(&c->out, interim, sizeof(interim) - 1);
     c->continue_sent = true;
     http_conn_mark_dirty(c);
 }
@@ -171,7 +171,7 @@ static void dispatch(struct http_conn *c, const struct http_parsed_request *p)
     struct http_exchange *ex = exchange_new(c, p->version, close_after, head);
     if (close_after)
         c->stop_parsing = true;
-    const char *start = http_buf_start(&c->in);
+    const char *start = buf_start(&c->in);
     struct http_request req = {
         .method = p->method,
         .method_len = p->method_len,
@@ -198,7 +198,7 @@ void http_h1_process(struct http_conn *c)
     if (!c->parsed && !(c->parsed = malloc(sizeof(*c->parsed))))
         abort();
     while (!c->stop_parsing && c->q_len < cfg->max_pipelined) {
-        size_t avail = http_buf_size(&c->in);
+        size_t avail = buf_size(&c->in);
         if (avail == 0)
             break;
         if (!c->in_request) {
@@ -207,7 +207,7 @@ void http_h1_process(struct http_conn *c)
             c->scanned = 0;
         }
         enum http_parse_status st = http_parse_request(
-            http_buf_start(&c->in), avail, cfg->max_header_bytes, c->scanned, c->parsed);
+            buf_start(&c->in), avail, cfg->max_header_bytes, c->scanned, c->parsed);
         if (st == HTTP_PARSE_INCOMPLETE) {
             c->scanned = http_parse_rescan_from(avail);
             break;
@@ -224,13 +224,13 @@ void http_h1_process(struct http_conn *c)
             break;
         }
         dispatch(c, c->parsed);
-        http_buf_consume(&c->in, need);
+        buf_consume(&c->in, need);
     }
 }
 
 bool http_h1_idle(const struct http_conn *c)
 {
-    return c->q_len == 0 && !c->in_request && http_buf_size(&c->out) == 0;
+    return c->q_len == 0 && !c->in_request && buf_size(&c->out) == 0;
 }
 
 bool http_h1_waiting(const struct http_conn *c)

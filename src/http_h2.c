@@ -28,18 +28,18 @@ struct h2_stream {
     struct http_exchange ex; /* first: the exchange handed out */
     struct h2_stream *prev, *next;
     int32_t id;
-    uint64_t since_ns;    /* request start, then answer time */
-    bool reset;           /* RST_STREAM submitted for request_timeout */
-    struct http_buf hbuf; /* copied header names and values */
+    uint64_t since_ns; /* request start, then answer time */
+    bool reset;        /* RST_STREAM submitted for request_timeout */
+    struct buf hbuf;   /* copied header names and values */
     struct span names[HTTP_PARSER_MAX_HEADERS], values[HTTP_PARSER_MAX_HEADERS];
     size_t hcount;
     struct span method, path, authority;
     bool have_method, have_path, have_authority;
     size_t header_bytes;
-    struct http_buf body;
-    int reject;           /* status to answer instead of calling the handler */
-    bool dispatched;      /* handler called, or an error answered */
-    struct http_buf resp; /* response body read by the data provider */
+    struct buf body;
+    int reject;      /* status to answer instead of calling the handler */
+    bool dispatched; /* handler called, or an error answered */
+    struct buf resp; /* response body read by the data provider */
 };
 
 static struct h2_stream *stream_of(nghttp2_session *session, int32_t id)
@@ -49,9 +49,9 @@ static struct h2_stream *stream_of(nghttp2_session *session, int32_t id)
 
 static void stream_free(struct h2_stream *st)
 {
-    http_buf_free(&st->hbuf);
-    http_buf_free(&st->body);
-    http_buf_free(&st->resp);
+    buf_free(&st->hbuf);
+    buf_free(&st->body);
+    buf_free(&st->resp);
     free(st);
 }
 
@@ -90,10 +90,10 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     return 0;
 }
 
-static struct span copy_span(struct http_buf *b, const uint8_t *p, size_t len)
+static struct span copy_span(struct buf *b, const uint8_t *p, size_t len)
 {
-    struct span s = {http_buf_size(b), len};
-    http_buf_append(b, p, len);
+    struct span s = {buf_size(b), len};
+    buf_append(b, p, len);
     return s;
 }
 
@@ -166,7 +166,7 @@ static void reject_now(struct h2_stream *st, int status)
     const char *message;
     const char *reason = reject_reason(status, &message);
     st->dispatched = true;
-    http_buf_free(&st->body);
+    buf_free(&st->body);
     http_respond_error(&st->ex, status, reason, message);
 }
 
@@ -200,8 +200,8 @@ static void dispatch(struct http_conn *c, struct h2_stream *st)
         .query_len = q ? st->path.len - (size_t)(q - path) - 1 : 0,
         .headers = headers,
         .header_count = n,
-        .body = st->body.data ? http_buf_start(&st->body) : "",
-        .body_len = http_buf_size(&st->body),
+        .body = st->body.data ? buf_start(&st->body) : "",
+        .body_len = buf_size(&st->body),
         .http_version = 20,
     };
     c->srv->handler(c->srv->ctx, &st->ex, &req);
@@ -230,11 +230,11 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     struct h2_stream *st = stream_of(session, stream_id);
     if (!st || st->dispatched)
         return 0;
-    if (http_buf_size(&st->body) + len > c->srv->cfg.max_body_bytes) {
+    if (buf_size(&st->body) + len > c->srv->cfg.max_body_bytes) {
         reject_now(st, 413);
         return 0;
     }
-    http_buf_append(&st->body, data, len);
+    buf_append(&st->body, data, len);
     return 0;
 }
 
@@ -292,14 +292,14 @@ int http_h2_feed(struct http_conn *c, const char *data, size_t len)
 
 int http_h2_pump(struct http_conn *c)
 {
-    while (http_buf_size(&c->out) < HTTP_OUT_HIGH_WATER) {
+    while (buf_size(&c->out) < HTTP_OUT_HIGH_WATER) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(c->h2, &data);
         if (n < 0)
             return -1;
         if (n == 0)
             break;
-        http_buf_append(&c->out, data, (size_t)n);
+        buf_append(&c->out, data, (size_t)n);
         http_conn_watch_settle(c);
     }
     http_conn_watch_settle(c);
@@ -318,12 +318,12 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *b
     (void)stream_id;
     (void)user;
     struct h2_stream *st = source->ptr;
-    size_t n = http_buf_size(&st->resp);
+    size_t n = buf_size(&st->resp);
     if (n > length)
         n = length;
-    memcpy(buf, http_buf_start(&st->resp), n);
-    http_buf_consume(&st->resp, n);
-    if (http_buf_size(&st->resp) == 0)
+    memcpy(buf, buf_start(&st->resp), n);
+    buf_consume(&st->resp, n);
+    if (buf_size(&st->resp) == 0)
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
     return (ssize_t)n;
 }
@@ -346,7 +346,7 @@ static bool skip_header(const struct http_header *h)
 /* Response header block: lower-cased copies in one buffer, then nghttp2_nv
  * entries pointing into it (nghttp2 copies them again on submit). */
 struct nv_builder {
-    struct http_buf strings;
+    struct buf strings;
     size_t name_off[NV_MAX], name_len[NV_MAX], value_off[NV_MAX], value_len[NV_MAX];
     size_t count;
 };
@@ -357,28 +357,28 @@ static void nv_add(struct nv_builder *b, const char *name, size_t name_len, cons
     if (b->count == NV_MAX)
         return;
     size_t i = b->count++;
-    b->name_off[i] = http_buf_size(&b->strings);
+    b->name_off[i] = buf_size(&b->strings);
     b->name_len[i] = name_len;
-    char *dst = http_buf_reserve(&b->strings, name_len);
+    char *dst = buf_reserve(&b->strings, name_len);
     for (size_t j = 0; j < name_len; j++)
         dst[j] = (char)tolower((unsigned char)name[j]);
-    http_buf_commit(&b->strings, name_len);
-    b->value_off[i] = http_buf_size(&b->strings);
+    buf_commit(&b->strings, name_len);
+    b->value_off[i] = buf_size(&b->strings);
     b->value_len[i] = value_len;
-    http_buf_append(&b->strings, value, value_len);
+    buf_append(&b->strings, value, value_len);
 }
 
 static size_t build_nv(nghttp2_nv *nv, struct nv_builder *b, int status,
                        const struct http_header *headers, size_t n, size_t body_len,
                        bool with_length)
 {
-    char num[HTTP_UINT_MAX_DIGITS];
-    nv_add(b, ":status", 7, num, http_format_uint(num, (uint64_t)status));
+    char num[BUF_UINT_MAX_DIGITS];
+    nv_add(b, ":status", 7, num, buf_format_uint(num, (uint64_t)status));
     for (size_t i = 0; i < n && b->count < NV_MAX - 1; i++)
         if (!skip_header(&headers[i]))
             nv_add(b, headers[i].name, headers[i].name_len, headers[i].value, headers[i].value_len);
     if (with_length) {
-        nv_add(b, "content-length", 14, num, http_format_uint(num, body_len));
+        nv_add(b, "content-length", 14, num, buf_format_uint(num, body_len));
     }
     uint8_t *base = (uint8_t *)b->strings.data;
     for (size_t i = 0; i < b->count; i++)
@@ -402,15 +402,15 @@ void http_h2_respond(struct http_exchange *ex, int status, const struct http_hea
     nghttp2_nv nv[NV_MAX];
     struct nv_builder b; /* only count and strings need a start value */
     b.count = 0;
-    b.strings = (struct http_buf){0};
+    b.strings = (struct buf){0};
     size_t count = build_nv(nv, &b, status, headers, n, body_len, !no_body);
     nghttp2_data_provider prd = {.source.ptr = st, .read_callback = read_body};
     bool send_body = !no_body && !ex->head_request && body_len > 0;
     if (send_body)
-        http_buf_append(&st->resp, body, body_len);
+        buf_append(&st->resp, body, body_len);
     if (nghttp2_submit_response(c->h2, st->id, nv, count, send_body ? &prd : NULL) != 0)
         nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
-    http_buf_free(&b.strings);
+    buf_free(&b.strings);
     http_conn_mark_dirty(c);
 }
 

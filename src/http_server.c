@@ -259,7 +259,7 @@ void http_conn_watch(struct http_conn *c, struct http_exchange *ex, bool end_pen
     struct http_watch *w = malloc(sizeof *w);
     if (!w)
         abort();
-    *w = (struct http_watch){.end = c->out_sent + http_buf_size(&c->out),
+    *w = (struct http_watch){.end = c->out_sent + buf_size(&c->out),
                              .end_pending = end_pending,
                              .cb = ex->sent_cb,
                              .data = ex->sent_data};
@@ -275,7 +275,7 @@ void http_conn_watch_settle(struct http_conn *c)
 {
     for (struct http_watch *w = c->watches; w; w = w->next) {
         if (w->end_pending) {
-            w->end = c->out_sent + http_buf_size(&c->out);
+            w->end = c->out_sent + buf_size(&c->out);
             w->end_pending = false;
         }
     }
@@ -327,8 +327,8 @@ void http_conn_close(struct http_conn *c)
     http_h1_close(c);
     http_h2_close(c);
     watches_report(c, true);
-    http_buf_free(&c->in);
-    http_buf_free(&c->out);
+    buf_free(&c->in);
+    buf_free(&c->out);
     free(c->parsed);
     free(c);
 }
@@ -342,17 +342,17 @@ static bool wants_read(const struct http_conn *c)
         return false;
     if (c->lingering)
         return true;
-    if (http_buf_size(&c->out) > HTTP_OUT_HIGH_WATER)
+    if (buf_size(&c->out) > HTTP_OUT_HIGH_WATER)
         return false;
     if (c->proto != PROTO_H1)
         return true;
     return c->q_len < cfg->max_pipelined &&
-           http_buf_size(&c->in) <= cfg->max_header_bytes + cfg->max_body_bytes;
+           buf_size(&c->in) <= cfg->max_header_bytes + cfg->max_body_bytes;
 }
 
 static void update_interest(struct http_conn *c)
 {
-    unsigned ev = (wants_read(c) ? LOOP_READ : 0) | (http_buf_size(&c->out) ? LOOP_WRITE : 0);
+    unsigned ev = (wants_read(c) ? LOOP_READ : 0) | (buf_size(&c->out) ? LOOP_WRITE : 0);
     if (ev != c->io_events && loop_io_modify(c->srv->loop, c->fd, ev) == 0)
         c->io_events = ev;
 }
@@ -360,9 +360,9 @@ static void update_interest(struct http_conn *c)
 /* Decides the protocol from the first bytes; false while still undecided. */
 static bool detect_protocol(struct http_conn *c)
 {
-    size_t n = http_buf_size(&c->in);
+    size_t n = buf_size(&c->in);
     size_t cmp = n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN;
-    if (memcmp(http_buf_start(&c->in), h2_preface, cmp) != 0) {
+    if (memcmp(buf_start(&c->in), h2_preface, cmp) != 0) {
         c->proto = PROTO_H1;
         return true;
     }
@@ -387,8 +387,8 @@ static bool handle_input(struct http_conn *c)
         }
     }
     if (c->proto == PROTO_H2) {
-        int rc = http_h2_feed(c, http_buf_start(&c->in), http_buf_size(&c->in));
-        http_buf_consume(&c->in, http_buf_size(&c->in));
+        int rc = http_h2_feed(c, buf_start(&c->in), buf_size(&c->in));
+        buf_consume(&c->in, buf_size(&c->in));
         if (rc < 0) {
             http_conn_close(c);
             return false;
@@ -416,7 +416,7 @@ static void handle_eof(struct http_conn *c)
 static void conn_read(struct http_conn *c)
 {
     for (int round = 0; round < 4 && wants_read(c); round++) {
-        char *dst = http_buf_reserve(&c->in, HTTP_READ_CHUNK);
+        char *dst = buf_reserve(&c->in, HTTP_READ_CHUNK);
         ssize_t n = read(c->fd, dst, HTTP_READ_CHUNK);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
@@ -433,7 +433,7 @@ static void conn_read(struct http_conn *c)
             c->in.off = c->in.len = 0; /* discard */
             continue;
         }
-        http_buf_commit(&c->in, (size_t)n);
+        buf_commit(&c->in, (size_t)n);
         if (!handle_input(c))
             return;
         if ((size_t)n < HTTP_READ_CHUNK)
@@ -454,21 +454,21 @@ static bool finish_conn(struct http_conn *c)
     }
     c->lingering = true;
     c->linger_deadline_ns = http_conn_now(c) + HTTP_LINGER_NS;
-    http_buf_free(&c->in);
+    buf_free(&c->in);
     return true;
 }
 
 static bool write_out(struct http_conn *c)
 {
-    while (http_buf_size(&c->out) > 0) {
-        ssize_t n = send(c->fd, http_buf_start(&c->out), http_buf_size(&c->out), MSG_NOSIGNAL);
+    while (buf_size(&c->out) > 0) {
+        ssize_t n = send(c->fd, buf_start(&c->out), buf_size(&c->out), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 break;
             http_conn_close(c);
             return false;
         }
-        http_buf_consume(&c->out, (size_t)n);
+        buf_consume(&c->out, (size_t)n);
         c->out_sent += (size_t)n;
         c->last_activity_ns = http_conn_now(c);
         watches_report(c, false);
@@ -487,7 +487,7 @@ static bool flush_conn(struct http_conn *c)
     }
     if (!write_out(c))
         return false;
-    bool drained = http_buf_size(&c->out) == 0;
+    bool drained = buf_size(&c->out) == 0;
     if (drained && c->proto == PROTO_H2 && http_h2_finished(c)) {
         http_conn_close(c);
         return false;
@@ -518,7 +518,7 @@ static void flush_hook(struct loop *loop, void *data)
         struct http_conn *c = s->dirty;
         s->dirty = c->dirty_next;
         c->dirty = false;
-        if (c->proto == PROTO_H1 && http_buf_size(&c->in) > 0)
+        if (c->proto == PROTO_H1 && buf_size(&c->in) > 0)
             http_h1_process(c); /* requests held back by the pipeline limit */
         flush_conn(c);
     }
@@ -531,9 +531,9 @@ static uint64_t conn_deadline(const struct http_conn *c)
     const struct http_server_config *cfg = &c->srv->cfg;
     if (c->lingering)
         return c->linger_deadline_ns;
-    if (c->proto == PROTO_UNKNOWN && http_buf_size(&c->in) > 0)
+    if (c->proto == PROTO_UNKNOWN && buf_size(&c->in) > 0)
         return c->request_start_ns + cfg->request_timeout_ns;
-    if (http_buf_size(&c->out) > 0 || c->proto == PROTO_UNKNOWN)
+    if (buf_size(&c->out) > 0 || c->proto == PROTO_UNKNOWN)
         return c->last_activity_ns + cfg->idle_timeout_ns;
     if (c->proto == PROTO_H1) {
         if (c->in_request)
@@ -568,18 +568,18 @@ static void conn_timeout(struct loop *loop, struct loop_timer *timer)
         loop_timer_start(loop, &c->timer, d);
         return;
     }
-    if (c->proto == PROTO_H1 && c->in_request && !c->lingering && http_buf_size(&c->out) == 0) {
+    if (c->proto == PROTO_H1 && c->in_request && !c->lingering && buf_size(&c->out) == 0) {
         http_h1_fail(c, 408, "RequestTimeout", "the request was not received in time");
         http_conn_mark_dirty(c);
         return;
     }
-    if (c->proto == PROTO_H2 && c->open_streams > 0 && http_buf_size(&c->out) == 0) {
+    if (c->proto == PROTO_H2 && c->open_streams > 0 && buf_size(&c->out) == 0) {
         http_h2_expire(c, loop_now(loop));
         http_conn_mark_dirty(c);
         http_conn_schedule(c);
         return;
     }
-    if (c->proto == PROTO_H2 && !c->goaway_sent && http_buf_size(&c->out) == 0) {
+    if (c->proto == PROTO_H2 && !c->goaway_sent && buf_size(&c->out) == 0) {
         http_h2_goaway(c); /* idle: say goodbye; the flush closes once it is sent */
         c->last_activity_ns = loop_now(loop);
         http_conn_mark_dirty(c);
@@ -653,38 +653,33 @@ void http_respond(struct http_exchange *ex, int status, const struct http_header
         http_h1_respond(ex, status, headers, n, body, body_len);
 }
 
-static void json_string(struct http_buf *b, const char *s)
+void http_error_body(struct buf *b, int status, const char *reason, const char *message)
 {
-    http_buf_append(b, "\"", 1);
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            http_buf_appendf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            http_buf_appendf(b, "\\u%04x", ch);
-        else
-            http_buf_append(b, s, 1);
-    }
-    http_buf_append(b, "\"", 1);
+    buf_appendf(b, "{\"status\":\"Failure\",\"code\":%d,\"reason\":", status);
+    buf_append_json_string(b, reason);
+    buf_append(b, ",\"message\":", 11);
+    buf_append_json_string(b, message);
+    buf_append(b, "}", 1);
 }
 
-void http_error_body(struct http_buf *b, int status, const char *reason, const char *message)
+void http_respond_error_with(struct http_exchange *ex, int status, const char *reason,
+                             const char *message, const struct http_header *extra, size_t n)
 {
-    http_buf_appendf(b, "{\"status\":\"Failure\",\"code\":%d,\"reason\":", status);
-    json_string(b, reason);
-    http_buf_append(b, ",\"message\":", 11);
-    json_string(b, message);
-    http_buf_append(b, "}", 1);
+    struct http_header headers[1 + HTTP_ERROR_EXTRA_HEADERS] = {
+        {"Content-Type", 12, "application/json", 16}};
+    size_t count = 1;
+    for (size_t i = 0; i < n && count < sizeof(headers) / sizeof(headers[0]); i++)
+        headers[count++] = extra[i];
+    struct buf body = {0};
+    http_error_body(&body, status, reason, message);
+    http_respond(ex, status, headers, count, buf_start(&body), buf_size(&body));
+    buf_free(&body);
 }
 
 void http_respond_error(struct http_exchange *ex, int status, const char *reason,
                         const char *message)
 {
-    struct http_buf body = {0};
-    http_error_body(&body, status, reason, message);
-    static const struct http_header ct = {"Content-Type", 12, "application/json", 16};
-    http_respond(ex, status, &ct, 1, http_buf_start(&body), http_buf_size(&body));
-    http_buf_free(&body);
+    http_respond_error_with(ex, status, reason, message, NULL, 0);
 }
 
 void http_exchange_on_sent(struct http_exchange *ex, http_sent_fn *cb, void *data)

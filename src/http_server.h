@@ -156,6 +156,11 @@ void http_respond(struct http_exchange *ex, int status, const struct http_header
  * ("BadRequest", "NotFound", ...), message human text (both are escaped). */
 void http_respond_error(struct http_exchange *ex, int status, const char *reason,
                         const char *message);
+/* The same with up to HTTP_ERROR_EXTRA_HEADERS more headers (Retry-After,
+ * Allow, ...); extra headers beyond that are dropped. */
+#define HTTP_ERROR_EXTRA_HEADERS 4
+void http_respond_error_with(struct http_exchange *ex, int status, const char *reason,
+                             const char *message, const struct http_header *extra, size_t n);
 
 /* Sets (or replaces, or clears with cb NULL) the callback run if the client
  * goes away before http_respond. */

@@ -6,8 +6,8 @@
  * and calls metrics_family() once per family, then metrics_sample() per
  * labelled value. Label values are escaped (\\, \" and \n) as the format asks.
  *
- * Ownership: struct metrics_buf owns its data; metrics_buf_free() releases
- * it. The histogram is a plain value the caller embeds (no allocation);
+ * Ownership: output goes into the caller's struct buf (buf.h), which the
+ * caller frees with buf_free(). The histogram is a plain value the caller embeds (no allocation);
  * observing is a few compares and adds, cheap enough for the claim path.
  * Out of memory aborts (the daemon's policy).
  */
@@ -17,28 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-struct metrics_buf {
-    char *data; /* NUL-terminated when len > 0 */
-    size_t len;
-    size_t cap;
-};
-
-void metrics_buf_free(struct metrics_buf *buf);
-void metrics_printf(struct metrics_buf *buf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Appends len bytes of s. */
-void metrics_append(struct metrics_buf *buf, const char *s, size_t len);
-
 /* "# HELP name help" and "# TYPE name type" (type: gauge, counter, histogram). */
-void metrics_family(struct metrics_buf *buf, const char *name, const char *type, const char *help);
+void metrics_family(struct buf *buf, const char *name, const char *type, const char *help);
 
 /* name{k1="v1",...} value; labels holds nlabels key/value pairs (2*nlabels
  * strings). */
-void metrics_sample(struct metrics_buf *buf, const char *name, const char *const *labels,
-                    size_t nlabels, double value);
+void metrics_sample(struct buf *buf, const char *name, const char *const *labels, size_t nlabels,
+                    double value);
 
 /* Bucket upper bounds in seconds, from 1 µs to 100 ms, then +Inf. */
 #define METRICS_HIST_BUCKETS 12
@@ -52,7 +41,7 @@ struct metrics_histogram {
 
 void metrics_histogram_observe(struct metrics_histogram *h, double seconds);
 /* Writes name_bucket{...,le="..."} (cumulative), name_sum and name_count. */
-void metrics_histogram_write(struct metrics_buf *buf, const char *name, const char *const *labels,
+void metrics_histogram_write(struct buf *buf, const char *name, const char *const *labels,
                              size_t nlabels, const struct metrics_histogram *h);
 
 #endif
