@@ -94,8 +94,8 @@ describe('process contract', () => {
         st.end(JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {generateName: 'drain-'},
           spec: {containers: [{name: 'c', image: 'x'}]}}));
       }
-      await waitFor(async () => (await c.request('GET', '/_sim/stats', {token: ''})).json.inflight >= 8, 5000,
-                    'the creates in flight');
+      await waitFor('the creates in flight',
+                    async () => (await c.request('GET', '/_sim/stats', {token: ''})).json.inflight >= 8, 5000);
       c.close();
       p.child.kill('SIGTERM');
       assert.deepEqual(await Promise.all(answers), sent.map(() => 201));

@@ -2,7 +2,7 @@
 // Checklist 3: WATCH wire format and semantics.
 const {describe, it, before, after} = require('node:test');
 const assert = require('node:assert/strict');
-const {startSim, h1, watch, pod, fixtureJSON, API_ONLY} = require('./client.js');
+const {startSim, h1, watch, pod, fixtureJSON, API_ONLY, waitFor} = require('./client.js');
 
 const NS = '/api/v1/namespaces/default';
 
@@ -245,11 +245,7 @@ describe('watch bookkeeping', () => {
       for (const proto of ['h1', 'h2', 'h1', 'h2']) ws.push(await watch(sim, `${NS}/pods?watch=1`, {proto}));
       assert.equal(await open(), 4);
       for (const w of ws) w.close();
-      const end = Date.now() + 5000;
-      while (await open() !== 0) {
-        assert.ok(Date.now() < end, 'watches were released');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor('the watches to be released', async () => await open() === 0, 5000);
     } finally {
       c.close();
       await sim.stop();

@@ -2,7 +2,7 @@
 // Checklist 8: DELETE, pod grace rules, preconditions.
 const {describe, it} = require('node:test');
 const assert = require('node:assert/strict');
-const {watch, pod, fixtureJSON, useSim} = require('./client.js');
+const {watch, pod, fixtureJSON, useSim, waitFor} = require('./client.js');
 
 const NS = '/api/v1/namespaces/default';
 
@@ -136,11 +136,8 @@ describe('delete', () => {
     const r = await c.request('DELETE', '/api/v1/namespaces/gone');
     assert.equal(r.status, 200);
     assert.equal(r.json.status.phase, 'Terminating');
-    const deadline = Date.now() + 3000;
-    while ((await c.request('GET', '/api/v1/namespaces/gone')).status !== 404) {
-      assert.ok(Date.now() < deadline, 'namespace removed');
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    await waitFor('the namespace to be removed',
+                  async () => (await c.request('GET', '/api/v1/namespaces/gone')).status === 404, 3000);
     assert.equal((await c.request('GET', '/api/v1/namespaces/gone/pods/x')).status, 404);
   });
 });

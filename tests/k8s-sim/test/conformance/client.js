@@ -4,6 +4,7 @@
 // sending its bearer token. A watch helper keeps the raw chunks (to check
 // framing) and frames events by newline, as clients must.
 
+const {waitFor} = require('../wait.js');
 const https = require('node:https');
 const http2 = require('node:http2');
 const {startSim} = require('../../lib/spawn.js');
@@ -139,17 +140,6 @@ function watch(sim, path, opts = {}) {
     req.end();
     w.close = () => req.destroy();
   });
-}
-
-// Polls fn() until it returns a truthy value or the deadline passes.
-async function waitFor(fn, ms = 5000, what = 'condition') {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function pod(name, extra = {}) {

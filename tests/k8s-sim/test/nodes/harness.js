@@ -5,6 +5,7 @@
 // Used by test/nodes/*.test.js, test/clients/*.test.js and the benchmark.
 // Starting and stopping the child is lib/spawn.js's startSim().
 
+const {waitFor} = require('../wait.js');
 const {startSim: spawnSim, SIM} = require('../../lib/spawn.js');
 const https = require('node:https');
 const http2 = require('node:http2');
@@ -142,23 +143,6 @@ function result(status, headers, text) {
     json = undefined;
   }
   return {status, headers, text, json};
-}
-
-// Polls an async predicate every `every` ms until it returns a truthy value
-// or the deadline passes (then throws, naming what was awaited).
-async function waitFor(what, pred, ms = 10000, every = 10) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await pred();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${last && last.message ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }
 
 function podManifest(name, extra = {}) {
