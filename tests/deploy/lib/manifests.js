@@ -1,0 +1,81 @@
+'use strict';
+// Renders charts-free-manifests/ with the real kubectl (kustomize inside) and
+// decodes the result with `kubectl label --local -o json`, which maps every
+// object onto its typed Go struct (a wrong type fails here; unknown fields
+// are the API server's job, see control-plane.js).
+
+const fs = require('node:fs');
+const path = require('node:path');
+const {execFileSync} = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const MANIFESTS = path.join(ROOT, 'charts-free-manifests');
+const OVERLAYS = ['base', 'overlays/dev', 'overlays/gke'];
+
+function kubectlBin() {
+  if (process.env.PREWARM_KUBECTL) return process.env.PREWARM_KUBECTL;
+  const pinned = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
+  return fs.existsSync(pinned) ? pinned : 'kubectl';
+}
+
+function kubectl(args, opts = {}) {
+  return execFileSync(kubectlBin(), args, {
+    input: opts.input,
+    env: {...process.env, ...(opts.env || {})},
+    maxBuffer: 64 << 20,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: opts.timeout || 60000,
+  }).toString();
+}
+
+// kubectl prints a stream of pretty JSON documents, each closing with a "}"
+// at column 0.
+function splitJsonStream(text) {
+  return text.split(/^}$/m).map((s) => s.trim()).filter(Boolean).map((s) => JSON.parse(`${s}\n}`));
+}
+
+// YAML (one or more documents) -> typed objects. The label removal is a
+// no-op whose only effect is the typed decode and the JSON output.
+function decodeYaml(yamlText) {
+  return splitJsonStream(kubectl(['label', '--local', '-f', '-', '-o', 'json', 'prewarm.dev/unused-'], {input: yamlText}));
+}
+
+function renderYaml(overlay) {
+  return kubectl(['kustomize', path.join(MANIFESTS, overlay)]);
+}
+
+function render(overlay) {
+  return decodeYaml(renderYaml(overlay));
+}
+
+function find(objs, kind, name) {
+  return objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name ||
+                                                 o.metadata.name.startsWith(`${name}-`)));
+}
+
+function one(objs, kind, name) {
+  const found = find(objs, kind, name);
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name || ''}, found ${found.length}`);
+  return found[0];
+}
+
+// The warm-pod templates the ConfigMap carries: every pod_template path in
+// prewarm.yaml names a key of the same ConfigMap (mounted at /etc/prewarm).
+function podTemplates(configMap) {
+  const cfg = configMap.data['prewarm.yaml'];
+  const out = [];
+  for (const m of cfg.matchAll(/^\s*pod_template:\s*(\S+)\s*$/gm)) {
+    const key = path.posix.basename(m[1]);
+    if (!(key in configMap.data)) throw new Error(`prewarm.yaml names ${m[1]}, missing from the ConfigMap`);
+    out.push({key, mountPath: m[1], text: configMap.data[key], pod: decodeYaml(configMap.data[key])[0]});
+  }
+  return out;
+}
+
+// "- name: X" entries directly under "pools:" in prewarm.yaml.
+function poolNames(prewarmYaml) {
+  return [...prewarmYaml.matchAll(/^  - name: (\S+)\s*$/gm)].map((m) => m[1]);
+}
+
+module.exports = {ROOT, MANIFESTS, OVERLAYS, kubectl, kubectlBin, decodeYaml, render, renderYaml, find, one,
+                  podTemplates, poolNames};

@@ -1,0 +1,8 @@
+# charts-free-manifests/: render every overlay, assert on the objects, and
+# have an API server check every object with strict field validation.
+if(NODE_EXECUTABLE)
+  add_test(NAME deploy.manifests COMMAND ${NODE_EXECUTABLE} --test ${CMAKE_CURRENT_SOURCE_DIR}/manifests.test.js)
+  set_tests_properties(deploy.manifests PROPERTIES TIMEOUT 300 LABELS deploy)
+else()
+  message(WARNING "deploy: node not found, manifest checks not registered")
+endif()
