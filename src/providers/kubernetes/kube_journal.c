@@ -13,7 +13,7 @@
 #define RECORD_HDR    8
 #define MAX_FIELD     65535u
 
-enum record_type { REC_BIND = 1, REC_END = 2 };
+enum record_type { REC_BIND = 1, REC_END = 2, REC_EPOCH = 3 };
 
 /* A live binding: its strings live in one allocation after the struct. */
 struct entry {
@@ -34,6 +34,8 @@ struct kube_journal {
     uint8_t *wbuf;
     size_t wcap;
     uint32_t crc_table[256];
+    uint64_t last_epoch; /* highest epoch begun or bound */
+    bool existed;        /* the file held a journal before open */
     struct kube_journal_stats stats;
 };
 
@@ -319,6 +321,12 @@ static bool apply(struct kube_journal *j, const uint8_t *p, size_t n, char *scra
             map_end(j, pod, session);
         return r.ok && r.p == r.end;
     }
+    if (r.ok && p[0] == REC_EPOCH && n == 9) {
+        uint64_t e = get_u64(p + 1);
+        if (e > j->last_epoch)
+            j->last_epoch = e;
+        return true;
+    }
     if (!r.ok || p[0] != REC_BIND)
         return false;
     struct kube_journal_entry b;
@@ -332,6 +340,9 @@ static bool apply(struct kube_journal *j, const uint8_t *p, size_t n, char *scra
     b.claimed_at_ns = (int64_t)get_u64(r.p);
     b.expires_at_ns = (int64_t)get_u64(r.p + 8);
     b.epoch = get_u64(r.p + 16);
+    b.ended = false;
+    if (b.epoch > j->last_epoch)
+        j->last_epoch = b.epoch;
     return bind_valid(&b) && map_put(j, &b);
 }
 
@@ -406,6 +417,7 @@ static enum kube_journal_status load(struct kube_journal *j)
         free(buf);
         return KUBE_JOURNAL_E_FORMAT;
     }
+    j->existed = true;
     st = replay(j, buf, len, &good);
     free(buf);
     /* cut a torn tail so the next append starts on a record boundary */
@@ -471,7 +483,31 @@ enum kube_journal_status kube_journal_bind(struct kube_journal *j,
     enum kube_journal_status st = write_record(j, payload);
     if (st == KUBE_JOURNAL_OK && !map_put(j, b))
         return KUBE_JOURNAL_E_IO;
+    if (st == KUBE_JOURNAL_OK && b->epoch > j->last_epoch)
+        j->last_epoch = b->epoch;
     return st;
+}
+
+enum kube_journal_status kube_journal_begin_epoch(struct kube_journal *j, uint64_t epoch)
+{
+    if (!reserve(j, RECORD_HDR + 9))
+        return KUBE_JOURNAL_E_IO;
+    j->wbuf[RECORD_HDR] = REC_EPOCH;
+    put_u64(j->wbuf + RECORD_HDR + 1, epoch);
+    enum kube_journal_status st = write_record(j, 9);
+    if (st == KUBE_JOURNAL_OK && epoch > j->last_epoch)
+        j->last_epoch = epoch;
+    return st;
+}
+
+uint64_t kube_journal_last_epoch(const struct kube_journal *j)
+{
+    return j->last_epoch;
+}
+
+bool kube_journal_existed(const struct kube_journal *j)
+{
+    return j->existed;
 }
 
 static size_t encode_end(uint8_t *p, const char *pod, const char *session)
@@ -553,20 +589,6 @@ void kube_journal_each(const struct kube_journal *j,
             fn(arg, &j->slots[i]->b);
 }
 
-static void max_epoch_of(void *arg, const struct kube_journal_entry *b)
-{
-    uint64_t *max = arg;
-    if (b->epoch > *max)
-        *max = b->epoch;
-}
-
-uint64_t kube_journal_max_epoch(const struct kube_journal *j)
-{
-    uint64_t max = 0;
-    kube_journal_each(j, max_epoch_of, &max);
-    return max;
-}
-
 struct rewrite {
     struct kube_journal *j;
     int fd;
@@ -613,7 +635,12 @@ enum kube_journal_status kube_journal_compact(struct kube_journal *j, size_t min
     memcpy(tmp + plen, ".tmp", 5);
     struct rewrite w = {j, open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), MAGIC_LEN,
                         true};
-    w.ok = w.fd >= 0 && write(w.fd, JOURNAL_MAGIC, MAGIC_LEN) == MAGIC_LEN;
+    w.ok = w.fd >= 0 && write(w.fd, JOURNAL_MAGIC, MAGIC_LEN) == MAGIC_LEN && reserve(j, 32);
+    if (w.ok) {
+        j->wbuf[RECORD_HDR] = REC_EPOCH;
+        put_u64(j->wbuf + RECORD_HDR + 1, j->last_epoch);
+        rewrite_record(&w, 9);
+    }
     kube_journal_each(j, rewrite_one, &w);
     w.ok = w.ok && fsync(w.fd) == 0 && rename(tmp, j->path) == 0;
     int fd = w.ok ? open(j->path, O_RDWR | O_APPEND | O_CLOEXEC) : -1;

@@ -9,7 +9,8 @@
  * little-endian. A payload is a type byte then fields: BIND carries pool,
  * pod, session, key, request id (u16 length + bytes each), claimed_at and
  * expires_at (i64 unix ns) and the leader epoch (u64); END carries pod and
- * session. Connect tokens are never written (they are derived from these
+ * session; EPOCH carries a leader term (u64) this process began serving in.
+ * Connect tokens are never written (they are derived from these
  * fields with a key the journal never sees).
  *
  * Durability: one write(2) per record on an O_APPEND descriptor. Once it
@@ -105,8 +106,13 @@ const struct kube_journal_entry *kube_journal_lookup(const struct kube_journal *
 /* Calls fn for every entry, ended ones included (order unspecified). */
 void kube_journal_each(const struct kube_journal *j,
                        void (*fn)(void *arg, const struct kube_journal_entry *b), void *arg);
-/* Highest epoch in any entry (0 when none). */
-uint64_t kube_journal_max_epoch(const struct kube_journal *j);
+/* Records that this process serves from now on in leader term `epoch`
+ * (also when it binds nothing in it). */
+enum kube_journal_status kube_journal_begin_epoch(struct kube_journal *j, uint64_t epoch);
+/* The highest epoch begun or bound in the journal (0 when none). */
+uint64_t kube_journal_last_epoch(const struct kube_journal *j);
+/* True when the file held a journal before this open (false: created now). */
+bool kube_journal_existed(const struct kube_journal *j);
 
 /* Rewrites the file with the live bindings only, when it has grown to more
  * than twice their size plus min_bytes (force: always). */

@@ -77,6 +77,7 @@ static size_t ended(const struct kube_journal *j)
 Test(journal, replay_after_close, .init = setup, .fini = teardown)
 {
     struct kube_journal *j = open_ok(path);
+    cr_assert_not(kube_journal_existed(j));
     bind_ok(j, binding("pod-a", "s-1", 3));
     bind_ok(j, binding("pod-b", "s-2", 3));
     bind_ok(j, binding("pod-c", "s-3", 4));
@@ -97,7 +98,8 @@ Test(journal, replay_after_close, .init = setup, .fini = teardown)
     const struct kube_journal_entry *ended = kube_journal_lookup(j, "pod-b");
     cr_assert(ended && ended->ended, "an ended session stays known until its pod is gone");
     cr_assert_not(b->ended);
-    cr_assert_eq(kube_journal_max_epoch(j), 4);
+    cr_assert_eq(kube_journal_last_epoch(j), 4);
+    cr_assert(kube_journal_existed(j));
     kube_journal_forget(j, "pod-b");
     cr_assert_null(kube_journal_lookup(j, "pod-b"));
     struct kube_journal_stats st;
@@ -222,6 +224,7 @@ Test(journal, compaction_keeps_the_live_set, .init = setup, .fini = teardown)
     size_t n = live(j), e = ended(j);
     cr_assert_eq(n + e, 50);
     cr_assert_gt(e, 0);
+    cr_assert_eq(kube_journal_begin_epoch(j, 20000), KUBE_JOURNAL_OK);
     cr_assert_eq(kube_journal_compact(j, 4096, false), KUBE_JOURNAL_OK);
     size_t after = file_size(path);
     cr_assert_lt(after * 10, before, "%zu -> %zu bytes", before, after);
@@ -232,6 +235,7 @@ Test(journal, compaction_keeps_the_live_set, .init = setup, .fini = teardown)
     cr_assert_eq(ended(j), e);
     cr_assert_str_eq(kube_journal_lookup(j, "pod-49")->session, "s-1999");
     cr_assert_not_null(kube_journal_lookup(j, "pod-new"));
+    cr_assert_eq(kube_journal_last_epoch(j), 20000, "the epoch survives compaction");
     kube_journal_close(j);
 }
 
