@@ -14,7 +14,8 @@
  *     (k8s_cred.h; exec plugins run without blocking), 401 -> refresh and one
  *     retry, 429/5xx + numeric Retry-After -> up to 10 retries, bounded
  *     response bodies, errors decoded into struct k8s_error (k8s_error.h).
- *   - Typed calls: pods (k8s_pods.h), leases (k8s_leases.h), on top of
+ *   - Typed calls: pods (k8s_pods.h), leases (k8s_leases.h) and leader
+ *     election on a Lease (k8s_leader.h), on top of
  *     k8s_object.h. Streaming: k8s_watch.h (newline framer, RV tracking,
  *     bookmarks, back-off, 410 -> relist signal) and k8s_informer.h (list +
  *     watch into a local store with add/update/delete callbacks).
@@ -46,6 +47,7 @@
 #include "k8s_config.h"
 #include "k8s_error.h"
 #include "k8s_informer.h"
+#include "k8s_leader.h"
 #include "k8s_leases.h"
 #include "k8s_object.h"
 #include "k8s_pods.h"
