@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libcurl4-openssl-dev libcjson-dev libyaml-dev libnghttp2-dev libcriterion-dev
-  nghttp2-client wrk curl openssl python3-kubernetes nodejs)
+  nghttp2-client wrk curl openssl python3-kubernetes nodejs
+  prometheus chromium python3-venv)
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -32,14 +33,36 @@ install_missing() {
   apt-get install -y -q "${missing[@]}"
 }
 
+# The dashboard's npm packages (uPlot, esbuild, playwright-core) from the
+# committed lockfile; the build itself then runs offline.
+install_dashboard() {
+  local stamp=dashboard/node_modules/.package-lock.json
+  [ -f "$stamp" ] && [ ! dashboard/package-lock.json -nt "$stamp" ] && return 0
+  log "npm ci (dashboard)"
+  (cd dashboard && npm ci --no-audit --no-fund)
+}
+
+# The spec-driven API tester (schemathesis) and the OpenMetrics parser, pinned
+# in tests/api/requirements.txt, in a virtual environment of Debian's Python.
+PREWARM_VENV=${PREWARM_VENV:-$PWD/.venv}
+install_venv() {
+  local stamp=$PREWARM_VENV/.requirements.txt
+  cmp -s tests/api/requirements.txt "$stamp" 2>/dev/null && return 0
+  log "pip install into $PREWARM_VENV (tests/api/requirements.txt)"
+  /usr/bin/python3 -m venv "$PREWARM_VENV"
+  "$PREWARM_VENV/bin/pip" install -q --disable-pip-version-check -r tests/api/requirements.txt
+  cp tests/api/requirements.txt "$stamp"
+}
+
 build() { # build <dir> <build type> [cmake args...]
   local dir=$1 type=$2; shift 2
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DPREWARM_VENV="$PREWARM_VENV" "$@" >/dev/null
   cmake --build "$dir"
 }
 
 run_demo() {
   install_missing
+  install_dashboard
   build build Release
   log "starting prewarmd on the demo pool (prewarm.yaml); Ctrl-C stops it"
   cat >&2 <<'TXT'
@@ -70,6 +93,8 @@ fuzz_smoke() {
 
 run_tests() {
   install_missing
+  install_dashboard
+  install_venv
   # Two optimisation levels, so -Werror sees what each one's analysis finds:
   # Release (-O3, what the benchmarks use) and the sanitizer build at -O2.
   log "Release build + tests"
