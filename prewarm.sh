@@ -54,6 +54,17 @@ install_venv() {
   cp tests/api/requirements.txt "$stamp"
 }
 
+# The Pulumi stack's npm packages from the committed lock file (the tests
+# then run offline); reinstalled only when the lock file changes.
+install_pulumi() {
+  local stamp=pulumi/node_modules/.prewarm-lock.sha256 sum
+  sum=$(sha256sum pulumi/package-lock.json | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
+  log "npm ci (pulumi)"
+  (cd pulumi && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sum" >"$stamp"
+}
+
 build() { # build <dir> <build type> [cmake args...]
   local dir=$1 type=$2; shift 2
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DPREWARM_VENV="$PREWARM_VENV" "$@" >/dev/null
@@ -95,6 +106,7 @@ run_tests() {
   install_missing
   install_dashboard
   install_venv
+  install_pulumi
   # Two optimisation levels, so -Werror sees what each one's analysis finds:
   # Release (-O3, what the benchmarks use) and the sanitizer build at -O2.
   log "Release build + tests"

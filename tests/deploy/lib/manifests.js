@@ -59,15 +59,17 @@ function one(objs, kind, name) {
   return found[0];
 }
 
-// The warm-pod templates the ConfigMap carries: every pod_template path in
-// prewarm.yaml names a key of the same ConfigMap (mounted at /etc/prewarm).
+// The warm-pod templates the ConfigMap carries: every pool's template path
+// in prewarm.yaml (relative to prewarm.yaml's folder) names a key of the same
+// ConfigMap, which is mounted as one folder.
 function podTemplates(configMap) {
   const cfg = configMap.data['prewarm.yaml'];
   const out = [];
-  for (const m of cfg.matchAll(/^\s*pod_template:\s*(\S+)\s*$/gm)) {
-    const key = path.posix.basename(m[1]);
-    if (!(key in configMap.data)) throw new Error(`prewarm.yaml names ${m[1]}, missing from the ConfigMap`);
-    out.push({key, mountPath: m[1], text: configMap.data[key], pod: decodeYaml(configMap.data[key])[0]});
+  for (const m of cfg.matchAll(/^\s*template:\s*(\S+)/gm)) {
+    const key = m[1];
+    if (key.includes('/') || !(key in configMap.data))
+      throw new Error(`prewarm.yaml names template ${key}, not a key of the ConfigMap`);
+    out.push({key, text: configMap.data[key], pod: decodeYaml(configMap.data[key])[0]});
   }
   return out;
 }
