@@ -41,7 +41,7 @@ function k8s(kind: string): Recorded[] {
 }
 
 function configMap(): any {
-    const cms = k8s("ConfigMap");
+    const cms = k8s("ConfigMap").filter((c) => c.inputs.metadata.name.startsWith("prewarm-config-"));
     assert.equal(cms.length, 1);
     return cms[0].inputs;
 }

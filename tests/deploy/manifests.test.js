@@ -146,6 +146,12 @@ for (const overlay of m.OVERLAYS) {
     templates.forEach((t, i) => checkWarmPod(t.pod, pools[i], overlay !== 'overlays/dev'));
     checkNetwork(objs, d);
     checkServiceAndBudget(objs, d);
+    const rules = m.one(objs, 'ConfigMap', 'prewarm-prometheus-rules');
+    assert.match(rules.data['prometheus-rules.yaml'], /^groups:/m, 'alert rules');
+    const dash = m.one(objs, 'ConfigMap', 'prewarm-grafana-dashboard');
+    assert.equal(dash.metadata.labels.grafana_dashboard, '1');
+    assert.ok(JSON.parse(dash.data['prewarm.json']).panels.length > 0, 'dashboard panels');
+    assert.ok(objs.every((o) => o.kind === 'Namespace' || o.metadata.namespace), 'every object names its namespace');
     if (overlay === 'overlays/gke') {
       const spread = d.spec.template.spec.topologySpreadConstraints;
       assert.ok(spread.every((t) => t.whenUnsatisfiable === 'DoNotSchedule'), 'GKE: hard spread');
