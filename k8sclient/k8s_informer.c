@@ -44,24 +44,37 @@ static bool same_object(const cJSON *a, const cJSON *b)
     return !ua || !ub || strcmp(ua, ub) == 0;
 }
 
+/* The object to store for obj (borrowed): the transform's or a copy. */
+static cJSON *keepable(struct k8s_informer *inf, const cJSON *obj)
+{
+    return inf->o.transform ? inf->o.transform(inf->arg, obj) : cJSON_Duplicate(obj, 1);
+}
+
+static void apply_deleted(struct k8s_informer *inf, char *key, cJSON *object)
+{
+    /* Only the object the event names: not a newer one under its name. */
+    struct k8s_store_entry *e = k8s_store_find(&inf->store, key);
+    cJSON *old = e && same_object(e->obj, object) ? k8s_store_take(&inf->store, key) : NULL;
+    if (old) {
+        cJSON *last = inf->o.transform ? keepable(inf, object) : NULL;
+        inf->stats.deletes++;
+        inf->h.on_delete(inf->arg, last ? last : object);
+        cJSON_Delete(last);
+        cJSON_Delete(old);
+    }
+    free(key);
+}
+
 static void apply_event(struct k8s_informer *inf, enum k8s_event_type type, cJSON *object)
 {
     char *key = k8s_store_key_of(object);
     if (!key)
         return;
     if (type == K8S_EVENT_DELETED) {
-        /* Only the object the event names: not a newer one under its name. */
-        struct k8s_store_entry *e = k8s_store_find(&inf->store, key);
-        cJSON *old = e && same_object(e->obj, object) ? k8s_store_take(&inf->store, key) : NULL;
-        if (old) {
-            inf->stats.deletes++;
-            inf->h.on_delete(inf->arg, object);
-            cJSON_Delete(old);
-        }
-        free(key);
+        apply_deleted(inf, key, object);
         return;
     }
-    cJSON *copy = cJSON_Duplicate(object, 1);
+    cJSON *copy = keepable(inf, object);
     enum k8s_status st = K8S_ENOMEM;
     cJSON *old = copy ? k8s_store_put(&inf->store, key, copy, &st) : NULL;
     if (copy && st == K8S_OK) {
@@ -197,6 +210,12 @@ static enum k8s_status take_items(struct k8s_informer *inf, cJSON *list)
     cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
     while (cJSON_IsArray(items) && items->child) {
         cJSON *item = cJSON_DetachItemViaPointer(items, items->child);
+        if (inf->o.transform) {
+            cJSON *kept = inf->o.transform(inf->arg, item);
+            cJSON_Delete(item);
+            if (!(item = kept))
+                return K8S_ENOMEM;
+        }
         char *key = k8s_store_key_of(item);
         enum k8s_status st = K8S_EPROTO;
         cJSON *old = key ? k8s_store_put(&inf->fresh, key, item, &st) : NULL;

@@ -18,7 +18,12 @@
  * complete list and stays true.
  *
  * The store is a hash table keyed "namespace/name" ("name" when cluster
- * scoped) holding the informer's own cJSON objects. Objects passed to
+ * scoped) holding the informer's own cJSON objects. With a transform
+ * (client-go's TransformFunc) the store holds what the transform returns
+ * for each listed or watched object instead of the whole object, and the
+ * callbacks see those: a caller that needs a few fields of each object keeps
+ * only those in memory. The transform must keep metadata.name, namespace,
+ * uid and resourceVersion (they key, diff and order the store). Objects passed to
  * callbacks and returned by k8s_informer_get() are borrowed: valid until
  * the informer next changes that key (copy what you keep). Callbacks may
  * start requests; they must not free the informer (free it from outside).
@@ -45,6 +50,9 @@ struct k8s_informer_options {
     int watch_timeout_min_s, watch_timeout_max_s; /* 0: 300/600 */
     long idle_timeout_ms;                         /* 0: watch default */
     long backoff_initial_ms, backoff_max_ms;      /* 0: 800 / 30 000 (list and watch) */
+    /* NULL: store whole objects. Otherwise returns a new object to store in
+     * place of obj (borrowed), or NULL when memory ran out. */
+    cJSON *(*transform)(void *arg, const cJSON *obj);
 };
 
 struct k8s_informer_handlers {

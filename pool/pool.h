@@ -317,6 +317,30 @@ enum pool_status pool_observe(struct pool *pool, enum pool_obs what, const struc
  * own backoff). */
 enum pool_status pool_pods_create_failed(struct pool *pool, uint32_t count, uint64_t now);
 
+/* ---- recovery ---- */
+
+/* A session found again after a restart (from the pod's binding record or a
+ * local journal). Times are the caller's monotonic ns. */
+struct pool_restore_session {
+    const char *id;         /* required: "s-" + 32 hex */
+    const char *token;      /* NULL or "": a fresh token is drawn */
+    const char *key;        /* NULL or "" = none */
+    const char *request_id; /* NULL or "" = none */
+    uint64_t claimed_at;
+    uint64_t expires_at; /* must be > now */
+};
+
+/* Recovery before serving: records a pod that already exists, as STARTING,
+ * READY (idle) or, with `session`, BOUND to that session (its key and
+ * request id are indexed again, its idle deadline restarts at now). Unlike
+ * pool_observe() it runs no sizing and emits nothing: restore every pod
+ * first, then tick once (pool_set_add's first sizing counts them all).
+ * Errors: POOL_E_FULL (max_total pods already), POOL_E_EXISTS (pod name or
+ * session id already known), POOL_E_TTL (session already expired),
+ * POOL_E_INVALID, POOL_E_TOO_LONG. Nothing changes on error. */
+enum pool_status pool_restore(struct pool *pool, enum pool_obs what, const struct pool_pod_obs *obs,
+                              const struct pool_restore_session *session, uint64_t now);
+
 /* ---- time ---- */
 
 /* Expires sessions (TTL, idle), waiters and pods stuck CREATING/STARTING,

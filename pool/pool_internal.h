@@ -164,5 +164,6 @@ void pool__end_session(struct pool_session *s, enum pool_end_reason reason, uint
 void pool__session_timer(struct pool_session *s, uint64_t now);
 void pool__waiter_timer(struct pool_waiter *w, uint64_t now);
 bool pool__dispatch(struct pool *pool, uint64_t now);
+void pool__session_indexed(struct pool_session *s);
 
 #endif

@@ -38,6 +38,18 @@ static void new_session_id(struct pool_set *set, struct pool_session *s)
     pool_rng_hex(&set->rng, s->token, 32);
 }
 
+/* Enters a bound session into the set's and its pool's indexes. */
+void pool__session_indexed(struct pool_session *s)
+{
+    struct pool *pool = s->pool;
+    pool_index_insert(&pool->set->session_by_id, s);
+    if (s->key[0])
+        pool_index_insert(&pool->session_by_key, s);
+    if (s->request_id[0])
+        pool_index_insert(&pool->session_by_request, s);
+    pool->nsessions++;
+}
+
 /* Binds an idle pod to a new session. Emits nothing; the caller does. */
 static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const char *key,
                                  const char *request_id, uint32_t ttl, uint64_t now)
@@ -55,12 +67,7 @@ static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const 
     s->claimed_at = now;
     s->expires_at = deadline_after(now, ttl);
     touch(s, now);
-    pool_index_insert(&set->session_by_id, s);
-    if (s->key[0])
-        pool_index_insert(&pool->session_by_key, s);
-    if (s->request_id[0])
-        pool_index_insert(&pool->session_by_request, s);
-    pool->nsessions++;
+    pool__session_indexed(s);
     return s;
 }
 

@@ -153,3 +153,80 @@ Test(informer, relist_reports_a_recreated_name_as_delete_and_add, .init = sim_fx
     cr_assert_str_eq(k8s_obj_uid(now), n.last_added_uid);
     k8s_informer_free(inf);
 }
+
+/* With a transform, the store and every callback hold what the transform
+ * made of each object (listed or watched), deletes included. */
+struct slim_counts {
+    struct counts n;
+    int whole; /* callbacks that saw an untransformed object */
+    int transforms;
+};
+
+static cJSON *slim(void *arg, const cJSON *obj)
+{
+    ((struct slim_counts *)arg)->transforms++;
+    cJSON *out = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(out, "metadata");
+    const char *keys[] = {"name", "namespace", "uid", "resourceVersion"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *v = cJSON_GetStringValue(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"), keys[i]));
+        if (v)
+            cJSON_AddStringToObject(meta, keys[i], v);
+    }
+    cJSON_AddTrueToObject(out, "slim");
+    return out;
+}
+
+static void slim_seen(struct slim_counts *s, const cJSON *o)
+{
+    s->whole += !cJSON_IsTrue(cJSON_GetObjectItem(o, "slim")) || cJSON_GetObjectItem(o, "spec");
+}
+
+static void slim_add(void *arg, const cJSON *o)
+{
+    slim_seen(arg, o);
+    on_add(&((struct slim_counts *)arg)->n, o);
+}
+
+static void slim_update(void *arg, const cJSON *old, const cJSON *o)
+{
+    slim_seen(arg, old);
+    slim_seen(arg, o);
+    on_update(&((struct slim_counts *)arg)->n, old, o);
+}
+
+static void slim_delete(void *arg, const cJSON *o)
+{
+    slim_seen(arg, o);
+    on_delete(&((struct slim_counts *)arg)->n, o);
+}
+
+static void slim_synced(void *arg)
+{
+    on_synced(&((struct slim_counts *)arg)->n);
+}
+
+Test(informer, transform_keeps_only_what_it_returns, .init = sim_fx_setup, .fini = sim_fx_teardown)
+{
+    hw_create_pod(fx.c, "a");
+    hw_create_pod(fx.c, "b");
+    struct slim_counts s = {0};
+    struct k8s_informer_handlers h = {slim_add, slim_update, slim_delete, slim_synced, NULL};
+    struct k8s_informer_options o = {
+        .path = "/api/v1/namespaces/default/pods", .page_size = 1, .transform = slim};
+    struct k8s_informer *inf = NULL;
+    cr_assert_eq(k8s_informer_start(fx.c, &o, &h, &s, &inf), K8S_OK);
+    hw_wait_count(fx.c, &s.n.synced, 1, 10000);
+    cr_assert_eq(s.n.adds, 2);
+    const cJSON *b = k8s_informer_get(inf, "default", "b");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(b, "slim")), "the store holds the transform's");
+    cr_assert_null(cJSON_GetObjectItem(b, "spec"));
+    hw_create_pod(fx.c, "d");
+    hw_wait_count(fx.c, &s.n.added_d, 1, 10000);
+    hw_delete_pod(fx.c, "a");
+    hw_wait_count(fx.c, &s.n.deleted_a, 1, 10000);
+    cr_assert_eq(s.whole, 0, "no callback saw a whole object");
+    cr_assert_geq(s.transforms, 4);
+    cr_assert_eq(k8s_informer_count(inf), 2);
+    k8s_informer_free(inf);
+}

@@ -1,0 +1,2 @@
+# The Kubernetes provider lives in providers/kubernetes/.
+include(${CMAKE_CURRENT_LIST_DIR}/providers/kubernetes/kubernetes.cmake)

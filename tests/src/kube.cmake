@@ -1,0 +1,11 @@
+# Unit tests of the Kubernetes provider's modules (tests/src/providers/kubernetes/).
+if(TARGET prewarm_kube_core)
+  file(GLOB kube_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/providers/kubernetes/test_kube_*.c)
+  foreach(src ${kube_tests})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_link_libraries(${name} PRIVATE prewarm_kube_core PkgConfig::CRITERION)
+    target_compile_definitions(${name} PRIVATE PREWARM_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    add_test(NAME provider_kube.${name} COMMAND ${name})
+  endforeach()
+endif()
