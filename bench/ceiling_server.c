@@ -5,7 +5,7 @@
  * thread, no routing, no request parsing beyond finding where a request ends,
  * and the same small JSON answer for every request. It speaks h2c (nghttp2)
  * when a connection starts with the HTTP/2 preface and HTTP/1.1 otherwise,
- * like prewarmd. It deliberately shares no code with src/http_*: it is the
+ * like prewarmd. It deliberately shares no code with src/http/: it is the
  * ceiling those are measured against.
  *
  * Usage: ceiling_server <port>      (listens on 127.0.0.1; stop with SIGINT)

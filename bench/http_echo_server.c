@@ -1,5 +1,5 @@
 /*
- * http_echo_server: prewarm's HTTP server (src/http_server.h) with a trivial
+ * http_echo_server: prewarm's HTTP server (src/http/http_server.h) with a trivial
  * handler that answers every request with the same small JSON body as
  * bench/ceiling_server.c, so the two can be compared request for request.
  *

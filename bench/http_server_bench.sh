@@ -1,6 +1,6 @@
 #!/bin/sh
 # Compares prewarm's HTTP server (http_echo_server: a trivial handler on
-# src/http_server) with the ceiling (ceiling_server: minimal epoll server),
+# src/http/http_server) with the ceiling (ceiling_server: minimal epoll server),
 # over h2c (h2load) and HTTP/1.1 (wrk, and h2load --h1 with pipelining).
 # Usage: bench/http_server_bench.sh <build-dir>   (needs h2load and wrk)
 # (Kept from the net engineer's bench/http_bench.sh; bench/http_bench.sh now

@@ -1,5 +1,7 @@
-# Fuzzer of the daemon's YAML config parser (src/config.c).
+# Fuzzer of the daemon's YAML config parser (src/config).
 prewarm_add_fuzzer(fuzz_config ${CMAKE_CURRENT_LIST_DIR}/fuzz_config.c
-  ${PROJECT_SOURCE_DIR}/src/config.c)
-target_include_directories(fuzz_config PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  ${PROJECT_SOURCE_DIR}/src/config/config.c ${PROJECT_SOURCE_DIR}/src/config/config_yaml.c
+  ${PROJECT_SOURCE_DIR}/src/config/config_local.c)
+target_include_directories(fuzz_config PRIVATE ${PROJECT_SOURCE_DIR}/src/config
+  ${PROJECT_SOURCE_DIR}/src/base)
 target_link_libraries(fuzz_config PRIVATE PkgConfig::YAML)

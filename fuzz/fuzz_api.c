@@ -1,4 +1,4 @@
-/* libFuzzer target: the claim body parser (src/api_claim.c). Any input must
+/* libFuzzer target: the claim body parser (src/api/api_claim.c). Any input must
  * parse or give a 400/422 with a message, and accepted fields must be in
  * their documented ranges. */
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the HTTP/1.1 request-head parser (src/http_parser.c).
+ * libFuzzer target for the HTTP/1.1 request-head parser (src/http/http_parser.c).
  *
  * Parses the input whole under a few size caps, then again as it would
  * arrive in pieces (with the rescan hint), and checks that both agree and

@@ -2,7 +2,7 @@
  * libFuzzer target for the whole HTTP server: the input is written to one
  * end of a socketpair whose other end the server adopts, so the protocol
  * detection, the HTTP/1.1 connection code and the nghttp2 session glue
- * (src/http_h1.c, src/http_h2.c) all see it. Inputs starting with one byte
+ * (src/http/http_h1.c, src/http/http_h2.c) all see it. Inputs starting with one byte
  * 'h' get the HTTP/2 client preface put in front, so the fuzzer reaches
  * HTTP/2 frames without having to discover the preface first.
  *

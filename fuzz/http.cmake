@@ -4,15 +4,17 @@
 # writes new inputs into its first directory, so run on a copy:
 #   cp -r fuzz/corpus/http_server /tmp/c && build/fuzz/fuzz_http_server -max_total_time=60 /tmp/c
 prewarm_add_fuzzer(fuzz_http1 ${CMAKE_CURRENT_LIST_DIR}/fuzz_http1.c
-  ${PROJECT_SOURCE_DIR}/src/http_parser.c)
-target_include_directories(fuzz_http1 PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  ${PROJECT_SOURCE_DIR}/src/http/http_parser.c)
+target_include_directories(fuzz_http1 PRIVATE ${PROJECT_SOURCE_DIR}/src/http
+  ${PROJECT_SOURCE_DIR}/src/base)
 
 prewarm_add_fuzzer(fuzz_http_server ${CMAKE_CURRENT_LIST_DIR}/fuzz_http_server.c
-  ${PROJECT_SOURCE_DIR}/src/loop.c
-  ${PROJECT_SOURCE_DIR}/src/buf.c
-  ${PROJECT_SOURCE_DIR}/src/http_parser.c
-  ${PROJECT_SOURCE_DIR}/src/http_server.c
-  ${PROJECT_SOURCE_DIR}/src/http_h1.c
-  ${PROJECT_SOURCE_DIR}/src/http_h2.c)
-target_include_directories(fuzz_http_server PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  ${PROJECT_SOURCE_DIR}/src/base/loop.c
+  ${PROJECT_SOURCE_DIR}/src/base/buf.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_parser.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_server.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_h1.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_h2.c)
+target_include_directories(fuzz_http_server PRIVATE ${PROJECT_SOURCE_DIR}/src/http
+  ${PROJECT_SOURCE_DIR}/src/base)
 target_link_libraries(fuzz_http_server PRIVATE PkgConfig::NGHTTP2)

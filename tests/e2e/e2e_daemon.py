@@ -264,8 +264,9 @@ def test_same_key_waiters_share_one_session(d):
         conn.request("POST", "/v1/pools/tiny/claims",
                      body=json.dumps({"key": "shared", "wait_ms": 15000}).encode())
         conns.append(conn)
-        poll(lambda: d.pool("tiny")["waiters"] + d.pool("tiny")["sessions"] >= n,
-             what="waiter %d queued" % n)
+        if n == 1:  # the second may queue, or find the session already bound
+            poll(lambda: d.pool("tiny")["waiters"] + d.pool("tiny")["sessions"] >= 1,
+                 what="waiter 1 queued")
     answers = []
     for conn in conns:
         resp = conn.getresponse()
@@ -335,10 +336,12 @@ def test_ttl_expiry(d):
 
 
 def backend_refuses(address):
+    """The backend no longer serves: refused, or reset by a backend that
+    was exiting while this connection was accepted."""
     try:
         backend_get(address)
         return False
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
         return True
 
 

@@ -1,0 +1,215 @@
+/* api: the route table and the small routes of prewarmd (see api.h). */
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "json_out.h"
+#include "metrics_pools.h"
+#include "oom.h"
+
+void api_respond_buf(struct http_exchange *ex, int status, struct buf *b, const char *type)
+{
+    struct http_header h = {"Content-Type", 12, type, strlen(type)};
+    http_respond(ex, status, &h, 1, b->data ? buf_start(b) : "", buf_size(b));
+    buf_free(b);
+}
+
+void api_unavailable(struct http_exchange *ex, const char *reason, const char *message)
+{
+    struct http_header h = {"Retry-After", 11, "1", 1};
+    http_respond_error_with(ex, 503, reason, message, &h, 1);
+}
+
+/* ---- sessions ---- */
+
+static void session_answer(struct api *api, struct http_exchange *ex, enum pool_status rc,
+                           const struct pool_session_info *s)
+{
+    if (rc != POOL_OK)
+        return http_respond_error(ex, 404, "NotFound", "no such session (ended or never existed)");
+    struct buf b = {0};
+    api_json_session(api, &b, s, false);
+    JSON_LIT(&b, "}");
+    api_respond_buf(ex, 200, &b, API_JSON_TYPE);
+}
+
+/* {id} was checked for length by resolve(); copy it as a C string. */
+static void session_id(const struct http_route_match *m, char id[POOL_SESSION_ID_LEN + 1])
+{
+    memcpy(id, m->params[0].value, m->params[0].len);
+    id[m->params[0].len] = '\0';
+}
+
+/* GET /v1/sessions/{id} and POST .../keepalive: the session, without token. */
+static void session_show(struct api *api, struct http_exchange *ex,
+                         const struct http_route_match *m, bool keepalive)
+{
+    char id[POOL_SESSION_ID_LEN + 1];
+    struct pool_session_info s;
+    session_id(m, id);
+    struct service *svc = api->svc;
+    enum pool_status rc =
+        keepalive ? svc->ops->keepalive(svc, id, &s) : svc->ops->session(svc, id, &s);
+    session_answer(api, ex, rc, &s);
+}
+
+static void session_get(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                        const struct http_route_match *m)
+{
+    (void)req;
+    session_show(ctx, ex, m, false);
+}
+
+static void session_keepalive(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                              const struct http_route_match *m)
+{
+    (void)req;
+    session_show(ctx, ex, m, true);
+}
+
+static void session_delete(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                           const struct http_route_match *m)
+{
+    (void)req;
+    struct api *api = ctx;
+    char id[POOL_SESSION_ID_LEN + 1];
+    session_id(m, id);
+    if (api->svc->ops->release(api->svc, id) != POOL_OK)
+        return session_answer(api, ex, POOL_E_NOT_FOUND, NULL);
+    struct buf b = {0};
+    JSON_LIT(&b, "{\"status\":\"Released\",\"session_id\":");
+    json_str(&b, id);
+    JSON_LIT(&b, "}");
+    api_respond_buf(ex, 200, &b, API_JSON_TYPE);
+}
+
+/* ---- pools, health, metrics ---- */
+
+static void pools_list(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                       const struct http_route_match *m)
+{
+    (void)req, (void)m;
+    struct service *svc = ((struct api *)ctx)->svc;
+    struct buf b = {0};
+    JSON_LIT(&b, "{\"pools\":[");
+    for (size_t i = 0; i < svc->ops->pool_count(svc); i++) {
+        struct service_pool_info p;
+        svc->ops->pool_info(svc, i, &p);
+        if (i)
+            JSON_LIT(&b, ",");
+        api_json_pool(&b, &p);
+    }
+    JSON_LIT(&b, "]}");
+    api_respond_buf(ex, 200, &b, API_JSON_TYPE);
+}
+
+static void pool_get(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                     const struct http_route_match *m)
+{
+    (void)req;
+    struct service *svc = ((struct api *)ctx)->svc;
+    struct service_pool_info p;
+    struct buf b = {0};
+    svc->ops->pool_info(svc, (size_t)m->params[0].resolved, &p);
+    api_json_pool(&b, &p);
+    api_respond_buf(ex, 200, &b, API_JSON_TYPE);
+}
+
+static void healthz(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                    const struct http_route_match *m)
+{
+    (void)ctx, (void)req, (void)m;
+    struct buf b = {0};
+    JSON_LIT(&b, "{\"status\":\"ok\"}");
+    api_respond_buf(ex, 200, &b, API_JSON_TYPE);
+}
+
+static void readyz(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                   const struct http_route_match *m)
+{
+    (void)req, (void)m;
+    struct api *api = ctx;
+    bool ready = api->svc->ops->ready(api->svc) && !api->svc->ops->stopping(api->svc);
+    struct buf b = {0};
+    api_json_readyz(api, &b, ready);
+    api_respond_buf(ex, ready ? 200 : 503, &b, API_JSON_TYPE);
+}
+
+static void metrics(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                    const struct http_route_match *m)
+{
+    (void)req, (void)m;
+    struct service *svc = ((struct api *)ctx)->svc;
+    size_t n = svc->ops->pool_count(svc);
+    struct metrics_pool *pools = xcalloc(n, sizeof *pools);
+    for (size_t i = 0; i < n; i++) {
+        struct service_pool_info p;
+        svc->ops->pool_info(svc, i, &p);
+        pools[i] = (struct metrics_pool){p.name, p.counts, p.counters, p.bind};
+    }
+    struct buf b = {0};
+    metrics_pools_write(&b, pools, n, svc->ops->ready(svc));
+    free(pools);
+    api_respond_buf(ex, 200, &b, METRICS_CONTENT_TYPE);
+}
+
+/* ---- routing ---- */
+
+/* Every route of prewarmd. Order matters only for the Allow header of a
+ * 405 (methods are listed in table order). auth: who may call it; the
+ * router's guard (none yet) enforces it. */
+static const struct http_route routes[] = {
+    {"POST", "/v1/pools/{pool}/claims", api_claim_route, HTTP_AUTH_CLIENT},
+    {"GET", "/v1/pools", pools_list, HTTP_AUTH_OPERATOR},
+    {"GET", "/v1/pools/{pool}", pool_get, HTTP_AUTH_OPERATOR},
+    {"GET", "/v1/sessions/{id}", session_get, HTTP_AUTH_CLIENT},
+    {"DELETE", "/v1/sessions/{id}", session_delete, HTTP_AUTH_CLIENT},
+    {"POST", "/v1/sessions/{id}/keepalive", session_keepalive, HTTP_AUTH_CLIENT},
+    {"GET", "/healthz", healthz, HTTP_AUTH_NONE},
+    {"GET", "/readyz", readyz, HTTP_AUTH_NONE},
+    {"GET", "/metrics", metrics, HTTP_AUTH_OPERATOR},
+};
+
+/* {pool} must name a configured pool; {id} must fit a session id. */
+static bool resolve(void *ctx, struct http_exchange *ex, struct http_route_param *p)
+{
+    struct service *svc = ((struct api *)ctx)->svc;
+    size_t index;
+    if (p->name_len == 4 && !memcmp(p->name, "pool", 4)) {
+        if (svc->ops->find_pool(svc, p->value, p->len, &index)) {
+            p->resolved = index;
+            return true;
+        }
+        char msg[128];
+        snprintf(msg, sizeof msg, "no pool named \"%.*s\"", (int)(p->len > 64 ? 64 : p->len),
+                 p->value);
+        http_respond_error(ex, 404, "NotFound", msg);
+        return false;
+    }
+    if (p->len > POOL_SESSION_ID_LEN) {
+        http_respond_error(ex, 404, "NotFound", "no such session");
+        return false;
+    }
+    return true;
+}
+
+void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *req)
+{
+    struct api *api = ctx;
+    http_router_dispatch(&api->router, ex, req);
+}
+
+struct api *api_new(struct service *svc, bool verbose)
+{
+    struct api *api = xcalloc(1, sizeof *api);
+    api->svc = svc;
+    api->verbose = verbose;
+    api->router = (struct http_router){.routes = routes,
+                                       .count = sizeof routes / sizeof routes[0],
+                                       .ctx = api,
+                                       .resolve = resolve};
+    return api;
+}

@@ -1,0 +1,39 @@
+/*
+ * json_out: the one way src/ writes JSON.
+ *
+ * Appends only, no printf: punctuation and field names are literals written
+ * with JSON_LIT (",\"pool\":"), values with the typed writers below, which
+ * escape strings and format numbers and times without a format string. The
+ * claim answer is on the hot path and printf was most of its cost; using the
+ * same style everywhere keeps one escaping rule and one time format.
+ *
+ *     JSON_LIT(b, "{\"name\":");
+ *     json_str(b, name);
+ *     JSON_LIT(b, ",\"live\":");
+ *     json_uint(b, live);
+ *     JSON_LIT(b, "}");
+ *
+ * Ownership: output goes into the caller's struct buf (buf.h).
+ */
+#ifndef PREWARM_JSON_OUT_H
+#define PREWARM_JSON_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Appends a string literal (punctuation, field names) as is. */
+#define JSON_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
+/* A quoted, escaped string ('"', '\\' and control bytes); NULL writes "". */
+void json_str(struct buf *b, const char *s);
+/* Like json_str, but NULL or "" writes null. */
+void json_str_or_null(struct buf *b, const char *s);
+void json_uint(struct buf *b, uint64_t v);
+void json_bool(struct buf *b, bool v);
+/* Unix wall time in ns as a quoted RFC 3339 UTC time in milliseconds:
+ * "2026-12-06T07:28:14.123Z". */
+void json_time(struct buf *b, int64_t wall_ns);
+
+#endif

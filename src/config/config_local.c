@@ -1,0 +1,140 @@
+/*
+ * config_local: the "local:" block of a pool (the local-process provider):
+ *
+ *     local:
+ *       command: [prewarm-demo-backend, --port, "{port}", --pod, "{pod}"]
+ *       probe: {type: tcp}           # or {type: http, path: /healthz}
+ *       stop_grace_seconds: 5
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_yaml.h"
+#include "oom.h"
+
+#define MAX_ARGS    64
+#define MAX_ARG_LEN 4096
+
+static enum config_status get_command(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                      struct config_local *l)
+{
+    enum config_status rc = config_visit(c, node, path);
+    if (rc)
+        return rc;
+    if (node->type != YAML_SEQUENCE_NODE)
+        return config_fail(c, node, path, "must be a list of strings (argv, no shell)");
+    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (n == 0 || n > MAX_ARGS)
+        return config_fail(c, node, path, "must have between 1 and %d entries", MAX_ARGS);
+    l->command = xcalloc(n + 1, sizeof *l->command);
+    for (size_t i = 0; i < n; i++) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        yaml_node_t *item = config_node_at(c, node->data.sequence.items.start[i]);
+        if (!item)
+            return config_fail(c, node, sub, "missing item");
+        if ((rc = config_get_string(c, item, sub, MAX_ARG_LEN, &l->command[i])))
+            return rc;
+        l->command_len = i + 1;
+    }
+    if (!*l->command[0])
+        return config_fail(c, node, path, "command[0] must not be empty");
+    return CONFIG_OK;
+}
+
+static const char *const probe_keys[] = {"type", "path"};
+
+static enum config_status probe_field(struct config_ctx *c, size_t i, yaml_node_t *v,
+                                      const char *path, void *obj)
+{
+    struct config_local *l = obj;
+    if (i == 1) {
+        enum config_status rc = config_get_string(c, v, path, 1024, &l->probe_path);
+        if (rc == CONFIG_OK && (l->probe_path[0] != '/' || strpbrk(l->probe_path, " \r\n")))
+            return config_fail(c, v, path, "must start with '/' and contain no spaces");
+        return rc;
+    }
+    char *type = NULL;
+    enum config_status rc = config_get_string(c, v, path, 16, &type);
+    if (rc == CONFIG_OK && !strcmp(type, "tcp"))
+        l->probe = CONFIG_PROBE_TCP;
+    else if (rc == CONFIG_OK && !strcmp(type, "http"))
+        l->probe = CONFIG_PROBE_HTTP;
+    else if (rc == CONFIG_OK)
+        rc = config_fail(c, v, path, "must be tcp or http");
+    free(type);
+    return rc;
+}
+
+static const char *const local_keys[] = {"command", "probe", "stop_grace_seconds"};
+
+static enum config_status local_field(struct config_ctx *c, size_t i, yaml_node_t *v,
+                                      const char *path, void *obj)
+{
+    struct config_local *l = obj;
+    if (i == 0)
+        return get_command(c, v, path, l);
+    if (i == 1)
+        return config_walk_map(c, v, path, probe_keys, 2, probe_field, l);
+    uint32_t s = 0;
+    enum config_status rc = config_get_uint(c, v, path, 0, 3600, &s);
+    l->stop_grace_ms = s * 1000;
+    return rc;
+}
+
+static enum config_status local_parse(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                      struct config_pool *p)
+{
+    return config_walk_map(c, node, path, local_keys, 3, local_field, &p->local);
+}
+
+/* A command[0] holding a '/' that is relative is taken from the config
+ * file's directory; a bare name is resolved later by the provider. */
+static void resolve_command(struct config_ctx *c, struct config_local *l)
+{
+    char *cmd = l->command[0];
+    const char *slash = strrchr(c->name, '/');
+    if (cmd[0] == '/' || !strchr(cmd, '/') || !slash)
+        return;
+    size_t dirlen = (size_t)(slash - c->name) + 1;
+    char *full = xmalloc(dirlen + strlen(cmd) + 1);
+    memcpy(full, c->name, dirlen);
+    memcpy(full + dirlen, cmd, strlen(cmd) + 1);
+    free(cmd);
+    l->command[0] = full;
+}
+
+static enum config_status local_check(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                      struct config_pool *p)
+{
+    if (!p->local.command)
+        return config_fail(c, node, path, "local.command is required for provider local");
+    if (!p->local.probe_path)
+        p->local.probe_path = xstrdup("/");
+    resolve_command(c, &p->local);
+    return CONFIG_OK;
+}
+
+static void local_defaults(struct config_pool *p)
+{
+    p->local.probe = CONFIG_PROBE_TCP;
+    p->local.stop_grace_ms = 5000;
+}
+
+static void local_free(struct config_pool *p)
+{
+    for (size_t j = 0; p->local.command && p->local.command[j]; j++)
+        free(p->local.command[j]);
+    free(p->local.command);
+    free(p->local.probe_path);
+}
+
+const struct config_provider_block config_local_block = {
+    .name = "local",
+    .kind = CONFIG_PROVIDER_LOCAL,
+    .parse = local_parse,
+    .check = local_check,
+    .defaults = local_defaults,
+    .free = local_free,
+};

@@ -1,0 +1,68 @@
+/*
+ * config_yaml: the schema walker shared by the config's parts (config.c for
+ * the top level and pools, config_<provider>.c for each provider's block).
+ * Internal to src/config.
+ *
+ * Every getter visits its node (a node reached twice came through a YAML
+ * alias: refused), checks type and range, and on error writes one line
+ * "file:line:col: path: problem" into the context and returns
+ * CONFIG_ERR_INVALID. Strings are copied (the config owns them).
+ */
+#ifndef PREWARM_CONFIG_YAML_H
+#define PREWARM_CONFIG_YAML_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "config.h"
+
+/* Parsing context: one per load; nothing global. */
+struct config_ctx {
+    const char *name; /* file name used in messages */
+    yaml_document_t *doc;
+    unsigned char *seen; /* one byte per node: refuses aliases */
+    size_t nnodes;
+    char *err;
+    size_t errlen;
+};
+
+/* Called for each known key of a mapping; index is the key's index in the
+ * table handed to walk_map. */
+typedef enum config_status config_field_fn(struct config_ctx *c, size_t index, yaml_node_t *value,
+                                           const char *path, void *obj);
+
+enum config_status config_fail(struct config_ctx *c, const yaml_node_t *node, const char *path,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+yaml_node_t *config_node_at(struct config_ctx *c, int index);
+enum config_status config_visit(struct config_ctx *c, yaml_node_t *node, const char *path);
+const char *config_scalar(const yaml_node_t *node);
+/* A string of at most maxlen bytes; replaces (frees) *out. */
+enum config_status config_get_string(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                     size_t maxlen, char **out);
+enum config_status config_get_uint(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                   uint32_t min, uint32_t max, uint32_t *out);
+/* Walks a mapping whose keys must be among keys[0..nkeys) (nkeys <= 64);
+ * duplicates and unknown keys are errors; fn gets each key's index. */
+enum config_status config_walk_map(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                   const char *const *keys, size_t nkeys, config_field_fn *fn,
+                                   void *obj);
+
+/* A provider's block in a pool ("local:", "kubernetes:"): one entry per
+ * provider in config.c's table. parse fills the pool from the block's
+ * mapping; check runs once the pool is read, for the pool's own provider
+ * (required fields, defaults, paths); free releases what parse allocated. */
+struct config_provider_block {
+    const char *name; /* the provider's name and its block's key */
+    enum config_provider kind;
+    enum config_status (*parse)(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                struct config_pool *p);
+    enum config_status (*check)(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                struct config_pool *p);
+    void (*defaults)(struct config_pool *p);
+    void (*free)(struct config_pool *p);
+};
+
+extern const struct config_provider_block config_local_block;
+
+#endif

@@ -1,0 +1,343 @@
+/* daemon: wiring of loop, pool core, providers, HTTP and API (see daemon.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "api.h"
+#include "daemon_internal.h"
+#include "http_server.h"
+#include "log.h"
+#include "oom.h"
+
+void daemon_update_reached(struct daemon_pool *dp)
+{
+    struct pool_counts counts;
+    if (dp->reached_min_idle)
+        return;
+    pool_get_counts(dp->pool, &counts);
+    dp->reached_min_idle = counts.by_state[POOL_POD_READY] >= dp->cfg->min_idle;
+}
+
+static struct daemon_pool *pool_of(struct daemon *d, const struct pool *pool)
+{
+    for (size_t i = 0; i < d->npools; i++)
+        if (d->pools[i].pool == pool)
+            return &d->pools[i];
+    return NULL;
+}
+
+/* ---- actions ---- */
+
+static void pod_gone_now(struct daemon_pool *dp, const char *pod)
+{
+    struct pool_pod_obs obs = {.name = pod};
+    pool_observe(dp->pool, POOL_OBS_GONE, &obs, loop_now(dp->d->loop));
+}
+
+static void create_pods(struct daemon_pool *dp, uint32_t count)
+{
+    if (dp->d->shutting_down)
+        return;
+    enum provider_status rc = dp->provider->ops->create_pods(dp->provider, count);
+    if (rc == PROVIDER_OK)
+        return;
+    log_line("pool %s: %u pod(s) could not be created: %s", dp->cfg->name, count,
+             provider_status_str(rc));
+    pool_pods_create_failed(dp->pool, count, loop_now(dp->d->loop));
+}
+
+static void delete_pod(struct daemon_pool *dp, const char *pod)
+{
+    enum provider_status rc = dp->provider->ops->delete_pod(dp->provider, pod);
+    if (rc == PROVIDER_ERR_UNKNOWN)
+        pod_gone_now(dp, pod); /* the provider no longer has it */
+    else if (rc != PROVIDER_OK)
+        log_line("pool %s: deleting pod %s failed: %s", dp->cfg->name, pod,
+                 provider_status_str(rc));
+}
+
+static void record_binding(struct daemon_pool *dp, const char *pod, const char *session)
+{
+    enum provider_status rc = dp->provider->ops->record_binding(dp->provider, pod, session);
+    if (rc == PROVIDER_OK)
+        return;
+    log_line("pool %s: recording session %s on pod %s failed: %s", dp->cfg->name, session, pod,
+             provider_status_str(rc));
+    if (rc == PROVIDER_ERR_UNKNOWN)
+        pod_gone_now(dp, pod); /* its session ends as pod_died */
+}
+
+static void handle_action(struct daemon *d, const struct pool_action *a)
+{
+    struct daemon_pool *dp = pool_of(d, a->pool);
+    if (!dp)
+        return;
+    switch (a->kind) {
+    case POOL_ACT_CREATE_PODS:
+        return create_pods(dp, a->count);
+    case POOL_ACT_DELETE_POD:
+        return delete_pod(dp, a->pod);
+    case POOL_ACT_RECORD_BINDING:
+        return record_binding(dp, a->pod, a->session.id);
+    case POOL_ACT_WAITER_BOUND:
+        return api_waiter_bound(d->api, a->waiter_data, &a->session, a->outcome);
+    case POOL_ACT_WAITER_TIMED_OUT:
+        return api_waiter_timed_out(d->api, a->waiter_data);
+    case POOL_ACT_SESSION_ENDED:
+        if (d->verbose)
+            log_line("session %s ended (%s) pool=%s pod=%s", a->session.id,
+                     pool_end_reason_str(a->reason), a->pool_name, a->pod);
+        return;
+    }
+}
+
+static void arm_tick(struct daemon *d)
+{
+    uint64_t when = pool_set_next_deadline(d->set);
+    if (when == UINT64_MAX)
+        loop_timer_stop(d->loop, &d->tick);
+    else if (!loop_timer_armed(&d->tick) || d->tick.when_ns != when)
+        loop_timer_start(d->loop, &d->tick, when);
+}
+
+void daemon_drain(struct daemon *d)
+{
+    if (d->draining)
+        return; /* the outer drain picks the new actions up */
+    d->draining = true;
+    d->dirty = false;
+    struct pool_action a;
+    while (pool_set_next_action(d->set, &a))
+        handle_action(d, &a);
+    d->draining = false;
+    arm_tick(d);
+}
+
+void daemon_wake(struct daemon *d)
+{
+    d->dirty = true;
+    uint64_t now = loop_now(d->loop);
+    if (!d->draining && (!loop_timer_armed(&d->tick) || d->tick.when_ns > now))
+        loop_timer_start(d->loop, &d->tick, now);
+}
+
+static void drain_hook(struct loop *loop, void *data)
+{
+    (void)loop;
+    struct daemon *d = data;
+    if (d->dirty)
+        daemon_drain(d);
+}
+
+static void on_tick(struct loop *loop, struct loop_timer *timer)
+{
+    struct daemon *d = timer->data;
+    pool_set_tick(d->set, loop_now(loop));
+    daemon_drain(d);
+}
+
+/* ---- provider observations (ctx: the struct daemon_pool) ---- */
+
+static void observe(struct daemon_pool *dp, enum pool_obs what, const char *pod,
+                    const char *address, const char *node)
+{
+    struct pool_pod_obs obs = {.name = pod, .address = address, .node = node};
+    enum pool_status rc = pool_observe(dp->pool, what, &obs, loop_now(dp->d->loop));
+    if (rc == POOL_E_FULL || rc == POOL_E_STATE || rc == POOL_E_BUSY)
+        log_line("pool %s: observation of %s refused: %s", dp->cfg->name, pod, pool_status_str(rc));
+    if (what == POOL_OBS_READY)
+        daemon_update_reached(dp);
+    daemon_wake(dp->d);
+}
+
+static void ev_starting(void *ctx, const char *pod, const char *address, const char *node)
+{
+    struct daemon_pool *dp = ctx;
+    if (dp->d->verbose)
+        log_line("pod %s starting pool=%s address=%s", pod, dp->cfg->name, address);
+    observe(dp, POOL_OBS_STARTING, pod, address, node);
+}
+
+static void ev_ready(void *ctx, const char *pod)
+{
+    struct daemon_pool *dp = ctx;
+    if (dp->d->verbose)
+        log_line("pod %s ready pool=%s", pod, dp->cfg->name);
+    observe(dp, POOL_OBS_READY, pod, NULL, NULL);
+}
+
+static void ev_gone(void *ctx, const char *pod)
+{
+    struct daemon_pool *dp = ctx;
+    if (dp->d->verbose)
+        log_line("pod %s gone pool=%s", pod, dp->cfg->name);
+    observe(dp, POOL_OBS_GONE, pod, NULL, NULL);
+}
+
+static void ev_create_failed(void *ctx, uint32_t count, const char *why)
+{
+    struct daemon_pool *dp = ctx;
+    log_line("pool %s: %u pod(s) could not be started (%s)", dp->cfg->name, count, why);
+    pool_pods_create_failed(dp->pool, count, loop_now(dp->d->loop));
+    daemon_wake(dp->d);
+}
+
+static const struct provider_events events_template = {
+    .pod_starting = ev_starting,
+    .pod_ready = ev_ready,
+    .pod_gone = ev_gone,
+    .create_failed = ev_create_failed,
+};
+
+/* ---- setup and teardown ---- */
+
+static struct pool_config pool_limits(const struct config_pool *c)
+{
+    return (struct pool_config){.name = c->name,
+                                .min_idle = c->min_idle,
+                                .max_idle = c->max_idle,
+                                .max_total = c->max_total,
+                                .max_waiters = c->max_waiters,
+                                .default_ttl_s = c->session_ttl_s,
+                                .max_ttl_s = c->session_ttl_max_s,
+                                .idle_timeout_s = c->idle_timeout_s,
+                                .start_timeout_s = c->start_timeout_s};
+}
+
+static int new_pool_set(struct daemon *d, char *err, size_t errlen)
+{
+    uint8_t seed[POOL_SEED_LEN];
+    uint32_t capacity = 1024;
+    for (size_t i = 0; i < d->cfg->npools; i++)
+        capacity += 2 * d->cfg->pools[i].max_total + d->cfg->pools[i].max_waiters;
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        return -1;
+    }
+    if (pool_set_new(seed, capacity, &d->set) != POOL_OK) {
+        snprintf(err, errlen, "cannot create the pool set");
+        return -1;
+    }
+    return 0;
+}
+
+/* Pool i: its core pool, then its provider (which may start pods at once). */
+static int add_pool(struct daemon *d, size_t i, char *err, size_t errlen)
+{
+    struct daemon_pool *dp = &d->pools[i];
+    *dp = (struct daemon_pool){.d = d, .cfg = &d->cfg->pools[i], .index = i};
+    dp->limits = pool_limits(dp->cfg);
+    enum pool_status rc = pool_set_add(d->set, &dp->limits, &dp->pool);
+    if (rc != POOL_OK) {
+        snprintf(err, errlen, "pool %s: %s", dp->cfg->name, pool_status_str(rc));
+        return -1;
+    }
+    daemon_update_reached(dp);
+    struct provider_events ev = events_template;
+    ev.ctx = dp;
+    return provider_new(d->loop, dp->cfg, &ev, &dp->provider, err, errlen);
+}
+
+static void init_clock(struct daemon *d)
+{
+    struct timespec rt, mono;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    d->wall_offset_ns =
+        ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL + ((int64_t)rt.tv_nsec - mono.tv_nsec);
+}
+
+int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct daemon **out,
+               char *err, size_t errlen)
+{
+    struct daemon *d = xcalloc(1, sizeof *d);
+    *out = NULL;
+    d->svc.ops = &daemon_service_ops;
+    d->loop = loop;
+    d->cfg = cfg;
+    d->verbose = verbose;
+    d->pools = xcalloc(cfg->npools, sizeof *d->pools);
+    init_clock(d);
+    loop_timer_init(&d->tick, on_tick, d);
+    /* Before the HTTP server's flush hook: waiter answers leave this turn. */
+    loop_before_sleep(loop, drain_hook, d);
+    struct http_server_config hc = {.max_header_bytes = cfg->limits.max_header_bytes,
+                                    .max_body_bytes = cfg->limits.max_body_bytes,
+                                    .max_connections = cfg->limits.max_connections};
+    d->api = api_new(&d->svc, verbose);
+    d->http = http_server_new(loop, &hc, api_handle, d->api);
+    if (new_pool_set(d, err, errlen))
+        goto fail;
+    for (; d->npools < cfg->npools; d->npools++)
+        if (add_pool(d, d->npools, err, errlen))
+            goto fail;
+    *out = d;
+    daemon_drain(d); /* the initial CREATE_PODS */
+    return 0;
+fail:
+    d->npools++; /* the failed pool's core pool is freed with the set */
+    daemon_free(d);
+    return -1;
+}
+
+int daemon_listen(struct daemon *d, const char *host, uint16_t port, uint16_t *bound)
+{
+    return http_server_listen(d->http, host, port, bound);
+}
+
+void daemon_shutdown(struct daemon *d)
+{
+    if (d->shutting_down)
+        return;
+    d->shutting_down = true;
+    http_server_shutdown(d->http);
+    api_shutdown(d->api);
+    for (size_t i = 0; i < d->npools; i++)
+        d->pools[i].provider->ops->shutdown(d->pools[i].provider);
+    daemon_drain(d);
+}
+
+bool daemon_stopping(const struct daemon *d)
+{
+    return d->shutting_down;
+}
+
+bool daemon_drained(const struct daemon *d)
+{
+    for (size_t i = 0; i < d->npools; i++)
+        if (d->pools[i].provider->ops->live_count(d->pools[i].provider))
+            return false;
+    return http_server_connection_count(d->http) == 0;
+}
+
+uint64_t daemon_stop_grace_ns(const struct daemon *d)
+{
+    uint64_t grace = 0;
+    for (size_t i = 0; i < d->npools; i++) {
+        uint64_t g = d->pools[i].provider->ops->stop_grace_ms(d->pools[i].provider);
+        grace = g > grace ? g : grace;
+    }
+    return grace * 1000000u;
+}
+
+void daemon_free(struct daemon *d)
+{
+    if (!d)
+        return;
+    /* Closing connections may release sessions (cancelled waiters, answers
+     * never delivered); no replacement pods are started for them now. */
+    d->shutting_down = true;
+    http_server_free(d->http); /* cancels pending exchanges (waiters) */
+    api_free(d->api);
+    for (size_t i = 0; i < d->npools; i++)
+        if (d->pools[i].provider)
+            d->pools[i].provider->ops->free(d->pools[i].provider);
+    loop_before_sleep_remove(d->loop, drain_hook, d);
+    loop_timer_stop(d->loop, &d->tick);
+    pool_set_free(d->set);
+    free(d->pools);
+    free(d);
+}

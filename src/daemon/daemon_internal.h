@@ -1,0 +1,56 @@
+/*
+ * daemon_internal: struct daemon, shared by daemon.c (wiring, actions,
+ * provider events) and daemon_service.c (the service the API calls).
+ * Not for use outside src/daemon.
+ */
+#ifndef PREWARM_DAEMON_INTERNAL_H
+#define PREWARM_DAEMON_INTERNAL_H
+
+#include "daemon.h"
+#include "metrics.h"
+#include "pool.h"
+#include "provider.h"
+#include "service.h"
+
+struct api;
+struct http_server;
+
+/* Per configured pool, same index as cfg->pools. */
+struct daemon_pool {
+    struct daemon *d;
+    struct pool *pool;
+    const struct config_pool *cfg;
+    struct pool_config limits; /* as given to the pool core */
+    struct provider *provider;
+    size_t index;
+    bool reached_min_idle;
+    struct metrics_histogram bind; /* seconds taken by pool_claim */
+};
+
+struct daemon {
+    struct service svc; /* first: what the API holds */
+    struct loop *loop;
+    const struct config *cfg;
+    struct pool_set *set;
+    struct daemon_pool *pools;
+    size_t npools;
+    struct api *api;
+    struct http_server *http;
+    struct loop_timer tick;
+    int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+    bool dirty;             /* the core may have actions: drain before sleeping */
+    bool draining;
+    bool shutting_down;
+    bool verbose; /* one log line per pod / session event */
+};
+
+/* Drains the pool core's actions and re-arms the tick timer. */
+void daemon_drain(struct daemon *d);
+/* Notes a change to the pool core made outside a drain (see daemon.h). */
+void daemon_wake(struct daemon *d);
+/* Ready counts reached min_idle once (readiness). */
+void daemon_update_reached(struct daemon_pool *dp);
+
+extern const struct service_ops daemon_service_ops;
+
+#endif

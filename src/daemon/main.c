@@ -1,0 +1,148 @@
+/*
+ * prewarmd: keeps pools of warm backends and binds sessions to them.
+ *
+ *     prewarmd --config FILE [--listen HOST:PORT] [--quiet]
+ *
+ * Loads the config (errors name file:line:col), builds the daemon on one
+ * loop, listens, and prints "prewarmd listening on http://HOST:PORT" on
+ * stdout once the port is bound (with --listen 127.0.0.1:0 the kernel picks
+ * the port; tests read it from that line). SIGINT/SIGTERM: stop accepting,
+ * answer waiters, stop every child (SIGTERM, SIGKILL after the grace period),
+ * then free everything. Lifecycle lines go to stderr (--quiet: only errors
+ * and start/stop).
+ *
+ * Descriptors: every local pod holds one (its pidfd) and every connection
+ * one, so the soft RLIMIT_NOFILE (1024 on a stock Debian) would cap a pool
+ * near a thousand pods; prewarmd raises its soft limit to the hard limit at
+ * start (children inherit it).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+
+#define SHUTDOWN_SLACK_NS 2000000000ull
+
+struct options {
+    const char *config;
+    const char *listen;
+    bool quiet;
+};
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: prewarmd --config FILE [--listen HOST:PORT] [--quiet]\n");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            o->config = argv[++i];
+        else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+            o->listen = argv[++i];
+        else if (!strcmp(argv[i], "--quiet"))
+            o->quiet = true;
+        else
+            return -1;
+    }
+    return o->config ? 0 : -1;
+}
+
+static void on_signal(struct loop *loop, int signo, void *data)
+{
+    struct daemon *d = data;
+    (void)loop;
+    log_line("signal %d: shutting down", signo);
+    daemon_shutdown(d);
+}
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            perror("prewarmd: raising the descriptor limit");
+    }
+}
+
+/* Runs until a signal, then until pods and connections are gone (or the
+ * longest stop grace period plus slack has passed). */
+static void run(struct loop *loop, struct daemon *d)
+{
+    while (!daemon_stopping(d))
+        loop_run_once(loop, -1);
+    uint64_t deadline = loop_now(loop) + daemon_stop_grace_ns(d) + SHUTDOWN_SLACK_NS;
+    while (!daemon_drained(d) && loop_now(loop) < deadline)
+        loop_run_once(loop, 50);
+}
+
+static int start(struct loop *loop, const struct config *cfg, const struct options *o,
+                 struct daemon **d)
+{
+    char err[512], host[256];
+    uint16_t port = cfg->listen_port, bound = 0;
+    snprintf(host, sizeof host, "%s", cfg->listen_host);
+    if (o->listen && config_parse_listen(o->listen, host, sizeof host, &port)) {
+        fprintf(stderr, "prewarmd: --listen %s: must be HOST:PORT\n", o->listen);
+        return -1;
+    }
+    if (daemon_new(loop, cfg, !o->quiet, d, err, sizeof err)) {
+        fprintf(stderr, "prewarmd: %s\n", err);
+        return -1;
+    }
+    if (daemon_listen(*d, host, port, &bound)) {
+        perror("prewarmd: listen");
+        return -1;
+    }
+    if (loop_signal_watch(loop, SIGINT, on_signal, *d) ||
+        loop_signal_watch(loop, SIGTERM, on_signal, *d)) {
+        perror("prewarmd: signals");
+        return -1;
+    }
+    printf("prewarmd listening on http://%s%s%s:%u\n", strchr(host, ':') ? "[" : "", host,
+           strchr(host, ':') ? "]" : "", bound);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    struct config *cfg = NULL;
+    struct daemon *d = NULL;
+    char err[512];
+    int rc = 1;
+    if (parse_args(argc, argv, &o))
+        return usage();
+    if (config_load_file(o.config, &cfg, err, sizeof err) != CONFIG_OK) {
+        fprintf(stderr, "prewarmd: %s\n", err);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
+    struct loop *loop = loop_new();
+    if (!loop) {
+        perror("prewarmd: loop");
+        goto out;
+    }
+    if (start(loop, cfg, &o, &d) == 0) {
+        run(loop, d);
+        rc = 0;
+    }
+    daemon_free(d);
+    if (rc == 0)
+        log_line("stopped");
+out:
+    loop_free(loop);
+    config_free(cfg);
+    return rc;
+}

@@ -1,0 +1,98 @@
+/*
+ * provider: the interface between the daemon and whatever runs backends.
+ *
+ * The pool core (pool/) decides; a provider acts. Each configured pool has
+ * its own provider instance, made by provider_new() (provider_factory.c)
+ * from the pool's config; the provider keeps its own settings (command,
+ * probe, namespace, template...) behind its operations, so the daemon never
+ * reads them. The daemon drains the core's action queue and calls the
+ * operations (create pods, delete pod X, record the binding of X); the
+ * provider reports what it observes back through struct provider_events,
+ * which the daemon turns into pool events. Both directions are asynchronous
+ * and run on the loop: no operation blocks. Events may be delivered from
+ * inside the operation that caused them (pod_starting from within
+ * create_pods): the daemon feeds them to the pool core, whose action queue
+ * absorbs the re-entry.
+ *
+ * Implementations: providers/local/ (child processes on loopback ports);
+ * providers/kubernetes/ (pods through k8sclient/, driven by the daemon's loop
+ * through k8s_loop.h). A new provider: its directory and library, a config
+ * block (config.h), and one entry in provider_factory.c's table.
+ *
+ * Errors: an operation that fails returns a status and the daemon handles
+ * it (create_pods: the core is told the pods will not come; delete_pod and
+ * record_binding of an unknown pod: the core is told it is gone). Out of
+ * memory aborts (oom.h) and is not a status.
+ *
+ * Ownership: the provider borrows the loop and its pool's config (both
+ * outlive it) and owns its pods' records; names and addresses handed to the
+ * events are valid only during the callback (copy them).
+ */
+#ifndef PREWARM_PROVIDER_H
+#define PREWARM_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct loop;
+
+enum provider_status {
+    PROVIDER_OK = 0,
+    PROVIDER_ERR_SPAWN,    /* the backend could not be started (or stopping) */
+    PROVIDER_ERR_UNKNOWN,  /* no such pod */
+    PROVIDER_ERR_REJECTED, /* the backend's API refused the operation */
+};
+
+/* Observations, delivered on the loop thread; ctx is provider_events.ctx. */
+struct provider_events {
+    void *ctx;
+    /* A pod exists and is starting; address is "HOST:PORT". */
+    void (*pod_starting)(void *ctx, const char *pod, const char *address, const char *node);
+    /* The pod passed its readiness probe. */
+    void (*pod_ready)(void *ctx, const char *pod);
+    /* The pod is gone (exited, killed, deleted). Reported once per started pod. */
+    void (*pod_gone)(void *ctx, const char *pod);
+    /* count requested pods could not be started at all (no pod_starting was
+     * reported for them); the provider has already waited out its backoff.
+     * why is one line for the log ("command /bin/x: not found"). */
+    void (*create_failed)(void *ctx, uint32_t count, const char *why);
+};
+
+struct provider;
+
+struct provider_ops {
+    const char *name; /* "local", "kubernetes": the pool's provider in the API */
+    /* Starts count pods; each is reported with pod_starting (or counted in
+     * create_failed). */
+    enum provider_status (*create_pods)(struct provider *p, uint32_t count);
+    /* Stops a pod (graceful, then forced); pod_gone follows. */
+    enum provider_status (*delete_pod)(struct provider *p, const char *pod);
+    /* Writes down that pod serves session (a no-op for local pods). */
+    enum provider_status (*record_binding)(struct provider *p, const char *pod,
+                                           const char *session);
+    /* Begins stopping every pod (daemon shutdown); no more pods start. */
+    void (*shutdown)(struct provider *p);
+    /* Pods not yet gone (for the shutdown drain). */
+    size_t (*live_count)(const struct provider *p);
+    /* How long stopping a pod may take before it is forced, in ms. */
+    uint32_t (*stop_grace_ms)(const struct provider *p);
+    /* Frees everything; pods still running are killed and reaped. */
+    void (*free)(struct provider *p);
+};
+
+/* Every provider starts with this header (first member). */
+struct provider {
+    const struct provider_ops *ops;
+};
+
+/* Makes the provider pool's config asks for. Returns 0, or -1 with one line
+ * in err (a provider that cannot start: bad credentials, unknown kind). */
+int provider_new(struct loop *loop, const struct config_pool *pool,
+                 const struct provider_events *events, struct provider **out, char *err,
+                 size_t errlen);
+
+const char *provider_status_str(enum provider_status status);
+
+#endif
