@@ -12,7 +12,8 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libcurl4-openssl-dev libcjson-dev libyaml-dev libnghttp2-dev libcriterion-dev
   nghttp2-client wrk curl openssl python3-kubernetes nodejs
-  prometheus chromium python3-venv)
+  prometheus chromium python3-venv
+  buildah systemd)
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
