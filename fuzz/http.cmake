@@ -12,6 +12,8 @@ prewarm_add_fuzzer(fuzz_http_server ${CMAKE_CURRENT_LIST_DIR}/fuzz_http_server.c
   ${PROJECT_SOURCE_DIR}/src/base/loop.c
   ${PROJECT_SOURCE_DIR}/src/base/buf.c
   ${PROJECT_SOURCE_DIR}/src/http/http_parser.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_conn.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_exchange.c
   ${PROJECT_SOURCE_DIR}/src/http/http_server.c
   ${PROJECT_SOURCE_DIR}/src/http/http_h1.c
   ${PROJECT_SOURCE_DIR}/src/http/http_h2.c)

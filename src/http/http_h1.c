@@ -8,39 +8,64 @@
  * exchange and moved to the output when everything before it is answered.
  * Parsing stops (reading pauses) while max_pipelined requests are queued.
  */
-#include "http_conn.h"
-
 #include <stdlib.h>
 #include <string.h>
 
-static struct http_exchange *exchange_new(struct http_conn *c, int version, bool close_after,
-                                          bool head_request)
+#include "http_conn.h"
+
+struct h1_exchange {
+    struct http_exchange ex;  /* first: what the handler gets */
+    struct h1_exchange *next; /* request order */
+    bool close_after;         /* the connection closes after this response */
+    int version;              /* 10 or 11 */
+    struct buf response;      /* serialized, waiting for earlier responses */
+};
+
+struct h1_conn {
+    struct h1_exchange *q_head, *q_tail;
+    size_t q_len;
+    bool in_request; /* bytes of an incomplete request are buffered */
+    uint64_t request_start_ns;
+    size_t scanned;                    /* head bytes already searched for the blank line */
+    bool continue_sent;                /* interim 100 sent for the request being read */
+    bool stop_parsing;                 /* after Connection: close or an error */
+    struct http_parsed_request parsed; /* scratch for the parser */
+};
+
+static struct h1_conn *h1_of(const struct http_conn *c)
 {
-    struct http_exchange *ex = xcalloc(1, sizeof(*ex));
-    ex->conn = c;
+    return c->proto_state;
+}
+
+static struct h1_exchange *exchange_new(struct http_conn *c, int version, bool close_after,
+                                        bool head_request)
+{
+    struct h1_conn *h = h1_of(c);
+    struct h1_exchange *ex = xcalloc(1, sizeof(*ex));
+    ex->ex.conn = c;
+    ex->ex.head_request = head_request;
     ex->version = version;
     ex->close_after = close_after;
-    ex->head_request = head_request;
-    if (c->q_tail)
-        c->q_tail->next = ex;
+    if (h->q_tail)
+        h->q_tail->next = ex;
     else
-        c->q_head = ex;
-    c->q_tail = ex;
-    c->q_len++;
+        h->q_head = ex;
+    h->q_tail = ex;
+    h->q_len++;
     return ex;
 }
 
-static struct http_exchange *pop_head(struct http_conn *c)
+static struct h1_exchange *pop_head(struct h1_conn *h)
 {
-    struct http_exchange *ex = c->q_head;
-    c->q_head = ex->next;
-    if (!c->q_head)
-        c->q_tail = NULL;
-    c->q_len--;
+    struct h1_exchange *ex = h->q_head;
+    h->q_head = ex->next;
+    if (!h->q_head)
+        h->q_tail = NULL;
+    h->q_len--;
     return ex;
 }
 
-static void exchange_free(struct http_exchange *ex)
+static void exchange_free(struct h1_exchange *ex)
 {
     buf_free(&ex->response);
     free(ex);
@@ -54,7 +79,7 @@ static bool header_safe(const struct http_header *h)
            !memchr(h->value, '\r', h->value_len) && !memchr(h->value, '\n', h->value_len);
 }
 
-static void serialize(struct buf *b, const struct http_exchange *ex, int status,
+static void serialize(struct buf *b, const struct h1_exchange *ex, int status,
                       const struct http_header *headers, size_t n, const char *body,
                       size_t body_len)
 {
@@ -83,70 +108,75 @@ static void serialize(struct buf *b, const struct http_exchange *ex, int status,
     else if (ex->version == 10)
         buf_append(b, "Connection: keep-alive\r\n", 24);
     buf_append(b, "\r\n", 2);
-    if (!no_body && !ex->head_request)
+    if (!no_body && !ex->ex.head_request)
         buf_append(b, body, body_len);
 }
 
 /* Moves answered responses at the head of the queue to the output. */
 static void advance_queue(struct http_conn *c)
 {
-    while (c->q_head && c->q_head->responded) {
-        struct http_exchange *ex = pop_head(c);
+    struct h1_conn *h = h1_of(c);
+    while (h->q_head && h->q_head->ex.responded) {
+        struct h1_exchange *ex = pop_head(h);
         buf_append(&c->out, buf_start(&ex->response), buf_size(&ex->response));
-        http_conn_watch(c, ex, false);
+        http_conn_watch(c, &ex->ex, false);
         if (ex->close_after)
             c->close_when_done = true;
         exchange_free(ex);
     }
 }
 
-void http_h1_respond(struct http_exchange *ex, int status, const struct http_header *headers,
-                     size_t n, const char *body, size_t body_len)
+static void h1_respond(struct http_exchange *e, int status, const struct http_header *headers,
+                       size_t n, const char *body, size_t body_len)
 {
-    struct http_conn *c = ex->conn;
-    if (ex->responded)
+    struct h1_exchange *ex = (struct h1_exchange *)e;
+    struct http_conn *c = e->conn;
+    if (e->responded)
         return;
-    ex->responded = true;
+    e->responded = true;
     if (c->dead)
         return; /* the connection is closing; the close loop frees ex */
-    struct buf *dst = ex == c->q_head ? &c->out : &ex->response;
+    struct buf *dst = ex == h1_of(c)->q_head ? &c->out : &ex->response;
     serialize(dst, ex, status, headers, n, body, body_len);
     advance_queue(c);
     http_conn_mark_dirty(c);
 }
 
-void http_h1_fail(struct http_conn *c, int status, const char *reason, const char *message)
+/* Answers with an error and stops reading requests (the connection closes
+ * after the answer). */
+static void h1_fail(struct http_conn *c, int status, const char *reason, const char *message)
 {
-    struct http_exchange *ex = exchange_new(c, 11, true, false);
-    c->stop_parsing = true;
-    c->in_request = false;
+    struct h1_conn *h = h1_of(c);
+    struct h1_exchange *ex = exchange_new(c, 11, true, false);
+    h->stop_parsing = true;
+    h->in_request = false;
     buf_consume(&c->in, buf_size(&c->in));
-    http_respond_error(ex, status, reason, message);
+    http_respond_error(&ex->ex, status, reason, message);
 }
 
 static void fail_parse(struct http_conn *c, enum http_parse_status st)
 {
     if (st == HTTP_PARSE_TOO_LARGE)
-        http_h1_fail(c, 431, "RequestHeaderFieldsTooLarge",
-                     "the request line and headers exceed the size limit");
+        h1_fail(c, 431, "RequestHeaderFieldsTooLarge",
+                "the request line and headers exceed the size limit");
     else if (st == HTTP_PARSE_VERSION_UNSUPPORTED)
-        http_h1_fail(c, 505, "HTTPVersionNotSupported", "only HTTP/1.0, 1.1 and h2c are served");
+        h1_fail(c, 505, "HTTPVersionNotSupported", "only HTTP/1.0, 1.1 and h2c are served");
     else
-        http_h1_fail(c, 400, "BadRequest", "malformed request line or header");
+        h1_fail(c, 400, "BadRequest", "malformed request line or header");
 }
 
 /* Refuses bodies this server does not frame or accept; false if refused. */
 static bool check_framing(struct http_conn *c, const struct http_parsed_request *p)
 {
     if (p->transfer == HTTP_TRANSFER_CHUNKED)
-        http_h1_fail(c, 411, "LengthRequired",
-                     "chunked request bodies are not accepted; send Content-Length");
+        h1_fail(c, 411, "LengthRequired",
+                "chunked request bodies are not accepted; send Content-Length");
     else if (p->transfer == HTTP_TRANSFER_OTHER)
-        http_h1_fail(c, 501, "NotImplemented", "unsupported transfer coding");
-    else if (p->content_length > c->srv->cfg.max_body_bytes)
-        http_h1_fail(c, 413, "RequestEntityTooLarge", "the request body exceeds the size limit");
+        h1_fail(c, 501, "NotImplemented", "unsupported transfer coding");
+    else if (p->content_length > c->env->cfg.max_body_bytes)
+        h1_fail(c, 413, "RequestEntityTooLarge", "the request body exceeds the size limit");
     else if (p->expect == HTTP_EXPECT_OTHER)
-        http_h1_fail(c, 417, "ExpectationFailed", "only Expect: 100-continue is supported");
+        h1_fail(c, 417, "ExpectationFailed", "only Expect: 100-continue is supported");
     else
         return true;
     return false;
@@ -154,21 +184,23 @@ static bool check_framing(struct http_conn *c, const struct http_parsed_request 
 
 static void maybe_continue(struct http_conn *c, const struct http_parsed_request *p)
 {
-    if (p->expect != HTTP_EXPECT_CONTINUE || p->version != 11 || c->continue_sent || c->q_len > 0)
+    struct h1_conn *h = h1_of(c);
+    if (p->expect != HTTP_EXPECT_CONTINUE || p->version != 11 || h->continue_sent || h->q_len > 0)
         return;
     static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
     buf_append(&c->out, interim, sizeof(interim) - 1);
-    c->continue_sent = true;
+    h->continue_sent = true;
     http_conn_mark_dirty(c);
 }
 
 static void dispatch(struct http_conn *c, const struct http_parsed_request *p)
 {
-    bool close_after = !p->keep_alive || c->srv->shutting_down;
+    struct h1_conn *h = h1_of(c);
+    bool close_after = !p->keep_alive || c->env->shutting_down;
     bool head = p->method_len == 4 && memcmp(p->method, "HEAD", 4) == 0;
-    struct http_exchange *ex = exchange_new(c, p->version, close_after, head);
+    struct h1_exchange *ex = exchange_new(c, p->version, close_after, head);
     if (close_after)
-        c->stop_parsing = true;
+        h->stop_parsing = true;
     const char *start = buf_start(&c->in);
     struct http_request req = {
         .method = p->method,
@@ -183,66 +215,148 @@ static void dispatch(struct http_conn *c, const struct http_parsed_request *p)
         .body_len = (size_t)p->content_length,
         .http_version = p->version,
     };
-    c->in_request = false;
-    c->continue_sent = false;
-    c->srv->handler(c->srv->ctx, ex, &req);
+    h->in_request = false;
+    h->continue_sent = false;
+    http_conn_dispatch(c, &ex->ex, &req);
 }
 
-void http_h1_process(struct http_conn *c)
+/* Parses and dispatches the complete requests in c->in. */
+static void process(struct http_conn *c)
 {
-    const struct http_server_config *cfg = &c->srv->cfg;
-    if (c->proto != PROTO_H1 || c->dead || c->lingering)
+    struct h1_conn *h = h1_of(c);
+    const struct http_server_config *cfg = &c->env->cfg;
+    if (c->dead || c->lingering)
         return;
-    if (!c->parsed)
-        c->parsed = xmalloc(sizeof(*c->parsed));
-    while (!c->stop_parsing && c->q_len < cfg->max_pipelined) {
+    while (!h->stop_parsing && h->q_len < cfg->max_pipelined) {
         size_t avail = buf_size(&c->in);
         if (avail == 0)
             break;
-        if (!c->in_request) {
-            c->in_request = true;
-            c->request_start_ns = http_conn_now(c);
-            c->scanned = 0;
+        if (!h->in_request) {
+            h->in_request = true;
+            h->request_start_ns = http_conn_now(c);
+            h->scanned = 0;
         }
         enum http_parse_status st = http_parse_request(
-            buf_start(&c->in), avail, cfg->max_header_bytes, c->scanned, c->parsed);
+            buf_start(&c->in), avail, cfg->max_header_bytes, h->scanned, &h->parsed);
         if (st == HTTP_PARSE_INCOMPLETE) {
-            c->scanned = http_parse_rescan_from(avail);
+            h->scanned = http_parse_rescan_from(avail);
             break;
         }
         if (st != HTTP_PARSE_OK) {
             fail_parse(c, st);
             break;
         }
-        if (!check_framing(c, c->parsed))
+        if (!check_framing(c, &h->parsed))
             break;
-        size_t need = c->parsed->head_len + (size_t)c->parsed->content_length;
+        size_t need = h->parsed.head_len + (size_t)h->parsed.content_length;
         if (avail < need) {
-            maybe_continue(c, c->parsed);
+            maybe_continue(c, &h->parsed);
             break;
         }
-        dispatch(c, c->parsed);
+        dispatch(c, &h->parsed);
         buf_consume(&c->in, need);
     }
 }
 
-bool http_h1_idle(const struct http_conn *c)
+/* ---- struct http_proto ---- */
+
+static int h1_start(struct http_conn *c)
 {
-    return c->q_len == 0 && !c->in_request && buf_size(&c->out) == 0;
+    c->proto_state = xcalloc(1, sizeof(struct h1_conn));
+    return 0;
 }
 
-bool http_h1_waiting(const struct http_conn *c)
+static int h1_input(struct http_conn *c)
 {
-    return c->q_head != NULL;
+    process(c);
+    return 0;
 }
 
-void http_h1_close(struct http_conn *c)
+/* Requests held back by the pipeline limit. */
+static int h1_produce(struct http_conn *c)
 {
-    while (c->q_head) {
-        struct http_exchange *ex = pop_head(c);
-        if (!ex->responded && ex->cancel_cb)
-            ex->cancel_cb(ex->cancel_data);
-        http_exchange_lost(ex); /* answered, still queued behind another */
+    if (buf_size(&c->in) > 0)
+        process(c);
+    return 0;
+}
+
+static enum http_proto_next h1_after_write(struct http_conn *c)
+{
+    bool drained = buf_size(&c->out) == 0;
+    return drained && c->close_when_done && h1_of(c)->q_len == 0 ? HTTP_NEXT_LINGER
+                                                                 : HTTP_NEXT_KEEP;
+}
+
+static bool h1_wants_read(const struct http_conn *c)
+{
+    const struct http_server_config *cfg = &c->env->cfg;
+    return h1_of(c)->q_len < cfg->max_pipelined &&
+           buf_size(&c->in) <= cfg->max_header_bytes + cfg->max_body_bytes;
+}
+
+static bool h1_peer_closed(struct http_conn *c)
+{
+    struct h1_conn *h = h1_of(c);
+    if (h->q_head)
+        return true; /* an unanswered request: the client is gone */
+    h->stop_parsing = true;
+    return false;
+}
+
+static uint64_t h1_deadline(const struct http_conn *c, uint64_t idle)
+{
+    const struct h1_conn *h = h1_of(c);
+    if (h->in_request)
+        return h->request_start_ns + c->env->cfg.request_timeout_ns;
+    if (h->q_head)
+        return HTTP_NO_DEADLINE; /* a deferred answer is not the client's fault */
+    return idle;
+}
+
+static bool h1_timeout(struct http_conn *c, uint64_t now)
+{
+    (void)now;
+    if (!h1_of(c)->in_request)
+        return false; /* idle: close */
+    h1_fail(c, 408, "RequestTimeout", "the request was not received in time");
+    return true;
+}
+
+static bool h1_shutdown(struct http_conn *c)
+{
+    struct h1_conn *h = h1_of(c);
+    if (h->q_len == 0 && !h->in_request && buf_size(&c->out) == 0)
+        return true; /* idle: close now */
+    h->stop_parsing = true;
+    c->close_when_done = true;
+    return false;
+}
+
+static void h1_close(struct http_conn *c)
+{
+    struct h1_conn *h = h1_of(c);
+    while (h->q_head) {
+        struct h1_exchange *ex = pop_head(h);
+        if (!ex->ex.responded && ex->ex.cancel_cb)
+            ex->ex.cancel_cb(ex->ex.cancel_data);
+        http_exchange_lost(&ex->ex); /* answered, still queued behind another */
         exchange_free(ex);
     }
+    free(h);
+    c->proto_state = NULL;
 }
+
+const struct http_proto http_h1_proto = {
+    .name = "http/1.1",
+    .start = h1_start,
+    .input = h1_input,
+    .produce = h1_produce,
+    .after_write = h1_after_write,
+    .wants_read = h1_wants_read,
+    .peer_closed = h1_peer_closed,
+    .deadline = h1_deadline,
+    .timeout = h1_timeout,
+    .shutdown = h1_shutdown,
+    .respond = h1_respond,
+    .close = h1_close,
+};

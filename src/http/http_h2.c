@@ -13,12 +13,22 @@
  * handler is embedded in it. A stream that closes unanswered (client
  * RST_STREAM) runs the exchange's cancel callback.
  */
-#include "http_conn.h"
-
 #include <ctype.h>
+#include <nghttp2/nghttp2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "http_conn.h"
+
+struct h2_stream;
+
+struct h2_conn {
+    nghttp2_session *session;
+    struct h2_stream *streams;
+    size_t open_streams;
+    bool goaway_sent;
+};
 
 struct span {
     size_t off, len;
@@ -42,6 +52,11 @@ struct h2_stream {
     struct buf resp; /* response body read by the data provider */
 };
 
+static struct h2_conn *h2_of(const struct http_conn *c)
+{
+    return c->proto_state;
+}
+
 static struct h2_stream *stream_of(nghttp2_session *session, int32_t id)
 {
     return nghttp2_session_get_stream_user_data(session, id);
@@ -57,13 +72,14 @@ static void stream_free(struct h2_stream *st)
 
 static void stream_unlink(struct http_conn *c, struct h2_stream *st)
 {
+    struct h2_conn *h = h2_of(c);
     if (st->prev)
         st->prev->next = st->next;
     else
-        c->streams = st->next;
+        h->streams = st->next;
     if (st->next)
         st->next->prev = st->prev;
-    c->open_streams--;
+    h->open_streams--;
 }
 
 static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *user)
@@ -75,16 +91,16 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     st->id = frame->hd.stream_id;
     st->since_ns = http_conn_now(c);
     st->ex.conn = c;
-    st->ex.stream = st;
     if (nghttp2_session_set_stream_user_data(session, st->id, st) != 0) {
         free(st);
         return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
-    st->next = c->streams;
-    if (c->streams)
-        c->streams->prev = st;
-    c->streams = st;
-    c->open_streams++;
+    struct h2_conn *h = h2_of(c);
+    st->next = h->streams;
+    if (h->streams)
+        h->streams->prev = st;
+    h->streams = st;
+    h->open_streams++;
     return 0;
 }
 
@@ -101,7 +117,7 @@ static void note_content_length(struct http_conn *c, struct h2_stream *st, const
     uint64_t n = 0;
     for (size_t i = 0; i < len && i < 16; i++)
         n = n * 10 + (uint64_t)(v[i] - '0'); /* nghttp2 has checked the digits */
-    if (n > c->srv->cfg.max_body_bytes)
+    if (n > c->env->cfg.max_body_bytes)
         st->reject = 413;
 }
 
@@ -115,7 +131,7 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     if (!st || st->reject)
         return 0;
     st->header_bytes += namelen + valuelen + 32; /* RFC 9113 header list size */
-    if (st->header_bytes > c->srv->cfg.max_header_bytes) {
+    if (st->header_bytes > c->env->cfg.max_header_bytes) {
         st->reject = 431;
         return 0;
     }
@@ -202,7 +218,7 @@ static void dispatch(struct http_conn *c, struct h2_stream *st)
         .body_len = buf_size(&st->body),
         .http_version = 20,
     };
-    c->srv->handler(c->srv->ctx, &st->ex, &req);
+    http_conn_dispatch(c, &st->ex, &req);
 }
 
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
@@ -228,7 +244,7 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     struct h2_stream *st = stream_of(session, stream_id);
     if (!st || st->dispatched)
         return 0;
-    if (buf_size(&st->body) + len > c->srv->cfg.max_body_bytes) {
+    if (buf_size(&st->body) + len > c->env->cfg.max_body_bytes) {
         reject_now(st, 413);
         return 0;
     }
@@ -247,7 +263,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
     if (st->dispatched && !st->ex.responded && st->ex.cancel_cb)
         st->ex.cancel_cb(st->ex.cancel_data);
     /* Closed cleanly after the answer: nghttp2 does this from inside
-     * mem_send, whose output (the answer's last frame) http_h2_pump()
+     * mem_send, whose output (the answer's last frame) h2_produce()
      * appends next and then settles the watch's end. */
     if (st->ex.responded && error_code == NGHTTP2_NO_ERROR && !st->reset)
         http_conn_watch(c, &st->ex, true);
@@ -256,57 +272,6 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
     stream_free(st);
     http_conn_schedule(c);
     return 0;
-}
-
-int http_h2_start(struct http_conn *c)
-{
-    nghttp2_session_callbacks *cbs;
-    if (nghttp2_session_callbacks_new(&cbs) != 0)
-        return -1;
-    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
-    nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
-    int rv = nghttp2_session_server_new(&c->h2, cbs, c);
-    nghttp2_session_callbacks_del(cbs);
-    if (rv != 0) {
-        c->h2 = NULL;
-        return -1;
-    }
-    nghttp2_settings_entry iv[] = {
-        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)c->srv->cfg.max_streams},
-    };
-    if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 1) != 0)
-        return -1;
-    return 0;
-}
-
-int http_h2_feed(struct http_conn *c, const char *data, size_t len)
-{
-    ssize_t rv = nghttp2_session_mem_recv(c->h2, (const uint8_t *)data, len);
-    return rv < 0 ? -1 : 0;
-}
-
-int http_h2_pump(struct http_conn *c)
-{
-    while (buf_size(&c->out) < HTTP_OUT_HIGH_WATER) {
-        const uint8_t *data;
-        ssize_t n = nghttp2_session_mem_send(c->h2, &data);
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        buf_append(&c->out, data, (size_t)n);
-        http_conn_watch_settle(c);
-    }
-    http_conn_watch_settle(c);
-    return 0;
-}
-
-bool http_h2_finished(const struct http_conn *c)
-{
-    return !nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2);
 }
 
 static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf, size_t length,
@@ -385,10 +350,10 @@ static size_t build_nv(nghttp2_nv *nv, struct nv_builder *b, int status,
     return b->count;
 }
 
-void http_h2_respond(struct http_exchange *ex, int status, const struct http_header *headers,
-                     size_t n, const char *body, size_t body_len)
+static void h2_respond(struct http_exchange *ex, int status, const struct http_header *headers,
+                       size_t n, const char *body, size_t body_len)
 {
-    struct h2_stream *st = ex->stream;
+    struct h2_stream *st = (struct h2_stream *)ex; /* ex is its first member */
     struct http_conn *c = ex->conn;
     if (ex->responded)
         return;
@@ -406,18 +371,91 @@ void http_h2_respond(struct http_exchange *ex, int status, const struct http_hea
     bool send_body = !no_body && !ex->head_request && body_len > 0;
     if (send_body)
         buf_append(&st->resp, body, body_len);
-    if (nghttp2_submit_response(c->h2, st->id, nv, count, send_body ? &prd : NULL) != 0)
-        nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+    if (nghttp2_submit_response(h2_of(c)->session, st->id, nv, count, send_body ? &prd : NULL) != 0)
+        nghttp2_submit_rst_stream(h2_of(c)->session, NGHTTP2_FLAG_NONE, st->id,
+                                  NGHTTP2_INTERNAL_ERROR);
     buf_free(&b.strings);
     http_conn_mark_dirty(c);
 }
 
-void http_h2_goaway(struct http_conn *c)
+/* ---- struct http_proto ---- */
+
+static int h2_start(struct http_conn *c)
 {
-    c->goaway_sent = true;
-    int32_t last = nghttp2_session_get_last_proc_stream_id(c->h2);
-    if (nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, last, NGHTTP2_NO_ERROR, NULL, 0) != 0)
-        nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+    struct h2_conn *h = xcalloc(1, sizeof *h);
+    nghttp2_session_callbacks *cbs;
+    c->proto_state = h;
+    if (nghttp2_session_callbacks_new(&cbs) != 0)
+        oom_abort(); /* its only failure */
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+    int rv = nghttp2_session_server_new(&h->session, cbs, c);
+    nghttp2_session_callbacks_del(cbs);
+    if (rv != 0) {
+        h->session = NULL;
+        return -1;
+    }
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)c->env->cfg.max_streams},
+    };
+    return nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, iv, 1) != 0 ? -1 : 0;
+}
+
+/* Everything buffered goes to nghttp2, which keeps what it needs. */
+static int h2_input(struct http_conn *c)
+{
+    ssize_t rv = nghttp2_session_mem_recv(h2_of(c)->session, (const uint8_t *)buf_start(&c->in),
+                                          buf_size(&c->in));
+    buf_consume(&c->in, buf_size(&c->in));
+    return rv < 0 ? -1 : 0;
+}
+
+/* Session output into c->out, up to the high-water mark. */
+static int h2_produce(struct http_conn *c)
+{
+    while (buf_size(&c->out) < HTTP_OUT_HIGH_WATER) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(h2_of(c)->session, &data);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        buf_append(&c->out, data, (size_t)n);
+        http_conn_watch_settle(c);
+    }
+    http_conn_watch_settle(c);
+    return 0;
+}
+
+static enum http_proto_next h2_after_write(struct http_conn *c)
+{
+    nghttp2_session *session = h2_of(c)->session;
+    bool finished = !nghttp2_session_want_read(session) && !nghttp2_session_want_write(session);
+    return buf_size(&c->out) == 0 && finished ? HTTP_NEXT_CLOSE : HTTP_NEXT_KEEP;
+}
+
+static bool h2_wants_read(const struct http_conn *c)
+{
+    (void)c;
+    return true; /* nghttp2's flow control bounds what a client may send */
+}
+
+static bool h2_peer_closed(struct http_conn *c)
+{
+    (void)c;
+    return true;
+}
+
+static void goaway(struct http_conn *c)
+{
+    struct h2_conn *h = h2_of(c);
+    h->goaway_sent = true;
+    int32_t last = nghttp2_session_get_last_proc_stream_id(h->session);
+    if (nghttp2_submit_goaway(h->session, NGHTTP2_FLAG_NONE, last, NGHTTP2_NO_ERROR, NULL, 0) != 0)
+        nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
 }
 
 /* Streams the client is holding up: request incomplete, or answered and not
@@ -427,39 +465,76 @@ static bool client_bound(const struct h2_stream *st)
     return !st->reset && (!st->dispatched || st->ex.responded);
 }
 
-uint64_t http_h2_deadline(const struct http_conn *c)
+/* Earliest time a stream that is not waiting for the handler (request still
+ * arriving, or answer not taken by the client) runs out of request_timeout;
+ * with no open stream, the connection's idle deadline. */
+static uint64_t h2_deadline(const struct http_conn *c, uint64_t idle)
 {
+    if (h2_of(c)->open_streams == 0)
+        return idle;
     uint64_t d = HTTP_NO_DEADLINE;
-    for (const struct h2_stream *st = c->streams; st; st = st->next) {
-        uint64_t when = st->since_ns + c->srv->cfg.request_timeout_ns;
+    for (const struct h2_stream *st = h2_of(c)->streams; st; st = st->next) {
+        uint64_t when = st->since_ns + c->env->cfg.request_timeout_ns;
         if (client_bound(st) && when < d)
             d = when;
     }
     return d;
 }
 
-void http_h2_expire(struct http_conn *c, uint64_t now)
+/* Resets the streams past their deadline; an idle connection gets GOAWAY
+ * (the flush closes it once that is sent). False: close now. */
+static bool h2_timeout(struct http_conn *c, uint64_t now)
 {
-    for (struct h2_stream *st = c->streams; st; st = st->next) {
-        if (!client_bound(st) || st->since_ns + c->srv->cfg.request_timeout_ns > now)
-            continue;
-        st->reset = true;
-        nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+    struct h2_conn *h = h2_of(c);
+    if (h->open_streams > 0) {
+        for (struct h2_stream *st = h->streams; st; st = st->next) {
+            if (!client_bound(st) || st->since_ns + c->env->cfg.request_timeout_ns > now)
+                continue;
+            st->reset = true;
+            nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+        }
+        return true;
     }
+    if (h->goaway_sent)
+        return false;
+    goaway(c);
+    c->last_activity_ns = now;
+    return true;
 }
 
-void http_h2_close(struct http_conn *c)
+static bool h2_shutdown(struct http_conn *c)
 {
-    if (!c->h2)
-        return;
-    while (c->streams) {
-        struct h2_stream *st = c->streams;
+    goaway(c);
+    return false;
+}
+
+static void h2_close(struct http_conn *c)
+{
+    struct h2_conn *h = h2_of(c);
+    while (h->streams) {
+        struct h2_stream *st = h->streams;
         stream_unlink(c, st);
         if (st->dispatched && !st->ex.responded && st->ex.cancel_cb)
             st->ex.cancel_cb(st->ex.cancel_data);
         http_exchange_lost(&st->ex);
         stream_free(st);
     }
-    nghttp2_session_del(c->h2);
-    c->h2 = NULL;
+    nghttp2_session_del(h->session);
+    free(h);
+    c->proto_state = NULL;
 }
+
+const struct http_proto http_h2_proto = {
+    .name = "h2c",
+    .start = h2_start,
+    .input = h2_input,
+    .produce = h2_produce,
+    .after_write = h2_after_write,
+    .wants_read = h2_wants_read,
+    .peer_closed = h2_peer_closed,
+    .deadline = h2_deadline,
+    .timeout = h2_timeout,
+    .shutdown = h2_shutdown,
+    .respond = h2_respond,
+    .close = h2_close,
+};
