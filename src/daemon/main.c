@@ -2,14 +2,14 @@
  * prewarmd: keeps pools of warm backends and binds sessions to them.
  *
  *     prewarmd --config FILE [--listen HOST:PORT] [--quiet]
+ *     prewarmd --config FILE --check | --help | --version
  *
- * Loads the config (errors name file:line:col), builds the daemon on one
- * loop, listens, and prints "prewarmd listening on http://HOST:PORT" on
- * stdout once the port is bound (with --listen 127.0.0.1:0 the kernel picks
- * the port; tests read it from that line). SIGINT/SIGTERM: stop accepting,
- * answer waiters, stop every child (SIGTERM, SIGKILL after the grace period),
- * then free everything. Lifecycle lines go to stderr (--quiet: only errors
- * and start/stop).
+ * The command line is options.h's. Loads the config (errors name file:line:col), builds the daemon
+ * on one loop, listens, and prints "prewarmd listening on http://HOST:PORT" on stdout once the port
+ * is bound (with --listen 127.0.0.1:0 the kernel picks the port; tests read it from that line).
+ * SIGINT/SIGTERM: stop accepting, answer waiters, stop every child (SIGTERM, SIGKILL after the
+ * grace period), then free everything. Lifecycle lines go to stderr (--quiet: only errors and
+ * start/stop).
  *
  * Descriptors: every local pod holds one (its pidfd) and every connection
  * one, so the soft RLIMIT_NOFILE (1024 on a stock Debian) would cap a pool
@@ -26,34 +26,38 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
+#include "options.h"
 
 #define SHUTDOWN_SLACK_NS 2000000000ull
 
-struct options {
-    const char *config;
-    const char *listen;
-    bool quiet;
-};
-
-static int usage(void)
+/* --check: the configuration loaded and validated; one summary line. */
+static int check(const struct config *cfg)
 {
-    fprintf(stderr, "usage: prewarmd --config FILE [--listen HOST:PORT] [--quiet]\n");
-    return 2;
+    printf("%s: valid: listen %s:%u, %zu pool%s:", cfg->path, cfg->listen_host, cfg->listen_port,
+           cfg->npools, cfg->npools == 1 ? "" : "s");
+    for (size_t i = 0; i < cfg->npools; i++)
+        printf(" %s (%s)", cfg->pools[i].name,
+               cfg->pools[i].provider == CONFIG_PROVIDER_LOCAL ? "local" : "kubernetes");
+    printf("\n");
+    return 0;
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+/* Parses argv; answers --help and --version. Returns -1 to run, else the
+ * exit status. */
+static int command_line(int argc, char **argv, struct options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc)
-            o->config = argv[++i];
-        else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
-            o->listen = argv[++i];
-        else if (!strcmp(argv[i], "--quiet"))
-            o->quiet = true;
-        else
-            return -1;
+    char err[256];
+    if (options_parse(argc, argv, o, err, sizeof err)) {
+        fprintf(stderr, "prewarmd: %s\n", err);
+        return 2;
     }
-    return o->config ? 0 : -1;
+    if (o->action == OPTIONS_HELP)
+        options_help(stdout);
+    else if (o->action == OPTIONS_VERSION)
+        options_version(stdout);
+    else
+        return -1;
+    return 0;
 }
 
 static void on_signal(struct loop *loop, int signo, void *data)
@@ -120,12 +124,18 @@ int main(int argc, char **argv)
     struct config *cfg = NULL;
     struct daemon *d = NULL;
     char err[512];
-    int rc = 1;
-    if (parse_args(argc, argv, &o))
-        return usage();
+    int rc = command_line(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    rc = 1;
     if (config_load_file(o.config, &cfg, err, sizeof err) != CONFIG_OK) {
         fprintf(stderr, "prewarmd: %s\n", err);
         return 1;
+    }
+    if (o.action == OPTIONS_CHECK) {
+        rc = check(cfg);
+        config_free(cfg);
+        return rc;
     }
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();

@@ -70,6 +70,11 @@ others=$(cd "$mnt" && find . -type f ! -path './lib/*' ! -path './lib64/*' | sor
   fail "ownership: binaries root's, state directory the user's"
 pass "no shell: $(find "$mnt" -type f | wc -l) files, binaries owned by root, /var/lib/prewarm by 65532"
 
+want=$("$binary" --version | head -n1)
+got=$(bah run --isolation chroot "$ctr" -- /usr/bin/prewarmd --version 2>&1 | head -n1)
+[ "$got" = "$want" ] || fail "prewarmd --version in the image: '$got', want '$want'"
+pass "prewarmd runs in the image with the libraries it holds: $got"
+
 # A demo configuration written into the container, then the image's own
 # entrypoint binary, as the image's user, on an ephemeral loopback port.
 sed 's/^listen: .*/listen: "127.0.0.1:0"/' "$src/packaging/prewarm.yaml" >"$mnt/etc/prewarm/prewarm.yaml"

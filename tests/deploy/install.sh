@@ -84,6 +84,13 @@ exposure=$(systemd-analyze security --offline=yes --root="$root" "$unit" 2>/dev/
 awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "exposure $exposure > 2.0"
 pass "systemd unit: verify clean, offline security exposure $exposure (<= 2.0)"
 
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+"$p/bin/prewarmd" --version | head -n1 | grep -q "^prewarmd $version (commit " ||
+  fail "installed prewarmd --version: $("$p/bin/prewarmd" --version | head -n1)"
+"$p/bin/prewarmd" --help | grep -q -- '--config FILE' || fail "installed prewarmd --help"
+"$p/bin/prewarmd" --config "$p/etc/prewarm/prewarm.yaml" --check >"$tmp/check" || fail "--check of the installed configuration"
+pass "installed prewarmd: --version $version, --help, --check: $(cat "$tmp/check")"
+
 # The installed daemon on the installed configuration, on an ephemeral port.
 # Its first stdout line says where it listens (read through a FIFO).
 mkfifo "$tmp/out"
