@@ -228,7 +228,7 @@ static enum pool_status check_config(const struct pool_config *c)
         return POOL_E_INVALID;
     if (c->default_ttl_s < 1 || c->default_ttl_s > c->max_ttl_s || c->start_timeout_s < 1)
         return POOL_E_INVALID;
-    return POOL_OK;
+    return pool__sizing_check_config(c) ? POOL_OK : POOL_E_INVALID;
 }
 
 static bool alloc_slabs(struct pool *pool)
@@ -278,7 +278,8 @@ static void init_lists(struct pool *pool)
 static bool grow_set(struct pool_set *set, const struct pool *pool)
 {
     uint64_t sessions = (uint64_t)set->session_capacity + pool->cap_total;
-    uint64_t timers = (uint64_t)set->timers.cap + 2ull * pool->cap_total + pool->cap_waiters;
+    /* Each pod, session and waiter has one timer; the pool one for sizing. */
+    uint64_t timers = (uint64_t)set->timers.cap + 2ull * pool->cap_total + pool->cap_waiters + 1;
     if (sessions > UINT32_MAX / 4 || timers > UINT32_MAX / 4)
         return false;
     struct pool **pools = realloc(set->pools, (set->npools + 1) * sizeof(*pools));
@@ -316,6 +317,7 @@ enum pool_status pool_set_add(struct pool_set *set, const struct pool_config *co
         return POOL_E_NOMEM;
     }
     init_lists(pool);
+    pool__sizing_init(pool);
     set->pools[set->npools++] = pool;
     pool->sizing_pending = true; /* the first tick queues CREATE_PODS */
     set->sizing_pending++;
@@ -353,8 +355,10 @@ enum pool_status pool_update_config(struct pool *pool, const struct pool_config 
     if (strcmp(config->name, pool->name) != 0 || config->max_total > pool->cap_total ||
         config->max_waiters > pool->cap_waiters)
         return POOL_E_INVALID;
+    struct pool_config old = pool->config;
     pool->config = *config;
     pool->config.name = pool->name;
+    pool__sizing_reconfigure(pool, &old, now);
     pool__settle(pool, now);
     return POOL_OK;
 }

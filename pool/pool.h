@@ -113,11 +113,32 @@
  *            ample (one call emits at most a few actions plus sizing).
  *
  * Sizing (after every event, per pool): with supply = idle + starting +
- * creating and live = all non-GONE pods, create
- * min(min_idle + waiters - supply, max_total - live) pods when positive, and
- * drain idle pods above max_idle (newest first). Departure from the plain
- * "supply < min_idle" rule: queued waiters count as demand, so a pool with
- * min_idle 0 still serves waiting claims (scale from zero).
+ * creating, live = all non-GONE pods and cap = max_total, or the node pool's
+ * capacity if the provider reported a smaller one (pool_set_capacity), create
+ * min(target + waiters - supply, cap - live) pods when positive, and drain
+ * idle pods (newest first) above max_idle and, for the dynamic policies,
+ * while supply is above `keep`. Queued waiters count as demand, so a pool
+ * with min_idle 0 still serves waiting claims (scale from zero). The policy
+ * sets target, always within [min_idle, max_idle]:
+ *   FIXED       target = min_idle; only max_idle drains.
+ *   PERCENT     target = ceil(bound x percent / 100).
+ *   SCHEDULE    target = min_idle of the schedule entry in force one lead
+ *               time (p90) from now, so the pods are Ready when it starts.
+ *   PREDICTIVE  target = the smallest supply whose chance of running out
+ *               before refills are Ready is at most target_miss: claims in a
+ *               lead time are Poisson at the estimated arrival rate (with a
+ *               ramp term during a burst), mixed over the measured lead-time
+ *               distribution (pool_estimate.h has the statistics).
+ * Dynamic policies re-evaluate on a per-pool timer every 500 ms, and at once
+ * when a claim reveals a burst. keep = the highest target of the last
+ * scale_down_delay_s: a pool scales down late, only by draining idle pods
+ * (never a bound or starting one), and does not flap.
+ *
+ * Estimates, whatever the policy: every new claim (not a key reuse or a
+ * replay) counts as an arrival; every pod that goes from a CREATING record
+ * to READY gives a lead-time sample (create -> Ready, as the provider's
+ * observations show it), so every provider feeds them without extra calls.
+ * Adopted pods give none. Time of day = now + pool_set_wall_clock()'s offset.
  *
  * Idle set order: FIFO. A claim takes the pod that has been Ready longest.
  *
@@ -185,10 +206,41 @@ const char *pool_end_reason_str(enum pool_end_reason reason);
 struct pool_set;
 struct pool;
 
+/* How a pool decides how many idle pods to keep (see "Sizing" above). Zero
+ * fields take the defaults in brackets. */
+enum pool_sizing_policy {
+    POOL_SIZING_FIXED = 0,  /* min_idle / max_idle */
+    POOL_SIZING_PERCENT,    /* idle = percent of bound pods */
+    POOL_SIZING_SCHEDULE,   /* min_idle by time of day (UTC) */
+    POOL_SIZING_PREDICTIVE, /* arrival rate x lead time at a target miss ratio */
+};
+#define POOL_SIZING_POLICY_COUNT 4
+
+const char *pool_sizing_policy_str(enum pool_sizing_policy policy);
+
+#define POOL_SCHEDULE_MAX 24
+
+struct pool_schedule_entry {
+    uint32_t minute;   /* minute of the day, UTC, 0..1439; entries ascending */
+    uint32_t min_idle; /* from this minute until the next entry's */
+};
+
+struct pool_sizing_config {
+    enum pool_sizing_policy policy;
+    uint32_t percent; /* PERCENT: 1..1000 */
+    uint32_t nschedule;
+    struct pool_schedule_entry schedule[POOL_SCHEDULE_MAX]; /* SCHEDULE: 1.. entries */
+    double target_miss;                                     /* PREDICTIVE: (0, 0.5) [0.001] */
+    uint32_t short_window_ms;                               /* fast rate window [1000] */
+    uint32_t long_window_s;                                 /* slow rate window, > short [60] */
+    uint32_t lead_time_hint_ms;  /* lead time before the first observation [5000] */
+    uint32_t scale_down_delay_s; /* idle pods drained only after [60] */
+};
+
 /* Per-pool configuration. Times in seconds. Rules: 0 <= min_idle <= max_idle
  * <= max_total, max_total >= 1, 1 <= default_ttl_s <= max_ttl_s,
  * start_timeout_s >= 1. idle_timeout_s 0 = no idle expiry. max_waiters 0 =
- * claims never wait. */
+ * claims never wait. sizing: zero = FIXED. */
 struct pool_config {
     const char *name; /* copied; 1..POOL_NAME_MAX bytes */
     uint32_t min_idle;
@@ -199,6 +251,7 @@ struct pool_config {
     uint32_t max_ttl_s;
     uint32_t idle_timeout_s;
     uint32_t start_timeout_s;
+    struct pool_sizing_config sizing;
 };
 
 /* A session as seen from outside: a copy, valid as long as the caller keeps
@@ -350,6 +403,42 @@ void pool_set_tick(struct pool_set *set, uint64_t now);
 /* When tick must run next: UINT64_MAX if nothing is scheduled, 0 if work is
  * pending because the action ring was full. */
 uint64_t pool_set_next_deadline(const struct pool_set *set);
+
+/* ---- sizing ---- */
+
+/* Maps the caller's monotonic clock to UTC: wall ns = now + offset_ns. Only
+ * SCHEDULE uses it; 0 until set. */
+void pool_set_wall_clock(struct pool_set *set, int64_t offset_ns);
+
+/* The node pool can hold `pods` pods of this pool (0 = unknown): creation
+ * stops there even below max_total. Runs sizing. */
+void pool_set_capacity(struct pool *pool, uint32_t pods, uint64_t now);
+
+/* Create -> Ready observations as a Prometheus histogram: upper bounds in
+ * seconds; bucket i counts samples <= bound i (and > bound i-1), the last
+ * bucket those above every bound. Counts never decay. */
+#define POOL_LEAD_HIST_BUCKETS 15
+extern const double pool_lead_bounds_s[POOL_LEAD_HIST_BUCKETS - 1];
+
+/* The live estimates behind the pool's size, as of `now`. */
+struct pool_sizing_info {
+    enum pool_sizing_policy policy;
+    double rate_short; /* claims/s, short window */
+    double rate_long;  /* claims/s, long window */
+    double rate;       /* what PREDICTIVE sizes for (burst: short + ramp) */
+    bool burst;        /* short window above what noise explains */
+    double lead_p50_s; /* create -> Ready quantiles (prior until samples) */
+    double lead_p90_s;
+    double lead_p99_s;
+    uint64_t lead_samples; /* create -> Ready observations */
+    uint32_t target;       /* idle + starting pods wanted now */
+    uint32_t keep;         /* idle pods are drained while supply is above this */
+    uint32_t capacity;     /* node pool capacity in pods, 0 = unknown */
+    uint64_t lead_buckets[POOL_LEAD_HIST_BUCKETS]; /* not cumulative */
+    double lead_sum_s;
+};
+
+void pool_get_sizing(const struct pool *pool, uint64_t now, struct pool_sizing_info *out);
 
 /* ---- actions ---- */
 

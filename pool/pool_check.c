@@ -144,6 +144,10 @@ enum pool_status pool_set_check(const struct pool_set *set)
         if (!check_pods(pool, &timers) || !check_sessions(pool, &timers) ||
             !check_waiters(pool, &timers))
             return POOL_E_CORRUPT;
+        bool sized = pool->config.sizing.policy != POOL_SIZING_FIXED;
+        if ((pool->sizer.timer.pos != POOL_TIMER_IDLE) != sized)
+            return POOL_E_CORRUPT;
+        timers += sized;
         sessions += pool->nsessions;
         pending += pool->sizing_pending;
     }

@@ -4,7 +4,8 @@
  *
  * Files: pool.c (set, pools, action ring, read access), pool_pod.c (the pod
  * transition table, provider observations, sizing), pool_session.c (claims,
- * sessions, waiters, tick). Cross-file helpers are named pool__*.
+ * sessions, waiters, tick), pool_sizing.c (the sizing policies). Cross-file
+ * helpers are named pool__*.
  */
 #ifndef PREWARM_POOL_INTERNAL_H
 #define PREWARM_POOL_INTERNAL_H
@@ -13,6 +14,7 @@
 #include "pool_heap.h"
 #include "pool_index.h"
 #include "pool_rng.h"
+#include "pool_sizing.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -60,6 +62,7 @@ enum timer_kind {
     TIMER_POD = 1,
     TIMER_SESSION,
     TIMER_WAITER,
+    TIMER_SIZING,
 };
 
 struct pool_pod {
@@ -71,6 +74,7 @@ struct pool_pod {
     enum pool_pod_state state;
     bool indexed; /* in pool->pod_by_name */
     uint64_t state_since;
+    uint64_t created_at; /* CREATE_PODS issued; 0 = adopted or already Ready */
     char address[POOL_ADDR_MAX + 1];
     char node[POOL_NODE_MAX + 1];
 };
@@ -130,6 +134,7 @@ struct pool {
     struct pool_index session_by_key;
     struct pool_index session_by_request;
     struct pool_counters counters;
+    struct pool_sizer sizer;
 };
 
 struct pool_set {
@@ -145,6 +150,7 @@ struct pool_set {
     uint32_t ring_head;
     uint32_t ring_len;
     uint32_t sizing_pending; /* pools with sizing_pending set */
+    int64_t wall_offset;     /* UTC ns = now + wall_offset */
 };
 
 /* pool.c */

@@ -89,6 +89,12 @@ enum pool_status pool__transition(struct pool_pod *pod, enum pool_pod_state to, 
     leave(pod);
     if (from != G)
         pool->counts[from]--;
+    if (to == C)
+        pod->created_at = now;
+    if (to == R)
+        pool__sizing_ready(pool, pod->created_at, now);
+    if (to != C && to != S)
+        pod->created_at = 0; /* one lead-time sample per create */
     pod->state = to;
     pod->state_since = now;
     if (to != G)
@@ -142,15 +148,14 @@ static struct pool_action *last_create(struct pool *pool)
 
 static bool grow(struct pool *pool, uint64_t now)
 {
-    const struct pool_config *cfg = &pool->config;
     uint64_t supply = (uint64_t)pool->counts[R] + pool->counts[S] + pool->counts[C];
-    uint64_t demand = (uint64_t)cfg->min_idle + pool->nwaiters;
-    uint32_t live = live_pods(pool);
-    if (supply >= demand || live >= cfg->max_total)
+    uint64_t demand = (uint64_t)pool__sizing_target(pool) + pool->nwaiters;
+    uint32_t live = live_pods(pool), cap = pool__sizing_cap(pool);
+    if (supply >= demand || live >= cap)
         return true;
     uint64_t n = demand - supply;
-    if (n > cfg->max_total - live)
-        n = cfg->max_total - live;
+    if (n > cap - live)
+        n = cap - live;
     struct pool_action *a = last_create(pool);
     if (!a) {
         if (!pool__room(pool->set, 1))
@@ -166,9 +171,16 @@ static bool grow(struct pool *pool, uint64_t now)
     return true;
 }
 
+static bool surplus(const struct pool *pool)
+{
+    uint32_t idle = pool->counts[R];
+    uint64_t supply = (uint64_t)idle + pool->counts[S] + pool->counts[C];
+    return idle > pool->config.max_idle || (idle > 0 && supply > pool__sizing_keep(pool));
+}
+
 static bool shrink(struct pool *pool, uint64_t now)
 {
-    while (pool->counts[R] > pool->config.max_idle) {
+    while (surplus(pool)) {
         if (!pool__room(pool->set, 1))
             return false;
         struct pool_pod *pod = CONTAINER_OF(pool->idle.prev, struct pool_pod, link);

@@ -345,12 +345,15 @@ static enum pool_status wait_or_fail(struct pool *pool, const struct pool_claim_
                                      const char *key, const char *request_id, uint32_t ttl,
                                      uint64_t now, struct pool_claim_result *out)
 {
+    pool__sizing_arrival(pool, now);
     if (req->wait_until <= now || pool->config.max_waiters == 0) {
         pool->counters.claims_empty++;
+        pool__settle(pool, now); /* the arrival may have raised the target */
         return POOL_E_EMPTY;
     }
     if (pool->nwaiters >= pool->config.max_waiters) {
         pool->counters.claims_empty++;
+        pool__settle(pool, now);
         return POOL_E_WAITERS_FULL;
     }
     out->outcome = POOL_CLAIM_QUEUED;
@@ -384,6 +387,7 @@ enum pool_status pool_claim(struct pool *pool, const struct pool_claim_request *
     out->outcome = POOL_CLAIM_BOUND;
     pool__session_info(s, &out->session);
     emit_binding(s);
+    pool__sizing_arrival(pool, now);
     pool__settle(pool, now);
     return POOL_OK;
 }
@@ -401,6 +405,9 @@ static void fire(struct pool_timer *t, uint64_t now)
         break;
     case TIMER_WAITER:
         pool__waiter_timer(CONTAINER_OF(t, struct pool_waiter, timer), now);
+        break;
+    case TIMER_SIZING:
+        pool__sizing_timer(CONTAINER_OF(t, struct pool, sizer.timer), now);
         break;
     }
 }
