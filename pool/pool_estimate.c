@@ -65,8 +65,9 @@ bool pool_rate_arrival(struct pool_rate_est *r, uint64_t now)
 }
 
 /* How far the rate strays from the slow window on the mid window's scale,
- * beyond what Poisson noise explains: the variance of the rate sizing does
- * not know about. Tracked over VAR_FACTOR slow windows. */
+ * beyond what Poisson noise explains: how far the rate sizing uses may be
+ * off. Either direction counts (a rate that just fell can rise as fast);
+ * tracked over VAR_FACTOR slow windows. */
 static void track_variance(struct pool_rate_est *r)
 {
     if (r->at <= r->var_at)

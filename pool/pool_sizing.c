@@ -148,12 +148,16 @@ static void evaluate(struct pool *pool, uint64_t now)
     }
     sz->target = clamp_target(pool, t);
     sz->evaluated_at = now;
-    /* Hysteresis: keep the highest target until it has not been wanted for
-     * scale_down_delay_s. */
-    if (sz->target >= sz->hold || now - sz->hold_at >= down_delay_ns(&pool->config.sizing)) {
-        sz->hold = sz->target;
-        sz->hold_at = now;
+    /* Hysteresis: keep the highest target of the current and the previous
+     * period, so a pod wanted within the last scale_down_delay_s stays. */
+    uint64_t delay = down_delay_ns(&pool->config.sizing);
+    if (now - sz->period_at >= delay) {
+        sz->hold_prev = now - sz->period_at >= 2 * delay ? 0 : sz->hold_cur;
+        sz->hold_cur = 0;
+        sz->period_at = now;
     }
+    if (sz->target > sz->hold_cur)
+        sz->hold_cur = sz->target;
 }
 
 static bool dynamic(const struct pool *pool)
@@ -171,7 +175,7 @@ void pool__sizing_init(struct pool *pool)
     pool_lead_init(&sz->lead,
                    (c->lead_time_hint_ms ? c->lead_time_hint_ms : DEFAULT_LEAD_MS) / 1000.0);
     sz->timer = (struct pool_timer){.pos = POOL_TIMER_IDLE, .kind = TIMER_SIZING};
-    sz->target = sz->hold = pool->config.min_idle;
+    sz->target = sz->hold_cur = pool->config.min_idle;
     if (dynamic(pool))
         pool_heap_set(&pool->set->timers, &sz->timer, 0); /* first tick evaluates */
 }
@@ -184,7 +188,8 @@ void pool__sizing_reconfigure(struct pool *pool, const struct pool_config *old, 
         sz->rate.fast_tau = short_s(c);
         sz->rate.slow_tau = long_s(c);
     }
-    sz->hold = 0; /* a new configuration takes effect at once */
+    sz->hold_prev = sz->hold_cur = 0; /* a new configuration takes effect at once */
+    sz->period_at = now;
     evaluate(pool, now);
     if (dynamic(pool))
         pool_heap_set(&pool->set->timers, &sz->timer, now + POOL_SIZING_PERIOD_NS);
@@ -208,8 +213,10 @@ uint32_t pool__sizing_keep(const struct pool *pool)
 {
     if (!dynamic(pool))
         return UINT32_MAX;
+    const struct pool_sizer *sz = &pool->sizer;
     uint32_t t = pool__sizing_target(pool);
-    return pool->sizer.hold > t ? pool->sizer.hold : t;
+    t = sz->hold_cur > t ? sz->hold_cur : t;
+    return sz->hold_prev > t ? sz->hold_prev : t;
 }
 
 uint32_t pool__sizing_cap(const struct pool *pool)

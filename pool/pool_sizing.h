@@ -21,8 +21,9 @@ struct pool_sizer {
     struct pool_lead_est lead;
     struct pool_timer timer; /* armed for every policy but FIXED */
     uint32_t target;         /* from the last evaluation */
-    uint32_t hold;           /* highest target since hold_at */
-    uint64_t hold_at;
+    uint32_t hold_prev;      /* highest target of the previous period */
+    uint32_t hold_cur;       /* highest target since period_at */
+    uint64_t period_at;      /* periods are scale_down_delay_s long */
     uint64_t evaluated_at;
     double rate_used;
     bool burst;

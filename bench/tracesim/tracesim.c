@@ -322,7 +322,7 @@ static int check_row(const struct opts *o, const char *kind, const char *label, 
     trace_free(&t);
     if (rc != 0)
         return -1;
-    bool worse = r.hit_ratio < hit - 1e-4 || r.idle_per_claim_s > idle * 1.01 + 1e-6;
+    bool worse = r.hit_ratio < hit - 1e-5 || r.idle_per_claim_s > idle * 1.005 + 1e-6;
     printf("%-8s %-14s hit %.4f%% (recorded %.4f%%)  idle/claim %.3f s (recorded %.3f)  %s\n", kind,
            label, 100 * r.hit_ratio, 100 * hit, r.idle_per_claim_s, idle, worse ? "WORSE" : "ok");
     return worse ? 1 : 0;
