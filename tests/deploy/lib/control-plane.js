@@ -1,60 +1,27 @@
-'use strict';
 // A Kubernetes API server for validating manifests: the real control plane
-// built from source by tests/kube/cluster.sh when its binaries are there
-// (PREWARM_KUBE_BIN, else tests/kube/bin), otherwise the project's API
-// simulator. PREWARM_REQUIRE_KUBE=1 makes a missing real one an error.
+// of the kube_cluster CTest fixture (tests/kube) when $PREWARM_KUBE_ENV names
+// its env file, otherwise the project's API simulator.
 //
 //   const cp = await startControlPlane();
-//   cp.real (bool), cp.kubeconfig, cp.name ("kube-apiserver v1.x" / "k8s-sim"), await cp.stop()
+//   cp.real (bool), cp.kubeconfig, cp.name ("kube-apiserver" / "k8s-sim"), await cp.stop()
 
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const {execFile} = require('node:child_process');
 const {ROOT} = require('./manifests.js');
 
-const CLUSTER_SH = path.join(ROOT, 'tests', 'kube', 'cluster.sh');
-
-function kubeBin() {
-  return process.env.PREWARM_KUBE_BIN || path.join(ROOT, 'tests', 'kube', 'bin');
+// KEY=VALUE lines (values possibly single- or double-quoted) of the fixture.
+function readEnvFile(file) {
+  const env = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return env;
 }
 
 function realAvailable() {
-  return fs.existsSync(CLUSTER_SH) && fs.existsSync(path.join(kubeBin(), 'kube-apiserver'));
-}
-
-function run(cmd, args, timeout) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, {timeout, maxBuffer: 16 << 20}, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-async function startReal(opts) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-deploy-kube-'));
-  const args = ['start', dir, '--bin', kubeBin()];
-  if (opts.apiOnly) args.push('--api-only');
-  let out;
-  try {
-    out = await run('bash', [CLUSTER_SH, ...args], 180000);
-  } catch (e) {
-    await run('bash', [CLUSTER_SH, 'stop', dir], 30000).catch(() => {});
-    fs.rmSync(dir, {recursive: true, force: true});
-    throw e;
-  }
-  const greeting = JSON.parse(out.trim().split('\n').pop());
-  return {
-    real: true,
-    name: 'kube-apiserver',
-    kubeconfig: greeting.kubeconfig,
-    dir,
-    async stop() {
-      await run('bash', [CLUSTER_SH, 'stop', dir], 30000).catch(() => {});
-      fs.rmSync(dir, {recursive: true, force: true});
-    },
-  };
+  const file = process.env.PREWARM_KUBE_ENV;
+  return Boolean(file && fs.existsSync(file));
 }
 
 async function startSimulator() {
@@ -63,11 +30,13 @@ async function startSimulator() {
   return {real: false, name: 'k8s-sim', kubeconfig: sim.kubeconfig, dir: sim.dir, stop: () => sim.stop()};
 }
 
-async function startControlPlane(opts = {}) {
-  if (realAvailable()) return startReal(opts);
-  if (process.env.PREWARM_REQUIRE_KUBE === '1')
-    throw new Error(`PREWARM_REQUIRE_KUBE=1 but no kube-apiserver in ${kubeBin()} (tests/kube/cluster.sh build)`);
-  return startSimulator();
+// The fixture's control plane is shared and outlives the test: stop() is a no-op.
+async function startControlPlane() {
+  if (!realAvailable()) return startSimulator();
+  const env = readEnvFile(process.env.PREWARM_KUBE_ENV);
+  const kubeconfig = env.PREWARM_KUBE_KUBECONFIG || env.KUBECONFIG;
+  if (!kubeconfig) throw new Error(`${process.env.PREWARM_KUBE_ENV} names no kubeconfig`);
+  return {real: true, name: 'kube-apiserver', kubeconfig, stop: async () => {}};
 }
 
 module.exports = {startControlPlane, realAvailable};

@@ -6,7 +6,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const {execFileSync} = require('node:child_process');
+const {execFileSync, spawnSync} = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MANIFESTS = path.join(ROOT, 'charts-free-manifests');
@@ -18,7 +18,15 @@ function kubectlBin() {
   return fs.existsSync(pinned) ? pinned : 'kubectl';
 }
 
+// Runs kubectl; returns stdout, or {stdout, stderr} with opts.both. Throws on
+// a non-zero exit with stderr in the message.
 function kubectl(args, opts = {}) {
+  if (opts.both) {
+    const r = spawnSync(kubectlBin(), args, {input: opts.input, env: {...process.env, ...(opts.env || {})},
+                                             maxBuffer: 64 << 20, timeout: opts.timeout || 60000});
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return {stdout: r.stdout.toString(), stderr: r.stderr.toString()};
+  }
   return execFileSync(kubectlBin(), args, {
     input: opts.input,
     env: {...process.env, ...(opts.env || {})},
