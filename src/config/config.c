@@ -35,6 +35,7 @@ static enum config_status limit_field(struct config_ctx *c, size_t i, yaml_node_
  * config_<name>.c). The first is the default provider. */
 static const struct config_provider_block *const provider_blocks[] = {
     &config_local_block,
+    &config_kubernetes_block,
 };
 #define NBLOCKS (sizeof provider_blocks / sizeof provider_blocks[0])
 
@@ -93,9 +94,7 @@ static enum config_status get_provider(struct config_ctx *c, yaml_node_t *v, con
     if (rc == CONFIG_OK && i < NBLOCKS)
         p->provider = provider_blocks[i]->kind;
     else if (rc == CONFIG_OK)
-        rc = !strcmp(prov, "kubernetes")
-                 ? config_fail(c, v, path, "provider kubernetes is not built yet (use local)")
-                 : config_fail(c, v, path, "must be local or kubernetes");
+        rc = config_fail(c, v, path, "must be local or kubernetes");
     free(prov);
     return rc;
 }
@@ -225,7 +224,7 @@ static enum config_status get_pools(struct config_ctx *c, yaml_node_t *node, str
 
 /* ---- top level ---- */
 
-static const char *const top_keys[] = {"listen", "limits", "pools"};
+static const char *const top_keys[] = {"listen", "limits", "pools", "kubernetes"};
 
 static enum config_status top_field(struct config_ctx *c, size_t i, yaml_node_t *v,
                                     const char *path, void *obj)
@@ -235,6 +234,8 @@ static enum config_status top_field(struct config_ctx *c, size_t i, yaml_node_t 
         return config_walk_map(c, v, path, limit_keys, 3, limit_field, &cfg->limits);
     if (i == 2)
         return get_pools(c, v, cfg);
+    if (i == 3)
+        return config_kubernetes_connection(c, v, path, &cfg->kubernetes);
     char *text = NULL;
     enum config_status rc = config_get_string(c, v, path, 300, &text);
     char host[256];
@@ -253,9 +254,11 @@ static enum config_status load_root(struct config_ctx *c, struct config *cfg)
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
     if (!root)
         return config_fail(c, NULL, "pools", "is required (the file is empty)");
-    enum config_status rc = config_walk_map(c, root, "", top_keys, 3, top_field, cfg);
+    enum config_status rc = config_walk_map(c, root, "", top_keys, 4, top_field, cfg);
     if (rc == CONFIG_OK && !cfg->pools)
         rc = config_fail(c, root, "pools", "is required");
+    for (size_t i = 0; rc == CONFIG_OK && i < cfg->npools; i++)
+        cfg->pools[i].kube.conn = &cfg->kubernetes;
     return rc;
 }
 
@@ -277,6 +280,7 @@ static struct config *config_new(const char *name)
     cfg->limits.max_header_bytes = 16384;
     cfg->limits.max_body_bytes = 65536;
     cfg->limits.max_connections = 1024;
+    kube_connection_defaults(&cfg->kubernetes);
     return cfg;
 }
 
@@ -348,6 +352,7 @@ void config_free(struct config *cfg)
             provider_blocks[j]->free(p);
     }
     free(cfg->pools);
+    kube_connection_free(&cfg->kubernetes);
     free(cfg->listen_host);
     free(cfg->path);
     free(cfg);

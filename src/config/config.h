@@ -17,7 +17,7 @@
  *       max_connections: 1024
  *     pools:
  *       - name: demo                     # [A-Za-z0-9_.-]{1,63}, unique
- *         provider: local                # local | kubernetes (not built yet)
+ *         provider: local                # local | kubernetes
  *         min_idle: 3
  *         max_idle: 5                    # >= min_idle
  *         max_total: 10                  # >= max_idle
@@ -30,6 +30,9 @@
  *           command: [prewarm-demo-backend, --port, "{port}", --pod, "{pod}"]
  *           probe: {type: tcp}           # or {type: http, path: /healthz}
  *           stop_grace_seconds: 5
+ *         kubernetes: {...}              # provider kubernetes (config_kubernetes.c,
+ *     kubernetes: {...}                  #   kube_config.h); top level: the API
+ *                                        #   connection shared by those pools
  *
  * Command resolution: command[0] without a '/' names a program that is looked
  * up first next to the prewarmd executable, then on PATH (done by the local
@@ -53,6 +56,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kube_config.h"
 
 enum config_status {
     CONFIG_OK = 0,
@@ -91,6 +96,7 @@ struct config_pool {
     uint32_t max_waiters;
     uint32_t start_timeout_s;
     struct config_local local;
+    struct kube_pool_config kube; /* provider kubernetes (kube.conn: the top level's) */
 };
 
 struct config_limits {
@@ -106,6 +112,7 @@ struct config {
     struct config_limits limits;
     struct config_pool *pools;
     size_t npools;
+    struct kube_connection kubernetes; /* defaults when the block is absent */
 };
 
 /* Reads and validates path. On failure *out is NULL and err holds one line

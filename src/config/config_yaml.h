@@ -64,5 +64,10 @@ struct config_provider_block {
 };
 
 extern const struct config_provider_block config_local_block;
+extern const struct config_provider_block config_kubernetes_block;
+
+/* The top-level `kubernetes:` block (config_kubernetes.c). */
+enum config_status config_kubernetes_connection(struct config_ctx *c, yaml_node_t *node,
+                                                const char *path, struct kube_connection *k);
 
 #endif

@@ -21,6 +21,31 @@ void daemon_update_reached(struct daemon_pool *dp)
     dp->reached_min_idle = counts.by_state[POOL_POD_READY] >= dp->cfg->min_idle;
 }
 
+bool daemon_recovered(const struct daemon *d)
+{
+    for (size_t i = 0; i < d->npools; i++)
+        if (!d->pools[i].recovered)
+            return false;
+    return true;
+}
+
+bool daemon_pool_serving(const struct daemon_pool *dp)
+{
+    const struct provider *p = dp->provider;
+    return dp->recovered && (!p->ops->serving || p->ops->serving(p));
+}
+
+int daemon_bind_durable(struct daemon_pool *dp, const struct pool_session_info *s)
+{
+    struct provider *p = dp->provider;
+    if (!p->ops->bind_durable || p->ops->bind_durable(p, s) == 0)
+        return 0;
+    log_line("pool %s: session %s could not be made durable; refused", dp->cfg->name, s->id);
+    pool_set_release(dp->d->set, s->id, loop_now(dp->d->loop));
+    daemon_wake(dp->d);
+    return -1;
+}
+
 static struct daemon_pool *pool_of(struct daemon *d, const struct pool *pool)
 {
     for (size_t i = 0; i < d->npools; i++)
@@ -59,15 +84,33 @@ static void delete_pod(struct daemon_pool *dp, const char *pod)
                  provider_status_str(rc));
 }
 
-static void record_binding(struct daemon_pool *dp, const char *pod, const char *session)
+static void record_binding(struct daemon_pool *dp, const struct pool_session_info *s)
 {
-    enum provider_status rc = dp->provider->ops->record_binding(dp->provider, pod, session);
+    enum provider_status rc = dp->provider->ops->record_binding(dp->provider, s);
     if (rc == PROVIDER_OK)
         return;
-    log_line("pool %s: recording session %s on pod %s failed: %s", dp->cfg->name, session, pod,
+    log_line("pool %s: recording session %s on pod %s failed: %s", dp->cfg->name, s->id, s->pod,
              provider_status_str(rc));
     if (rc == PROVIDER_ERR_UNKNOWN)
-        pod_gone_now(dp, pod); /* its session ends as pod_died */
+        pod_gone_now(dp, s->pod); /* its session ends as pod_died */
+}
+
+static void waiter_bound(struct daemon_pool *dp, const struct pool_action *a)
+{
+    struct daemon *d = dp->d;
+    if (a->outcome == POOL_CLAIM_BOUND && daemon_bind_durable(dp, &a->session))
+        return api_waiter_timed_out(d->api, a->waiter_data);
+    api_waiter_bound(d->api, a->waiter_data, &a->session, a->outcome);
+}
+
+static void session_ended(struct daemon_pool *dp, const struct pool_action *a)
+{
+    struct provider *p = dp->provider;
+    if (p->ops->session_ended)
+        p->ops->session_ended(p, &a->session);
+    if (dp->d->verbose)
+        log_line("session %s ended (%s) pool=%s pod=%s", a->session.id,
+                 pool_end_reason_str(a->reason), a->pool_name, a->pod);
 }
 
 static void handle_action(struct daemon *d, const struct pool_action *a)
@@ -81,21 +124,20 @@ static void handle_action(struct daemon *d, const struct pool_action *a)
     case POOL_ACT_DELETE_POD:
         return delete_pod(dp, a->pod);
     case POOL_ACT_RECORD_BINDING:
-        return record_binding(dp, a->pod, a->session.id);
+        return record_binding(dp, &a->session);
     case POOL_ACT_WAITER_BOUND:
-        return api_waiter_bound(d->api, a->waiter_data, &a->session, a->outcome);
+        return waiter_bound(dp, a);
     case POOL_ACT_WAITER_TIMED_OUT:
         return api_waiter_timed_out(d->api, a->waiter_data);
     case POOL_ACT_SESSION_ENDED:
-        if (d->verbose)
-            log_line("session %s ended (%s) pool=%s pod=%s", a->session.id,
-                     pool_end_reason_str(a->reason), a->pool_name, a->pod);
-        return;
+        return session_ended(dp, a);
     }
 }
 
 static void arm_tick(struct daemon *d)
 {
+    if (!daemon_recovered(d))
+        return; /* no sizing before every pool is rebuilt */
     uint64_t when = pool_set_next_deadline(d->set);
     if (when == UINT64_MAX)
         loop_timer_stop(d->loop, &d->tick);
@@ -185,11 +227,48 @@ static void ev_create_failed(void *ctx, uint32_t count, const char *why)
     daemon_wake(dp->d);
 }
 
+/* Recovery: a pod that outlived the previous prewarmd. */
+static int ev_restored(void *ctx, const char *pod, bool ready, const char *address,
+                       const char *node, const struct provider_session *s)
+{
+    struct daemon_pool *dp = ctx;
+    struct daemon *d = dp->d;
+    struct pool_pod_obs obs = {.name = pod, .address = address, .node = node};
+    struct pool_restore_session rs;
+    if (s) {
+        int64_t claimed = s->claimed_at_ns - d->wall_offset_ns;
+        int64_t expires = s->expires_at_ns - d->wall_offset_ns;
+        rs = (struct pool_restore_session){.id = s->id,
+                                           .key = s->key,
+                                           .request_id = s->request_id,
+                                           .claimed_at = claimed > 0 ? (uint64_t)claimed : 0,
+                                           .expires_at = expires > 0 ? (uint64_t)expires : 0};
+    }
+    enum pool_status rc = pool_restore(dp->pool, ready ? POOL_OBS_READY : POOL_OBS_STARTING, &obs,
+                                       s ? &rs : NULL, loop_now(d->loop));
+    if (rc != POOL_OK)
+        log_line("pool %s: pod %s not restored: %s", dp->cfg->name, pod, pool_status_str(rc));
+    else if (ready)
+        daemon_update_reached(dp);
+    return rc == POOL_OK ? 0 : -1;
+}
+
+static void ev_recovered(void *ctx)
+{
+    struct daemon_pool *dp = ctx;
+    if (!dp->recovered)
+        log_line("pool %s: rebuilt from the pods found", dp->cfg->name);
+    dp->recovered = true;
+    daemon_wake(dp->d); /* arms the first tick once every pool is rebuilt */
+}
+
 static const struct provider_events events_template = {
     .pod_starting = ev_starting,
     .pod_ready = ev_ready,
     .pod_gone = ev_gone,
     .create_failed = ev_create_failed,
+    .pod_restored = ev_restored,
+    .recovered = ev_recovered,
 };
 
 /* ---- setup and teardown ---- */
@@ -238,7 +317,12 @@ static int add_pool(struct daemon *d, size_t i, char *err, size_t errlen)
     daemon_update_reached(dp);
     struct provider_events ev = events_template;
     ev.ctx = dp;
-    return provider_new(d->loop, dp->cfg, &ev, &dp->provider, err, errlen);
+    if (provider_new(d->loop, dp->cfg, &ev, &dp->provider, err, errlen))
+        return -1;
+    /* A provider with a serving gate rebuilds its pool first (recovered). */
+    if (!dp->provider->ops->serving)
+        dp->recovered = true;
+    return 0;
 }
 
 static void init_clock(struct daemon *d)

@@ -24,6 +24,7 @@ struct daemon_pool {
     struct provider *provider;
     size_t index;
     bool reached_min_idle;
+    bool recovered;                /* the provider rebuilt the pool (at once for local pools) */
     struct metrics_histogram bind; /* seconds taken by pool_claim */
 };
 
@@ -50,6 +51,13 @@ void daemon_drain(struct daemon *d);
 void daemon_wake(struct daemon *d);
 /* Ready counts reached min_idle once (readiness). */
 void daemon_update_reached(struct daemon_pool *dp);
+/* Every pool is rebuilt (sizing and claims may run). */
+bool daemon_recovered(const struct daemon *d);
+/* The pool may answer claims: rebuilt, and led here (provider's serving). */
+bool daemon_pool_serving(const struct daemon_pool *dp);
+/* Makes a new session durable before its answer leaves (the provider's
+ * bind_durable); on failure the session is released and -1 returned. */
+int daemon_bind_durable(struct daemon_pool *dp, const struct pool_session_info *s);
 
 extern const struct service_ops daemon_service_ops;
 

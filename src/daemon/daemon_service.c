@@ -54,6 +54,8 @@ static enum pool_status svc_claim(struct service *s, size_t pool,
     struct daemon *d = of(s);
     struct daemon_pool *dp = &d->pools[pool];
     enum pool_status rc = POOL_E_BUSY;
+    if (!daemon_pool_serving(dp))
+        return POOL_E_BUSY; /* rebuilding after a start, or not the leader */
     for (int attempt = 0; attempt < 2 && rc == POOL_E_BUSY; attempt++) {
         if (attempt)
             daemon_drain(d);
@@ -61,6 +63,8 @@ static enum pool_status svc_claim(struct service *s, size_t pool,
         rc = pool_claim(dp->pool, req, loop_now(d->loop), res);
         *bind_ns = mono_ns() - t0;
     }
+    if (rc == POOL_OK && res->outcome == POOL_CLAIM_BOUND && daemon_bind_durable(dp, &res->session))
+        return POOL_E_BUSY;
     if (rc == POOL_OK && res->outcome != POOL_CLAIM_QUEUED)
         metrics_histogram_observe(&dp->bind, (double)*bind_ns / 1e9);
     daemon_wake(d);
@@ -102,7 +106,7 @@ static bool svc_ready(struct service *s)
 {
     struct daemon *d = of(s);
     for (size_t i = 0; i < d->npools; i++)
-        if (!d->pools[i].reached_min_idle)
+        if (!d->pools[i].reached_min_idle || !daemon_pool_serving(&d->pools[i]))
             return false;
     return true;
 }

@@ -14,6 +14,10 @@
  * create_pods): the daemon feeds them to the pool core, whose action queue
  * absorbs the re-entry.
  *
+ * Providers whose pods outlive prewarmd (Kubernetes) rebuild the pool at
+ * start: they report each existing pod with pod_restored, then recovered;
+ * until then the daemon neither sizes the pools nor answers claims.
+ *
  * Implementations: providers/local/ (child processes on loopback ports);
  * providers/kubernetes/ (pods through k8sclient/, driven by the daemon's loop
  * through k8s_loop.h). A new provider: its directory and library, a config
@@ -31,12 +35,24 @@
 #ifndef PREWARM_PROVIDER_H
 #define PREWARM_PROVIDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
 
 struct loop;
+struct pool_session_info;
+
+/* A session found again when a provider rebuilds its pool at start (from a
+ * pod's binding record or a local journal). Times are Unix ns. */
+struct provider_session {
+    const char *id;
+    const char *key;        /* "" when none */
+    const char *request_id; /* "" when none */
+    int64_t claimed_at_ns;
+    int64_t expires_at_ns;
+};
 
 enum provider_status {
     PROVIDER_OK = 0,
@@ -58,6 +74,15 @@ struct provider_events {
      * reported for them); the provider has already waited out its backoff.
      * why is one line for the log ("command /bin/x: not found"). */
     void (*create_failed)(void *ctx, uint32_t count, const char *why);
+    /* Recovery (providers whose pods outlive prewarmd; optional for the
+     * others): a pod that already exists, Ready or starting, bound to s when
+     * s is not NULL. Returns 0 if the pool took it, -1 if not (over
+     * max_total, duplicate, expired): the provider then deletes the pod. */
+    int (*pod_restored)(void *ctx, const char *pod, bool ready, const char *address,
+                        const char *node, const struct provider_session *s);
+    /* The pool is rebuilt: it may be sized and serve. Also after a later
+     * pod_restored (the daemon then drains the pool core). */
+    void (*recovered)(void *ctx);
 };
 
 struct provider;
@@ -69,9 +94,18 @@ struct provider_ops {
     enum provider_status (*create_pods)(struct provider *p, uint32_t count);
     /* Stops a pod (graceful, then forced); pod_gone follows. */
     enum provider_status (*delete_pod)(struct provider *p, const char *pod);
-    /* Writes down that pod serves session (a no-op for local pods). */
-    enum provider_status (*record_binding)(struct provider *p, const char *pod,
-                                           const char *session);
+    /* Writes down that s->pod serves session s, after the claim was answered
+     * (a no-op for local pods). */
+    enum provider_status (*record_binding)(struct provider *p, const struct pool_session_info *s);
+    /* Optional. Makes a new binding durable before its answer leaves
+     * prewarmd (the Kubernetes bind journal). Nonzero: the claim is refused
+     * and its session released. */
+    int (*bind_durable)(struct provider *p, const struct pool_session_info *s);
+    /* Optional. A session of this pool ended. */
+    void (*session_ended)(struct provider *p, const struct pool_session_info *s);
+    /* Optional (NULL: always). The pool may answer claims: rebuilt after a
+     * start and, with leader election, led by this replica. */
+    bool (*serving)(const struct provider *p);
     /* Begins stopping every pod (daemon shutdown); no more pods start. */
     void (*shutdown)(struct provider *p);
     /* Pods not yet gone (for the shutdown drain). */

@@ -1,6 +1,7 @@
 /* provider_factory: one constructor per provider kind (see provider.h). */
 #include <stdio.h>
 
+#include "kube_provider.h"
 #include "provider.h"
 #include "provider_local.h"
 
@@ -13,6 +14,7 @@ static const struct {
     provider_ctor *create;
 } factory[] = {
     {CONFIG_PROVIDER_LOCAL, provider_local_new},
+    {CONFIG_PROVIDER_KUBERNETES, provider_kube_new},
 };
 
 int provider_new(struct loop *loop, const struct config_pool *pool,

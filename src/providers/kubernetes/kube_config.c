@@ -12,6 +12,7 @@ void kube_connection_defaults(struct kube_connection *c)
     c->qps = 50;
     c->burst = 100;
     c->bind_qps = 20;
+    c->quarantine_s = 30;
 }
 
 void kube_connection_free(struct kube_connection *c)

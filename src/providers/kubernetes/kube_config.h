@@ -9,6 +9,7 @@
  *     qps: 50                         # whole client (creates, deletes, binds,
  *     burst: 100                      #   lists, watches)
  *     bind_qps: 20                    # binding records written per second
+ *     quarantine_seconds: 30          # doubtful pods held back after a takeover
  *   pools:
  *     - name: editor
  *       provider: kubernetes
@@ -61,9 +62,11 @@ struct kube_connection {
     double qps;
     uint32_t burst;
     double bind_qps;
+    uint32_t quarantine_s;
 };
 
 struct kube_pool_config {
+    const struct kube_connection *conn; /* the top-level block (not owned) */
     char *namespace;
     char *template_path;    /* as resolved (for messages); NULL when inline */
     struct cJSON *template; /* parsed Pod, owned */

@@ -1,4 +1,6 @@
-# The Kubernetes provider: warm pods through k8sclient/.
+# The Kubernetes provider: warm pods through k8sclient/. prewarm_kube_core
+# holds the pure modules (no loop, no daemon types) the config and the unit
+# tests use; prewarm_kube is the provider on the daemon's loop.
 set(kube_dir ${CMAKE_CURRENT_LIST_DIR})
 add_library(prewarm_kube_core STATIC
   ${kube_dir}/kube_pod.c ${kube_dir}/kube_name.c ${kube_dir}/kube_template.c

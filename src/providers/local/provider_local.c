@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "pool.h"
 #include "oom.h"
 
 #define NBUCKETS         1024
@@ -444,11 +445,9 @@ static enum provider_status op_delete_pod(struct provider *p, const char *pod)
     return PROVIDER_OK;
 }
 
-static enum provider_status op_record_binding(struct provider *p, const char *pod,
-                                              const char *session)
+static enum provider_status op_record_binding(struct provider *p, const struct pool_session_info *s)
 {
-    (void)session;
-    return find(from_base(p), pod) ? PROVIDER_OK : PROVIDER_ERR_UNKNOWN;
+    return find(from_base(p), s->pod) ? PROVIDER_OK : PROVIDER_ERR_UNKNOWN;
 }
 
 static void op_shutdown(struct provider *p)

@@ -127,7 +127,7 @@ static const struct bad_case bad_cases[] = {
     {"pools:\n  - name: \"a b\"\n",
      "t.yaml:2:11: pools[0].name: must be 1 to 63 characters from [A-Za-z0-9_.-]"},
     {"pools:\n  - name: p\n    provider: kubernetes\n",
-     "t.yaml:3:15: pools[0].provider: provider kubernetes is not built yet (use local)"},
+     "t.yaml:2:5: pools[0]: kubernetes.template or kubernetes.template_inline is required"},
     {"pools:\n  - name: p\n    provider: docker\n",
      "t.yaml:3:15: pools[0].provider: must be local or kubernetes"},
     {"pools:\n  - name: p\n", "t.yaml:2:5: pools[0]: local.command is required for provider local"},

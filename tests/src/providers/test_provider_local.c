@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "loop.h"
+#include "pool.h"
 #include "provider.h"
 
 #define MAX_PODS 8
@@ -64,7 +65,7 @@ static void start(const char *yaml)
                  "%s", err);
     loop = loop_new();
     cr_assert_not_null(loop);
-    struct provider_events ev = {&seen, on_starting, on_ready, on_gone, on_failed};
+    struct provider_events ev = {&seen, on_starting, on_ready, on_gone, on_failed, NULL, NULL};
     cr_assert_eq(provider_new(loop, &cfg->pools[0], &ev, &prov, err, sizeof err), 0, "%s", err);
     cr_assert_str_eq(prov->ops->name, "local");
 }
@@ -132,7 +133,8 @@ Test(provider_local, spawns_probes_and_deletes)
     char body[1024];
     http_get(seen.addresses[1], body, sizeof body);
     cr_assert(strstr(body, "\"pod\":\"local-2\""), "%s", body);
-    cr_assert_eq(prov->ops->record_binding(prov, "local-1", "s-1"), PROVIDER_OK);
+    struct pool_session_info s = {.id = "s-1", .pod = "local-1"};
+    cr_assert_eq(prov->ops->record_binding(prov, &s), PROVIDER_OK);
     cr_assert_eq(prov->ops->delete_pod(prov, "local-9"), PROVIDER_ERR_UNKNOWN);
     cr_assert_eq(prov->ops->delete_pod(prov, "local-1"), PROVIDER_OK);
     cr_assert(run_until(&seen.gone, 1, 5000), "deleted pod reported gone");

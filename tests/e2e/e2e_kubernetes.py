@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""End-to-end tests of prewarmd's Kubernetes provider.
+
+Each scenario starts a cluster and a prewarmd with a Kubernetes pool on it,
+drives claims over HTTP, and ends by asserting the four promises:
+  - no pod is bound to two live sessions (prewarm's view and the binding
+    annotations written onto the pods agree);
+  - every 201 is still live unless it was released or has expired;
+  - no pod leaked (the pods in the API are exactly the pods prewarm counts,
+    and never more than max_total);
+  - the pool is back at its target (min_idle Ready idle pods) within a
+    stated time.
+
+The cluster is the Kubernetes API simulator (tests/k8s-sim/sim.js) with
+dedicated nodes (label pool=warm, taint dedicated=warm:NoSchedule) and
+kubelet delays drawn from a lognormal distribution clipped to 1-5 s. With
+PREWARM_E2E_KUBECONFIG set, the scenarios that need no fault injection run
+against that cluster instead (a real kube-apiserver + kube-scheduler), whose
+nodes must carry the same label and taint.
+
+Usage: e2e_kubernetes.py PREWARMD SIM_JS [scenario ...]
+Prints one line per scenario and "N passed, M failed, K skipped" last.
+"""
+import http.client
+import json
+import os
+import random
+import re
+import select
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+
+PREWARMD, SIM_JS = sys.argv[1], sys.argv[2]
+ONLY = sys.argv[3:]
+NS = "default"
+POOL = "editor"
+TARGET_S = 60  # the pool is back at target within this time after a scenario
+
+POD_TEMPLATE = {
+    "metadata": {"labels": {"app": "editor"}},
+    "spec": {
+        "terminationGracePeriodSeconds": 1,
+        "containers": [{"name": "editor", "image": "nginx",
+                        "ports": [{"containerPort": 8080}],
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
+    },
+}
+
+
+def poll(cond, timeout=30.0, what="condition"):
+    """Calls cond() until it returns a true value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+        time.sleep(delay)  # poll interval, not synchronisation
+        delay = min(delay * 2, 0.25)
+
+
+# ---- clusters ----
+
+class Cluster:
+    """An API server reached with a bearer token over TLS."""
+
+    def __init__(self, server, ca, token, kubeconfig):
+        self.server, self.kubeconfig, self.token = server, kubeconfig, token
+        u = urllib.parse.urlparse(server)
+        self.host, self.port = u.hostname, u.port or 443
+        self.ctx = ssl.create_default_context(cafile=ca) if ca else ssl._create_unverified_context()
+        self.faults = False
+
+    def _conn(self):
+        return http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=30)
+
+    def call(self, method, path, body=None, auth=True):
+        conn = self._conn()
+        headers = {"Content-Type": "application/json"}
+        if auth and self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                     headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        try:
+            return resp.status, json.loads(raw) if raw else None
+        except ValueError:
+            return resp.status, raw
+
+    def pods(self):
+        q = urllib.parse.urlencode({"labelSelector": "prewarm.dev/pool=" + POOL})
+        status, body = self.call("GET", "/api/v1/namespaces/%s/pods?%s" % (NS, q))
+        assert status == 200, body
+        return body["items"]
+
+    def nodes(self):
+        status, body = self.call("GET", "/api/v1/nodes")
+        assert status == 200, body
+        return body["items"]
+
+    def stop(self):
+        pass
+
+
+class Sim(Cluster):
+    def __init__(self, nodes=2, dedicated=3, extra=()):
+        self.dir = tempfile.mkdtemp(prefix="prewarm-k8s-e2e-")
+        args = ["node", SIM_JS, "--port", "0", "--dir", self.dir, "--nodes", str(nodes),
+                "--pull-delay", "lognormal:1800:0.45:5000", "--start-delay", "fixed:100",
+                "--ready-delay", "fixed:50", "--kubelet-events", "false",
+                "--scheduler-events", "false", "--seed", str(random.randrange(1 << 30))]
+        self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE,
+                                     stderr=open(os.path.join(self.dir, "sim.log"), "w"))
+        line = self._greeting()
+        g = json.loads(line)
+        super().__init__(g["server"], g["ca"], g["token"], g["kubeconfig"])
+        self.faults = True
+        for i in range(dedicated):
+            status, body = self.control("POST", "nodes", {
+                "name": "warm-%d" % i, "labels": {"pool": "warm"},
+                "taints": [{"key": "dedicated", "value": "warm", "effect": "NoSchedule"}]})
+            assert status == 201, body
+
+    def _greeting(self):
+        deadline = time.monotonic() + 20
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                raise AssertionError("the simulator printed no greeting")
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                raise AssertionError("the simulator exited")
+            line += chunk
+        return line
+
+    def control(self, method, path, body=None):
+        return self.call(method, "/_sim/" + path, body, auth=False)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def real_cluster():
+    """The cluster of $PREWARM_E2E_KUBECONFIG (server, CA and token read from it)."""
+    path = os.environ["PREWARM_E2E_KUBECONFIG"]
+    text = open(path).read()
+    server = re.search(r"server:\s*(\S+)", text).group(1)
+    ca = re.search(r"certificate-authority:\s*(\S+)", text)
+    token = re.search(r"token:\s*(\S+)", text)
+    cl = Cluster(server, ca.group(1) if ca else None, token.group(1) if token else None, path)
+    cl.kubeconfig = path
+    return cl
+
+
+# ---- prewarmd ----
+
+def config_text(cl, min_idle=3, max_total=8, extra_top="", extra_pool=""):
+    pool = {
+        "namespace": NS, "port": 8080,
+        "node_selector": {"pool": "warm"},
+        "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "warm",
+                         "effect": "NoSchedule"}],
+        "create_qps": 20, "create_burst": 10, "max_creating": 10,
+        "delete_grace_seconds": 0, "node_lost_seconds": 30,
+        "template_inline": POD_TEMPLATE,
+    }
+    return ("listen: \"127.0.0.1:0\"\n"
+            "kubernetes: {kubeconfig: %s, qps: 200, burst: 200, bind_qps: 50%s}\n"
+            "pools:\n"
+            "  - name: %s\n"
+            "    provider: kubernetes\n"
+            "    min_idle: %d\n"
+            "    max_idle: %d\n"
+            "    max_total: %d\n"
+            "    session_ttl_seconds: 600\n"
+            "    max_waiters: 100\n"
+            "    start_timeout_seconds: 30\n"
+            "    kubernetes: %s\n%s") % (json.dumps(cl.kubeconfig), extra_top, POOL, min_idle,
+                                         min_idle, max_total, json.dumps(pool), extra_pool)
+
+
+class Daemon:
+    def __init__(self, text, workdir=None):
+        self.dir = workdir or tempfile.mkdtemp(prefix="prewarm-k8s-d-")
+        self.config = os.path.join(self.dir, "prewarm.yaml")
+        with open(self.config, "w") as f:
+            f.write(text)
+        self.logpath = os.path.join(self.dir, "prewarmd-%d.log" % time.monotonic_ns())
+        self.stderr = open(self.logpath, "w+")
+        self.proc = subprocess.Popen([PREWARMD, "--config", self.config], stdout=subprocess.PIPE,
+                                     stderr=self.stderr)
+        self.port = self._read_port()
+
+    def _read_port(self):
+        deadline = time.monotonic() + 20
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                raise AssertionError("prewarmd printed no listening line: " + self.log())
+            chunk = os.read(self.proc.stdout.fileno(), 1)
+            if not chunk:
+                raise AssertionError("prewarmd exited: " + self.log())
+            line += chunk
+        return int(re.match(rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n", line).group(1))
+
+    def log(self):
+        self.stderr.flush()
+        with open(self.logpath) as f:
+            return f.read()[-4000:]
+
+    def request(self, method, path, body=None, timeout=20):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                     headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        return resp.status, json.loads(raw) if raw else None
+
+    def pool(self):
+        status, body = self.request("GET", "/v1/pools/" + POOL)
+        assert status == 200, body
+        return body
+
+    def ready(self):
+        try:
+            return self.request("GET", "/readyz", timeout=5)[0] == 200
+        except OSError:
+            return False
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ---- the ledger of answers and the invariants ----
+
+class Ledger:
+    """Every 201 a caller got, and what the caller did with it."""
+
+    def __init__(self):
+        self.sessions = {}  # id -> answer
+        self.released = set()
+        self.lock = threading.Lock()
+
+    def claim(self, d, **body):
+        status, s = d.request("POST", "/v1/pools/%s/claims" % POOL, body)
+        if status == 201:
+            with self.lock:
+                assert s["session_id"] not in self.sessions, s
+                self.sessions[s["session_id"]] = s
+        return status, s
+
+    def release(self, d, sid):
+        status, body = d.request("DELETE", "/v1/sessions/" + sid)
+        assert status == 200, body
+        with self.lock:
+            self.released.add(sid)
+
+    def live(self):
+        now = time.time()
+        with self.lock:
+            return [s for sid, s in self.sessions.items() if sid not in self.released
+                    and parse_time(s["expires_at"]) > now + 5]
+
+
+def parse_time(text):
+    return time.mktime(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+
+
+def assert_no_double_bind(cl, d, ledger, died=()):
+    """Every live 201 is still live in prewarmd on the pod it named, no pod
+    carries two live sessions, and the annotations agree once written."""
+    live = [s for s in ledger.live() if s["session_id"] not in died]
+    pods = {}
+    for s in live:
+        status, got = d.request("GET", "/v1/sessions/" + s["session_id"])
+        assert status == 200, "a 201 was lost: %s -> %s" % (s, got)
+        assert got["pod"] == s["pod"], (s, got)
+        assert s["pod"] not in pods, "pod %s bound twice: %s and %s" % (
+            s["pod"], pods[s["pod"]], s["session_id"])
+        pods[s["pod"]] = s["session_id"]
+
+    def annotations_agree():
+        by_pod = {p["metadata"]["name"]: p for p in cl.pods()}
+        for pod, sid in pods.items():
+            p = by_pod.get(pod)
+            if not p or p["metadata"].get("deletionTimestamp"):
+                raise AssertionError("pod %s of live session %s is gone" % (pod, sid))
+            b = (p["metadata"].get("annotations") or {}).get("prewarm.dev/binding")
+            if not b:
+                return False
+            assert json.loads(b)["session"] == sid, (pod, b, sid)
+        return True
+    poll(annotations_agree, 60, "binding annotations on the pods")
+    return len(live)
+
+
+def assert_pool_settles(cl, d, min_idle, max_total, timeout=TARGET_S):
+    """The pool is back at min_idle idle Ready pods, and the pods in the API
+    are exactly the ones prewarmd counts (none leaked), within timeout."""
+    t0 = time.monotonic()
+
+    def settled():
+        p = d.pool()["pods"]
+        alive = [x for x in cl.pods() if not x["metadata"].get("deletionTimestamp")]
+        assert len(alive) <= max_total + p.get("draining", 0), (len(alive), p)
+        counted = p["starting"] + p["ready"] + p["bound"]
+        return (p["ready"] >= min_idle and p["creating"] == 0 and p["draining"] == 0
+                and len(alive) == counted)
+    poll(settled, timeout, "the pool back at target with no leaked pod")
+    return time.monotonic() - t0
+
+
+def check_all(cl, d, ledger, min_idle=3, max_total=8, died=()):
+    settle = assert_pool_settles(cl, d, min_idle, max_total)
+    n = assert_no_double_bind(cl, d, ledger, died)
+    return "%d live sessions checked, pool at target %.1f s after the scenario" % (n, settle)
+
+
+def start(cl, **kw):
+    d = Daemon(config_text(cl, **kw))
+    poll(d.ready, 60, "readyz (pool filled)")
+    return d
+
+
+# ---- scenarios ----
+
+def sc_fill_on_dedicated_nodes(cl):
+    d = start(cl)
+    try:
+        warm = {n["metadata"]["name"] for n in cl.nodes()
+                if (n["metadata"].get("labels") or {}).get("pool") == "warm"}
+        pods = [p for p in cl.pods() if not p["metadata"].get("deletionTimestamp")]
+        assert len(pods) >= 3, pods
+        for p in pods:
+            assert p["spec"].get("nodeName") in warm, (p["metadata"]["name"], p["spec"].get("nodeName"))
+            assert p["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "prewarm"
+            assert p["spec"]["restartPolicy"] == "Never"
+        return check_all(cl, d, Ledger())
+    finally:
+        d.stop()
+
+
+def sc_claims_bind_and_releases_replace(cl):
+    d = start(cl)
+    ledger = Ledger()
+    try:
+        got = []
+        for i in range(3):
+            status, s = ledger.claim(d, key="user-%d" % i)
+            assert status == 201 and s["outcome"] == "bound", s
+            assert s["address"].endswith(":8080"), s
+            got.append(s)
+        status, again = ledger.claim(d, key="user-0")
+        assert status == 200 and again["session_id"] == got[0]["session_id"], again
+        assert_no_double_bind(cl, d, ledger)
+        ledger.release(d, got[0]["session_id"])
+        poll(lambda: all(p["metadata"]["name"] != got[0]["pod"] or p["metadata"].get("deletionTimestamp")
+                         for p in cl.pods()), 30, "the released pod deleted")
+        return check_all(cl, d, ledger)
+    finally:
+        d.stop()
+
+
+def sc_crashed_pods(cl):
+    d = start(cl)
+    ledger = Ledger()
+    try:
+        status, s = ledger.claim(d)
+        assert status == 201, s
+        idle = [p["metadata"]["name"] for p in cl.pods()
+                if p["metadata"]["name"] != s["pod"] and not p["metadata"].get("deletionTimestamp")]
+        for name in (s["pod"], idle[0]):
+            status, body = cl.control("POST", "pods/%s/%s/crash" % (NS, name), {"exitCode": 1})
+            assert status == 200, body
+        poll(lambda: d.request("GET", "/v1/sessions/" + s["session_id"])[0] == 404, 30,
+             "the crashed pod's session ended")
+        poll(lambda: all(p["metadata"]["name"] not in (s["pod"], idle[0]) or p["metadata"].get("deletionTimestamp")
+                         for p in cl.pods()), 30, "crashed pods deleted")
+        return check_all(cl, d, ledger, died={s["session_id"]})
+    finally:
+        d.stop()
+
+
+def sc_lost_node(cl):
+    d = start(cl, min_idle=4)
+    ledger = Ledger()
+    try:
+        for _ in range(2):
+            assert ledger.claim(d)[0] == 201
+        by_node = {}
+        for p in cl.pods():
+            by_node.setdefault(p["spec"].get("nodeName"), []).append(p["metadata"]["name"])
+        node = max(by_node, key=lambda n: len(by_node[n]))
+        lost = set(by_node[node])
+        status, body = cl.control("POST", "nodes/%s/lose" % node, {"gcAfterMs": 3000})
+        assert status == 200, body
+        died = {s["session_id"] for s in ledger.live() if s["pod"] in lost}
+        for sid in died:
+            poll(lambda: d.request("GET", "/v1/sessions/" + sid)[0] == 404, 30,
+                 "a session on the lost node ended")
+        poll(lambda: not lost & {p["metadata"]["name"] for p in cl.pods()}, 30,
+             "pods of the lost node gone")
+        assert not any(p["spec"].get("nodeName") == node for p in cl.pods()
+                       if not p["metadata"].get("deletionTimestamp")), "replaced on the lost node"
+        return check_all(cl, d, ledger, min_idle=4, died=died)
+    finally:
+        d.stop()
+
+
+def claim_load(d, ledger, stop, errors, wait_ms=0):
+    """Claims and releases in a loop until stop is set; keeps half."""
+    n = 0
+    while not stop.is_set():
+        try:
+            status, s = ledger.claim(d, wait_ms=wait_ms)
+            if status == 201 and n % 2:
+                ledger.release(d, s["session_id"])
+            elif status not in (201, 503):
+                errors.append((status, s))
+            n += 1
+        except OSError as e:
+            errors.append(repr(e))
+        time.sleep(0.05)
+
+
+def sc_faults(cl):
+    """Dropped watches, a 410 storm with relists, 429 and 5xx bursts on
+    writes, slow responses: claims keep working, nothing is lost."""
+    d = start(cl, max_total=12)
+    ledger = Ledger()
+    stop, errors = threading.Event(), []
+    t = threading.Thread(target=claim_load, args=(d, ledger, stop, errors, 2000))
+    t.start()
+    try:
+        faults = [
+            {"match": {"verb": "create", "resource": "pods"}, "code": 429, "retryAfter": 1, "count": 5},
+            {"match": {"verb": ["patch", "delete"], "resource": "pods"}, "code": 503, "retryAfter": 1,
+             "count": 5},
+            {"match": {"verb": "create", "resource": "pods"}, "code": 500, "count": 3},
+            {"match": {"resource": "pods"}, "latencyMs": 1500, "rate": 0.3, "count": 20},
+        ]
+        assert cl.control("POST", "faults", faults)[0] == 201
+        for _ in range(3):
+            assert cl.control("POST", "watches/drop", {"abrupt": True})[0] == 200
+            time.sleep(1)
+        # 410 storm: watches refused, history compacted, then a relist
+        assert cl.control("POST", "faults", {"match": {"watch": True}, "code": 503, "count": 4})[0] == 201
+        assert cl.control("POST", "watches/drop", {})[0] == 200
+        assert cl.control("POST", "compact", {})[0] == 200
+        time.sleep(3)
+        assert cl.control("DELETE", "faults")[0] == 200
+    finally:
+        stop.set()
+        t.join()
+    try:
+        assert not errors, errors[:5]
+        return check_all(cl, d, ledger, max_total=12) + "; %d claims" % len(ledger.sessions)
+    finally:
+        d.stop()
+
+
+def sc_api_outage(cl):
+    """During an outage claims keep succeeding from the warm stock; the
+    bindings are written and the pool refills when the API returns."""
+    d = start(cl, min_idle=5, max_total=10)
+    ledger = Ledger()
+    try:
+        assert cl.control("POST", "outage", {"ms": 6000, "mode": "refuse"})[0] in (200, 201)
+        time.sleep(0.3)
+        for _ in range(4):
+            status, s = ledger.claim(d)
+            assert status == 201, "claim during the outage: %s %s" % (status, s)
+        poll(lambda: cl.call("GET", "/version", auth=False)[0] == 200 if _reachable(cl) else False,
+             30, "the API back")
+        return check_all(cl, d, ledger, min_idle=5, max_total=10)
+    finally:
+        d.stop()
+
+
+def _reachable(cl):
+    try:
+        cl.call("GET", "/version", auth=False)
+        return True
+    except OSError:
+        return False
+
+
+class Skip(Exception):
+    pass
+
+
+def sc_kill9_under_load(cl):
+    """kill -9 of prewarmd while claims run; the restarted prewarmd serves
+    every 201 it gave (journal + annotations) and never hands a pod out twice."""
+    workdir = tempfile.mkdtemp(prefix="prewarm-k8s-kill-")
+    journal = os.path.join(workdir, "binds.journal")
+    text = config_text(cl, max_total=12, extra_top=", journal: %s" % json.dumps(journal))
+    try:
+        d = Daemon(text, workdir)
+    except AssertionError as e:
+        if "kubernetes.journal: unknown field" in str(e):
+            raise Skip("this prewarmd has no bind journal (kubernetes.journal)")
+        raise
+    poll(d.ready, 60, "readyz")
+    ledger = Ledger()
+    stop, errors = threading.Event(), []
+    t = threading.Thread(target=claim_load, args=(d, ledger, stop, errors))
+    t.start()
+    time.sleep(2)
+    d.kill9()
+    stop.set()
+    t.join()
+    d2 = Daemon(text, workdir)
+    try:
+        poll(d2.ready, 60, "readyz after the restart")
+        return check_all(cl, d2, ledger, max_total=12) + "; %d claims before the kill" % len(ledger.sessions)
+    finally:
+        d2.stop()
+
+
+SCENARIOS = [
+    ("fill_on_dedicated_nodes", sc_fill_on_dedicated_nodes, False),
+    ("claims_bind_and_releases_replace", sc_claims_bind_and_releases_replace, False),
+    ("crashed_pods", sc_crashed_pods, True),
+    ("lost_node", sc_lost_node, True),
+    ("faults", sc_faults, True),
+    ("api_outage", sc_api_outage, True),
+    ("kill9_under_load", sc_kill9_under_load, True),
+]
+
+
+def main():
+    passed = failed = skipped = 0
+    real = bool(os.environ.get("PREWARM_E2E_KUBECONFIG"))
+    for name, fn, needs_faults in SCENARIOS:
+        if ONLY and name not in ONLY:
+            continue
+        if real and needs_faults:
+            print("SKIP %s: needs the simulator's fault injection" % name, flush=True)
+            skipped += 1
+            continue
+        cl = None
+        t0 = time.monotonic()
+        try:
+            cl = real_cluster() if real else Sim()
+            detail = fn(cl)
+            print("PASS %s (%.1f s): %s" % (name, time.monotonic() - t0, detail), flush=True)
+            passed += 1
+        except Skip as e:
+            print("SKIP %s: %s" % (name, e), flush=True)
+            skipped += 1
+        except Exception:
+            print("FAIL %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
+            traceback.print_exc()
+            failed += 1
+        finally:
+            if cl:
+                cl.stop()
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    sys.exit(1 if failed else 77 if skipped and not passed else 0)
+
+
+if __name__ == "__main__":
+    main()

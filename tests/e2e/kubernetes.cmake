@@ -1,0 +1,15 @@
+# End-to-end tests of the Kubernetes provider against the API simulator
+# (tests/k8s-sim) with lognormal 1-5 s kubelet delays and fault injection:
+# one CTest entry per scenario, so a failure names it and CI runs them in
+# parallel. PREWARM_E2E_KUBECONFIG=<file> runs the fault-free ones against
+# a real control plane instead.
+find_program(PREWARM_NODE node)
+if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
+  foreach(scenario fill_on_dedicated_nodes claims_bind_and_releases_replace crashed_pods
+                   lost_node faults api_outage kill9_under_load)
+    add_test(NAME e2e.kubernetes.${scenario}
+      COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_kubernetes.py
+              $<TARGET_FILE:prewarmd> ${PROJECT_SOURCE_DIR}/tests/k8s-sim/sim.js ${scenario})
+    set_tests_properties(e2e.kubernetes.${scenario} PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)
+  endforeach()
+endif()
