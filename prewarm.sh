@@ -112,11 +112,13 @@ run_tests() {
   # Release (-O3, what the benchmarks use) and the sanitizer build at -O2.
   log "Release build + tests"
   build build Release
-  (cd build && ctest --output-on-failure -j2 --timeout 300)
+  (cd build && ctest --output-on-failure -j2 --timeout 300 --output-junit ctest-junit.xml)
+  python3 tests/tools/skips.py build/ctest-junit.xml README.md
   log "ASan + UBSan build + tests (C suites; the simulator's own JavaScript suites ran above)"
   build build-asan RelWithDebInfo -DPREWARM_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-    ctest --output-on-failure -j2 --timeout 300 -E '^k8s_sim[.]')
+    ctest --output-on-failure -j2 --timeout 300 -E '^k8s_sim[.]' --output-junit ctest-junit.xml)
+  python3 tests/tools/skips.py build-asan/ctest-junit.xml README.md
   fuzz_smoke
   log "all tests passed"
 }

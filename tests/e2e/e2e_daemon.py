@@ -6,8 +6,11 @@ run the built prewarm-demo-backend, reads the bound port from its
 "listening" line, then drives it over HTTP/1.1 (http.client) and HTTP/2
 (curl --http2-prior-knowledge). Every wait is a poll with a deadline.
 
-Usage: e2e_daemon.py PREWARMD DEMO_BACKEND REPO_PREWARM_YAML
-Prints "N passed, M failed" last; exits non-zero on any failure.
+Usage: e2e_daemon.py PREWARMD DEMO_BACKEND REPO_PREWARM_YAML [TEST...]
+With TEST names, runs only those. Prints "N passed, M failed, K skipped"
+last; exits 1 on any failure, 77 (CTest's SKIP_RETURN_CODE) when nothing
+failed but a test was skipped, 0 otherwise. Tests assert order and outcome,
+never speed: every deadline is generous, for a busy 2-core machine.
 """
 import http.client
 import json
@@ -36,7 +39,7 @@ pools:
     session_ttl_seconds: 60
     session_ttl_max_seconds: 120
     max_waiters: 10
-    start_timeout_seconds: 10
+    start_timeout_seconds: 30
     local:
       command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
       probe: {{type: http, path: /}}
@@ -46,7 +49,7 @@ pools:
     max_idle: 0
     max_total: 1
     max_waiters: 2
-    start_timeout_seconds: 10
+    start_timeout_seconds: 30
     local:
       command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
       probe: {{type: tcp}}
@@ -64,7 +67,11 @@ pools:
 """
 
 
-def poll(cond, timeout=15.0, what="condition"):
+class Skip(Exception):
+    """Raised by a test that cannot run here; reported as skipped."""
+
+
+def poll(cond, timeout=30.0, what="condition"):
     """Calls cond() until it returns a true value or the deadline passes."""
     deadline = time.monotonic() + timeout
     delay = 0.01
@@ -92,7 +99,7 @@ class Daemon:
         self.port = self._read_port()
 
     def _read_port(self):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         line = b""
         while not line.endswith(b"\n"):
             left = deadline - time.monotonic()
@@ -112,7 +119,7 @@ class Daemon:
         return self.stderr.read()
 
     def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         conn.request(method, path, body=data, headers=headers or {})
         resp = conn.getresponse()
@@ -143,7 +150,7 @@ class Daemon:
 
 def backend_get(address, token=None):
     host, port = address.rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
     conn.request("GET", "/?token=" + token if token else "/")
     resp = conn.getresponse()
     body = json.loads(resp.read())
@@ -152,9 +159,10 @@ def backend_get(address, token=None):
 
 
 def claim(d, pool="demo", **body):
-    """Claims; waits up to 10 s for a pod unless the caller says otherwise,
-    so a pool still refilling from an earlier test does not fail it."""
-    body.setdefault("wait_ms", 10000)
+    """Claims; waits up to 30 s (the most the API allows) for a pod unless
+    the caller says otherwise, so a pool still refilling from an earlier test
+    on a busy machine does not fail it."""
+    body.setdefault("wait_ms", 30000)
     return d.request("POST", "/v1/pools/%s/claims" % pool, body=body,
                      headers={"Content-Type": "application/json"})
 
@@ -183,7 +191,7 @@ def test_claim_http1_and_backend_fencing(d):
     assert s["pool"] == "demo" and s["pod"].startswith("local-"), s
     assert s["address"].startswith("127.0.0.1:"), s
     assert RFC3339_MS.match(s["claimed_at"]) and RFC3339_MS.match(s["expires_at"]), s
-    assert isinstance(s["bind_ns"], int) and 0 < s["bind_ns"] < 10**9, s
+    assert isinstance(s["bind_ns"], int) and s["bind_ns"] > 0, s
     code, body = backend_get(s["address"], s["token"])
     assert code == 200 and body["pod"] == s["pod"], body
     code, body = backend_get(s["address"], "someone-else")
@@ -205,7 +213,7 @@ def test_claim_http2(d):
     out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-X", "POST",
                           "-H", "Content-Type: application/json", "-d", "{}",
                           "-w", "\n%{http_version} %{http_code}", url],
-                         capture_output=True, timeout=20, check=True).stdout.decode()
+                         capture_output=True, timeout=60, check=True).stdout.decode()
     body, meta = out.rsplit("\n", 1)
     assert meta == "2 201", out
     s = json.loads(body)
@@ -214,7 +222,7 @@ def test_claim_http2(d):
     url = "http://127.0.0.1:%d/v1/sessions/%s" % (d.port, s["session_id"])
     out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-X", "DELETE",
                           "-w", "\n%{http_version} %{http_code}", url],
-                         capture_output=True, timeout=20, check=True).stdout.decode()
+                         capture_output=True, timeout=60, check=True).stdout.decode()
     body, meta = out.rsplit("\n", 1)
     assert meta == "2 200" and json.loads(body)["status"] == "Released", out
     poll(lambda: backend_refuses(s["address"]), what="released backend stopped")
@@ -247,7 +255,7 @@ def test_empty_pool_503_and_wait(d):
     status, headers, body = claim(d, pool="tiny", wait_ms=0)
     assert status == 503 and headers.get("Retry-After") == "1", (status, headers)
     assert body["reason"] == "PoolEmpty" and body["code"] == 503, body
-    status, _, s = claim(d, pool="tiny", wait_ms=15000)
+    status, _, s = claim(d, pool="tiny", wait_ms=30000)
     assert status == 201 and s["outcome"] == "waited" and s["pool"] == "tiny", s
     code, backend = backend_get(s["address"], s["token"])
     assert code == 200 and backend["pod"] == s["pod"], backend
@@ -260,9 +268,9 @@ def test_same_key_waiters_share_one_session(d):
     the second the same session as a key reuse (200 key_reused)."""
     conns = []
     for n in (1, 2):
-        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
         conn.request("POST", "/v1/pools/tiny/claims",
-                     body=json.dumps({"key": "shared", "wait_ms": 15000}).encode())
+                     body=json.dumps({"key": "shared", "wait_ms": 30000}).encode())
         conns.append(conn)
         if n == 1:  # the second may queue, or find the session already bound
             poll(lambda: d.pool("tiny")["waiters"] + d.pool("tiny")["sessions"] >= 1,
@@ -285,8 +293,8 @@ def test_wait_timeout_and_cancel(d):
     assert status == 503 and body["reason"] == "WaitTimedOut", body
     assert headers.get("Retry-After") == "1", headers
     # A waiting client that hangs up withdraws its waiter.
-    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
-    conn.request("POST", "/v1/pools/stuck/claims", body=b'{"wait_ms":20000}')
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+    conn.request("POST", "/v1/pools/stuck/claims", body=b'{"wait_ms":30000}')
     poll(lambda: d.pool("stuck")["waiters"] == 1, what="waiter queued")
     status, headers, body = claim(d, pool="stuck", wait_ms=1000)
     assert status == 503 and body["reason"] == "TooManyWaiters", body
@@ -311,8 +319,8 @@ def test_undelivered_answer_releases_its_session(d):
     poll(ready_idle(d, "demo", 1), what="an idle demo pod")
     before = metric(d, released)
     sessions = d.pool("demo")["sessions"]
-    sock = socket.create_connection(("127.0.0.1", d.port), timeout=10)
-    waits, now = b'{"wait_ms":20000}', b"{}"
+    sock = socket.create_connection(("127.0.0.1", d.port), timeout=30)
+    waits, now = b'{"wait_ms":30000}', b"{}"
     sock.sendall(b"POST /v1/pools/stuck/claims HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
                  b"POST /v1/pools/demo/claims HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s"
                  % (len(waits), waits, len(now), now))
@@ -336,13 +344,16 @@ def test_ttl_expiry(d):
 
 
 def backend_refuses(address):
-    """The backend no longer serves: refused, or reset by a backend that
-    was exiting while this connection was accepted."""
+    """True once nothing listens at address. A backend that is shutting down
+    may still accept and then reset or close the connection: not yet."""
     try:
         backend_get(address)
         return False
-    except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
+    except ConnectionRefusedError:
         return True
+    except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected,
+            http.client.IncompleteRead, socket.timeout, ValueError):
+        return False
 
 
 def test_killed_backend_is_replaced(d):
@@ -403,7 +414,7 @@ def test_metrics(d):
 def test_shutdown_stops_children(d):
     kids = poll(d.children, what="children listed")
     d.proc.send_signal(signal.SIGTERM)
-    code = d.proc.wait(timeout=15)
+    code = d.proc.wait(timeout=30)
     assert code == 0, "exit %d: %s" % (code, d.log())
     for pid in kids:
         assert not os.path.exists("/proc/%d/stat" % pid) or \
@@ -445,8 +456,7 @@ def test_more_pods_than_the_soft_fd_limit():
     soft = 48
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     if hard != resource.RLIM_INFINITY and hard < 4 * soft:
-        print("SKIP: hard descriptor limit too low to test")
-        return
+        raise Skip("hard descriptor limit %d is below %d" % (hard, 4 * soft))
     pods = soft + 16
     text = """\
 listen: "127.0.0.1:0"
@@ -464,58 +474,78 @@ pools:
     d = Daemon(text=text, preexec_fn=lambda: resource.setrlimit(
         resource.RLIMIT_NOFILE, (soft, hard)))
     try:
-        poll(lambda: d.pool("wide")["pods"]["ready"] == pods, timeout=30,
+        poll(lambda: d.pool("wide")["pods"]["ready"] == pods, timeout=90,
              what="%d pods Ready under a soft limit of %d descriptors" % (pods, soft))
     finally:
         d.proc.terminate()
         try:
-            d.proc.wait(timeout=15)
+            d.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             d.proc.kill()
             d.proc.wait()
 
 
-def run(test, *args):
-    try:
-        test(*args)
-        print("PASS", test.__name__, flush=True)
-        return True
-    except Exception:
-        print("FAIL", test.__name__, flush=True)
-        traceback.print_exc()
-        return False
+# Tests that start their own daemon.
+SOLO = [test_repo_demo_config, test_more_pods_than_the_soft_fd_limit]
+# Run when no test is named; the descriptor-limit test has a CTest entry of
+# its own (e2e.fd_limit) so that its skip shows.
+SOLO_DEFAULT = [test_repo_demo_config]
+
+
+class Tally:
+    """Counts outcomes and prints one line per test."""
+
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def run(self, test, *args):
+        try:
+            test(*args)
+            self.passed += 1
+            print("PASS", test.__name__, flush=True)
+            return True
+        except Skip as e:
+            self.skipped += 1
+            print("SKIP", test.__name__ + ":", e, flush=True)
+            return True
+        except Exception:
+            self.failed += 1
+            print("FAIL", test.__name__, flush=True)
+            traceback.print_exc()
+            return False
 
 
 def main():
-    d = Daemon()
-    passed = failed = 0
-    try:
-        for test in TESTS:
-            try:
-                test(d)
-                passed += 1
-                print("PASS", test.__name__, flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL", test.__name__, flush=True)
-                traceback.print_exc()
-    finally:
-        if d.proc.poll() is None:
-            d.proc.terminate()  # prewarmd stops its backends on SIGTERM
-            try:
-                d.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                d.proc.kill()
-                d.proc.wait()
-        if failed:
-            print("--- prewarmd stderr ---\n" + d.log()[-4000:])
-    for test in (test_repo_demo_config, test_more_pods_than_the_soft_fd_limit):
-        if run(test):
-            passed += 1
-        else:
-            failed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    wanted = set(sys.argv[4:])
+    known = {t.__name__ for t in TESTS + SOLO}
+    unknown = wanted - known
+    if unknown:
+        print("unknown test(s): %s (known: %s)" % (" ".join(sorted(unknown)), " ".join(sorted(known))))
+        return 2
+    chosen = [t for t in TESTS if not wanted or t.__name__ in wanted]
+    solo = [t for t in SOLO if (t.__name__ in wanted if wanted else t in SOLO_DEFAULT)]
+    tally = Tally()
+    if chosen:
+        d = Daemon()
+        try:
+            for test in chosen:
+                tally.run(test, d)
+        finally:
+            if d.proc.poll() is None:
+                d.proc.terminate()  # prewarmd stops its backends on SIGTERM
+                try:
+                    d.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    d.proc.kill()
+                    d.proc.wait()
+            if tally.failed:
+                print("--- prewarmd stderr ---\n" + d.log()[-4000:])
+    for test in solo:
+        tally.run(test)
+    print("%d passed, %d failed, %d skipped" % (tally.passed, tally.failed, tally.skipped))
+    if tally.failed:
+        return 1
+    return 77 if tally.skipped else 0
 
 
 if __name__ == "__main__":

@@ -15,10 +15,16 @@
 // resets. EndStreamJoiner does the same on the way out: for a stream whose
 // handler has ended the response, the last DATA frame is held until Node's
 // empty END_STREAM frame follows and then sent with END_STREAM set (the empty
-// frame is dropped). Held frames are flushed unchanged after HOLD_MS, when
-// HOLD_BYTES are held, or when the peer's connection window (tracked from the
-// DATA sent and its WINDOW_UPDATEs) runs low, so flow control never stalls on
-// them; a peer with a small window (Node's 64 KiB default) gets no joining.
+// frame is dropped). Held frames are flushed unchanged once HOLD_MS have
+// passed *and* the event loop has gone round HOLD_TURNS times since they were
+// held (turns spent waiting for the TLS socket to drain do not count), when
+// HOLD_BYTES are held, or when the peer's connection window
+// (tracked from the DATA sent and its WINDOW_UPDATEs) runs low, so flow
+// control never stalls on them; a peer with a small window (Node's 64 KiB
+// default) gets no joining. Node sends the empty frame a few loop turns after
+// the body (the body's write completes, then the stream shuts down, then the
+// session writes), so counting turns rather than milliseconds keeps the
+// joining exact on a machine so busy that one turn takes longer than HOLD_MS.
 //
 // createServer({tls, settings, maxSessionMemory, handler}) returns
 // {server, h1, h2}: `server` is the tls.Server (listen/close, 'connection'
@@ -38,6 +44,7 @@ const DATA = 0;
 const RST_STREAM = 3;
 const END_STREAM = 0x1;
 const HOLD_MS = 20;
+const HOLD_TURNS = 10; // timer rounds, each in a later event-loop iteration
 const HOLD_BYTES = 256 * 1024;
 const LOW_WINDOW = 64 * 1024; // below this, nothing is held (the peer may wait for it)
 const PREFACE_LEN = 24;
@@ -48,9 +55,10 @@ class EndStreamJoiner extends Duplex {
     super({allowHalfOpen: true});
     this.socket = socket;
     this.ended = new Map(); // stream id -> DATA bytes sent, once its handler ended the response
-    this.held = new Map(); // stream id -> {frame, at}: DATA frame not yet sent
+    this.held = new Map(); // stream id -> {frame, at, turn}: DATA frame not yet sent
     this.heldBytes = 0;
     this.timer = null;
+    this.turns = 0; // timer rounds so far: each runs in a later loop iteration
     this.pending = Buffer.alloc(0); // partial outgoing frame
     this.joined = 0;
     // The peer's connection receive window as the server sees it: held
@@ -136,7 +144,7 @@ class EndStreamJoiner extends Duplex {
     }
     if (type === DATA && !(flags & END_STREAM) && len > 0 && sent <= 32 * 1024 && this.window >= LOW_WINDOW) {
       const frame = Buffer.from(f);
-      this.held.set(id, {frame, at: Date.now()});
+      this.held.set(id, {frame, at: Date.now(), turn: this.turns});
       this.heldBytes += frame.length;
       while (this.heldBytes > HOLD_BYTES) out.push(...this.take(Infinity, 1));
       if (this.held.size && !this.timer) this.timer = setTimeout(() => this.flushHeld(), HOLD_MS);
@@ -152,11 +160,12 @@ class EndStreamJoiner extends Duplex {
     this.held.delete(id);
   }
 
-  // Up to `max` frames held since before `before` (ms), oldest first.
-  take(before, max = Infinity) {
+  // Up to `max` frames held since before `before` (ms) and before loop turn
+  // `turn`, oldest first.
+  take(before, max = Infinity, turn = Infinity) {
     const out = [];
     for (const [id, h] of this.held) {
-      if (h.at >= before || out.length >= max) break;
+      if (h.at >= before || h.turn >= turn || out.length >= max) break;
       out.push(h.frame);
       this.release(id);
     }
@@ -165,8 +174,15 @@ class EndStreamJoiner extends Duplex {
 
   flushHeld(all) {
     this.timer = null;
+    if (!all && this.socket.writableNeedDrain && !this.socket.destroyed) {
+      // Node sends nothing more, END_STREAM included, until the peer reads
+      // what is queued: a turn spent waiting for that does not count.
+      this.timer = setTimeout(() => this.flushHeld(), HOLD_MS);
+      return;
+    }
+    this.turns++;
     const now = Date.now();
-    const out = this.take(all ? Infinity : now - HOLD_MS + 1);
+    const out = all ? this.take(Infinity) : this.take(now - HOLD_MS + 1, Infinity, this.turns - HOLD_TURNS + 1);
     if (out.length && !this.socket.destroyed) this.socket.write(Buffer.concat(out));
     if (this.held.size) this.timer = setTimeout(() => this.flushHeld(), Math.max(1, this.held.values().next().value.at + HOLD_MS - now));
   }
