@@ -250,6 +250,14 @@ void sim_fx_setup(void)
     fx.c = sim_client(fx.cfg, 0, 0);
 }
 
+void sim_fx_setup_quiet(void)
+{
+    static const char *const args[] = {"--modules", "faults,control", NULL};
+    sim_start(&fx.sim, args);
+    fx.cfg = sim_config(&fx.sim, NULL);
+    fx.c = sim_client(fx.cfg, 0, 0);
+}
+
 void sim_fx_teardown(void)
 {
     k8s_client_free(fx.c);

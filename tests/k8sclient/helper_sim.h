@@ -61,6 +61,9 @@ struct sim_fixture {
 };
 extern struct sim_fixture fx;
 void sim_fx_setup(void);
+/* As sim_fx_setup, without the scheduler and kubelet: no object changes
+ * but the test's own (for exact update counts). */
+void sim_fx_setup_quiet(void);
 void sim_fx_teardown(void);
 
 /* Records a typed call's outcome (takes res->object). */

@@ -67,7 +67,8 @@ static void on_error(void *arg, const struct k8s_error *err)
 static const struct k8s_informer_handlers handlers = {on_add, on_update, on_delete, on_synced,
                                                       on_error};
 
-Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup, .fini = sim_fx_teardown)
+/* Without the scheduler and kubelet nothing changes a pod but the test. */
+Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup_quiet, .fini = sim_fx_teardown)
 {
     hw_create_pod(fx.c, "a");
     hw_create_pod(fx.c, "b");
@@ -103,6 +104,7 @@ Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup, .fini = sim_fx_
     hw_wait_count(fx.c, &n.deleted_a, 1, 20000);
     hw_wait_count(fx.c, &n.added_d, 1, 20000);
     /* exactly: a deleted once, d added once, b untouched */
+    cr_assert_eq(n.updates, 0, "b was not touched: no update for it (%d)", n.updates);
     cr_assert_eq(n.deletes, 2);
     cr_assert_eq(n.adds, 4);
     cr_assert_eq(n.deleted_a, 1);
@@ -228,5 +230,68 @@ Test(informer, transform_keeps_only_what_it_returns, .init = sim_fx_setup, .fini
     cr_assert_eq(s.whole, 0, "no callback saw a whole object");
     cr_assert_geq(s.transforms, 4);
     cr_assert_eq(k8s_informer_count(inf), 2);
+    k8s_informer_free(inf);
+}
+
+/* A list that fails is reported, retried with back-off (one more failure
+ * each time) and, once the API answers, completes once: every pod added
+ * exactly once, has_synced after the last failure, never before. */
+Test(informer, failed_list_is_retried_with_backoff, .init = sim_fx_setup_quiet,
+     .fini = sim_fx_teardown)
+{
+    hw_create_pod(fx.c, "a");
+    hw_create_pod(fx.c, "b");
+    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
+                             "{\"match\":{\"verb\":\"list\"},\"code\":403,\"count\":3}", NULL),
+                 201);
+    struct counts n = {0};
+    struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
+                                     .label_selector = "app=w",
+                                     .backoff_initial_ms = 20,
+                                     .backoff_max_ms = 80};
+    struct k8s_informer *inf = NULL;
+    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    hw_wait_count(fx.c, &n.errors, 3, 20000);
+    cr_assert_eq(n.synced, 0, "not synced while every list failed");
+    cr_assert_not(k8s_informer_has_synced(inf));
+    hw_wait_count(fx.c, &n.synced, 1, 20000);
+    cr_assert_eq(n.adds, 2);
+    cr_assert_eq(n.errors, 3);
+    struct k8s_informer_stats st;
+    k8s_informer_get_stats(inf, &st);
+    cr_assert_eq(st.list_failures, 3);
+    cr_assert_eq(st.lists, 4, "three failed lists, then one that completed");
+    k8s_informer_free(inf);
+}
+
+/* A continue token that expired between two pages (410 Expired, as the
+ * apiserver answers once the list's resourceVersion is compacted) restarts
+ * the list from its first page: no pod is added twice or lost. */
+Test(informer, expired_continue_token_lists_anew, .init = sim_fx_setup_quiet,
+     .fini = sim_fx_teardown)
+{
+    hw_create_pod(fx.c, "a");
+    hw_create_pod(fx.c, "b");
+    hw_create_pod(fx.c, "c");
+    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
+                             "{\"match\":{\"path\":\"continue=\"},\"code\":410,\"count\":1}", NULL),
+                 201);
+    struct counts n = {0};
+    struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
+                                     .label_selector = "app=w",
+                                     .page_size = 1,
+                                     .backoff_initial_ms = 20,
+                                     .backoff_max_ms = 80};
+    struct k8s_informer *inf = NULL;
+    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    hw_wait_count(fx.c, &n.synced, 1, 20000);
+    cr_assert_eq(n.errors, 1, "the expired page is reported");
+    cr_assert_eq(n.adds, 3, "each pod added once");
+    cr_assert_eq(k8s_informer_count(inf), 3);
+    struct k8s_informer_stats st;
+    k8s_informer_get_stats(inf, &st);
+    cr_assert_eq(st.lists, 2);
+    cr_assert_eq(st.list_failures, 1);
+    cr_assert_eq(st.pages, 1 + 3, "one page before the expired one, then all three");
     k8s_informer_free(inf);
 }

@@ -8,6 +8,7 @@
 #include "helper_sim.h"
 #include "helper_watch.h"
 #include "k8s_pods.h"
+#include "k8s_timer.h"
 #include "k8s_watch.h"
 
 struct seen {
@@ -67,6 +68,21 @@ static struct k8s_watch *start(struct seen *s, const char *rv)
     return w;
 }
 
+/* Waits on a watch's counters with k8s_client_run_until (a deadline, not a
+ * number of loop turns). */
+struct bookmark_wait {
+    struct k8s_watch *w;
+    uint64_t want_bookmarks, want_connects;
+};
+
+static int watch_reached(void *arg)
+{
+    struct bookmark_wait *b = arg;
+    struct k8s_watch_stats st;
+    k8s_watch_get_stats(b->w, &st);
+    return st.bookmarks >= b->want_bookmarks && st.connects >= b->want_connects;
+}
+
 Test(watch, events_then_resume_after_drop, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct seen s = {0};
@@ -121,9 +137,16 @@ Test(watch, free_inside_callback, .init = sim_fx_setup, .fini = sim_fx_teardown)
     struct k8s_watch *w = start(&s, NULL);
     s.free_me = w;
     hw_wait_count(fx.c, &s.events, 1, 10000);
+    /* A second watch on the same client sees c arrive: once it has, the
+     * freed watch would have seen it too had it lived. */
+    struct seen witness = {0};
+    struct k8s_watch *w2 = start(&witness, NULL);
+    hw_wait_count(fx.c, &witness.added, 2, 10000);
     hw_create_pod(fx.c, "c");
-    /* the watch is gone: no more events, no crash, no leak */
-    cr_assert_eq(s.events, 1);
+    hw_wait_count(fx.c, &witness.added, 3, 10000);
+    cr_assert_eq(s.events, 1, "the freed watch delivered nothing after its free");
+    cr_assert_eq(sim_stat(&fx.sim, "watches", "open", NULL), 1, "its stream was closed");
+    k8s_watch_free(w2);
 }
 
 struct quiet {
@@ -172,13 +195,9 @@ Test(watch, server_timeout_is_routine, .init = sim_fx_setup, .fini = sim_fx_tear
     struct k8s_watch *w = NULL;
     cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);
     hw_wait_count(fx.c, &s.added, 1, 10000);
-    struct k8s_watch_stats st = {0};
     /* the server ends the stream after 2 s; the watch reconnects at once */
-    for (int i = 0; i < 150 && st.connects < 2; i++) {
-        k8s_client_run(fx.c, 100);
-        k8s_watch_get_stats(w, &st);
-    }
-    cr_assert_geq(st.connects, 2);
+    struct bookmark_wait b = {.w = w, .want_connects = 2};
+    cr_assert_eq(k8s_client_run_until(fx.c, watch_reached, &b, 30000), 0, "no reconnect");
     hw_create_pod(fx.c, "b");
     hw_wait_count(fx.c, &s.added, 2, 10000);
     cr_assert_eq(s.added, 2, "resumed from the last RV: a is not replayed");
@@ -197,12 +216,8 @@ Test(watch, bookmarks_advance_the_resource_version)
     struct k8s_watch *w = NULL;
     cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);
     cr_assert_str_eq(k8s_watch_resource_version(w), "");
-    struct k8s_watch_stats st = {0};
-    for (int i = 0; i < 100 && st.bookmarks == 0; i++) {
-        k8s_client_run(fx.c, 100);
-        k8s_watch_get_stats(w, &st);
-    }
-    cr_assert_geq(st.bookmarks, 1);
+    struct bookmark_wait b = {.w = w, .want_bookmarks = 1};
+    cr_assert_eq(k8s_client_run_until(fx.c, watch_reached, &b, 30000), 0, "no bookmark");
     cr_assert_eq(s.events, 0, "bookmarks are not delivered as events");
     cr_assert_neq(k8s_watch_resource_version(w)[0], '\0', "the bookmark's RV was taken");
     k8s_watch_free(w);
@@ -233,29 +248,41 @@ Test(watch, abrupt_drop_is_an_error_then_resumes, .init = sim_fx_setup, .fini = 
     k8s_watch_free(w);
 }
 
+/* True once the simulator counts more open watches than *before. */
+static int watch_opened(void *arg)
+{
+    return sim_stat(&fx.sim, "watches", "open", NULL) > *(int *)arg;
+}
+
 /* client-go counts BOOKMARKs as events: a stream that brought one and then
- * ended cleanly within a second is routine, not a "very short watch". */
+ * ended cleanly within a second is routine, not a "very short watch". The
+ * rule only bites within a second, so the check counts only for a stream
+ * that lived less than one (on a machine too busy for that, it tries again). */
 Test(watch, bookmark_then_quick_clean_end_is_routine, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
-    struct seen s = {0};
-    struct k8s_watch_options o = {.path = "/api/v1/namespaces/quiet/pods"};
-    struct k8s_watch *w = NULL;
-    cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);
-    for (int i = 0; i < 200 && sim_stat(&fx.sim, "watches", "open", NULL) < 1; i++)
-        k8s_client_run(fx.c, 5);
-    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/bookmark", "{}", NULL), 200);
-    struct k8s_watch_stats st = {0};
-    for (int i = 0; i < 100 && st.bookmarks == 0; i++) {
-        k8s_client_run(fx.c, 10);
-        k8s_watch_get_stats(w, &st);
+    for (int attempt = 0; attempt < 10; attempt++) {
+        struct seen s = {0};
+        struct k8s_watch_options o = {.path = "/api/v1/namespaces/quiet/pods"};
+        struct bookmark_wait b = {.want_bookmarks = 1, .want_connects = 1};
+        int before = sim_stat(&fx.sim, "watches", "open", NULL);
+        uint64_t t0 = k8s_now_ms();
+        cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &b.w), K8S_OK);
+        cr_assert_eq(k8s_client_run_until(fx.c, watch_opened, &before, 20000), 0);
+        cr_assert_eq(sim_control(&fx.sim, "POST", "watches/bookmark", "{}", NULL), 200);
+        cr_assert_eq(k8s_client_run_until(fx.c, watch_reached, &b, 20000), 0);
+        cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+        b.want_connects = 2;
+        cr_assert_eq(k8s_client_run_until(fx.c, watch_reached, &b, 20000), 0);
+        uint64_t lived = k8s_now_ms() - t0; /* an upper bound of the first stream's life */
+        struct k8s_watch_stats st;
+        k8s_watch_get_stats(b.w, &st);
+        k8s_watch_free(b.w);
+        if (lived >= 1000)
+            continue;
+        cr_assert_eq(st.bookmarks, 1);
+        cr_assert_eq(st.failures, 0, "a bookmark is an event for the very-short-watch rule");
+        cr_assert_eq(s.errors, 0, "a bookmark is an event for the very-short-watch rule");
+        return;
     }
-    cr_assert_eq(st.bookmarks, 1);
-    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
-    for (int i = 0; i < 200 && st.connects < 2; i++) {
-        k8s_client_run(fx.c, 10);
-        k8s_watch_get_stats(w, &st);
-    }
-    cr_assert_geq(st.connects, 2);
-    cr_assert_eq(s.errors, 0, "a bookmark is an event for the very-short-watch rule");
-    k8s_watch_free(w);
+    cr_skip_test("no stream lived less than a second in 10 tries: the machine is too busy");
 }

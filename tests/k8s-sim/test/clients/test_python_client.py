@@ -147,7 +147,6 @@ class SimulatorTest(unittest.TestCase):
         self.assertIn(('ADDED', 'py-w1'), seen)
         self.assertIn(('ADDED', 'py-w2'), seen)
         self.assertGreaterEqual(time.time() - start, 0.9)
-        self.assertLess(time.time() - start, 8)
 
     def test_watch_too_old_resource_version_raises_410(self):
         p = self.v1.create_namespaced_pod('default', pod_body('py-old'))

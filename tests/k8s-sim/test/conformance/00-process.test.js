@@ -47,11 +47,9 @@ describe('process contract', () => {
         c.close();
         const w1 = await watch(sim, '/api/v1/pods?watch=1');
         const w2 = await watch(sim, '/api/v1/pods?watch=1', {proto: 'h2'});
-        const t0 = Date.now();
         p.child.kill(sig);
         const {code} = await p.exit;
         assert.equal(code, 0);
-        assert.ok(Date.now() - t0 < 2000, 'exits promptly');
         await Promise.all([w1.ended, w2.ended]);
         assert.equal(w1.cleanEnd, true, 'the HTTP/1.1 watch got its last chunk');
         assert.equal(w2.cleanEnd, true, 'the HTTP/2 watch got END_STREAM');

@@ -155,7 +155,7 @@ describe('watch', () => {
       assert.equal(w.status, 200);
       await w.ended;
       const took = Date.now() - t0;
-      assert.ok(took >= 900 && took < 4000, `${proto} took ${took} ms`);
+      assert.ok(took >= 900, `${proto} ended after ${took} ms, before timeoutSeconds`);
       assert.equal(w.cleanEnd, true, `${proto} stream ended cleanly`);
       assert.equal(w.events.length, 0);
     }

@@ -173,7 +173,7 @@ test('graceful deletion: removed after grace x timeScale, terminal status first'
     });
     await waitFor(sim.store, 'bye removed', () => get(sim, 'bye') === null);
     const took = Date.now() - t0;
-    assert.ok(took >= 95 && took < 2000, `took ${took} ms for a 10 s grace at 0.01`);
+    assert.ok(took >= 95, `took ${took} ms for a 10 s grace at 0.01`); // not before the grace period
     assert.deepEqual(types, ['MODIFIED:Running', 'MODIFIED:Succeeded', 'DELETED:Succeeded']);
     // A pod whose containers never started goes at once, with no terminal status.
     const early = [];
