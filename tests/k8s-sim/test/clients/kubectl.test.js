@@ -16,8 +16,8 @@ const VERSIONS = (process.env.KUBECTL_VERSIONS || '1.27,1.33').split(',');
 
 function kubectlRunner(bin, env, cacheDir) {
   return (args, opts = {}) => new Promise((resolve) => {
-    const child = execFile(bin, [`--cache-dir=${cacheDir}`, '--request-timeout=15s', ...args],
-                           {env, timeout: opts.timeout || 30000, maxBuffer: 16 << 20}, (err, stdout, stderr) => {
+    const child = execFile(bin, [`--cache-dir=${cacheDir}`, '--request-timeout=60s', ...args],
+                           {env, timeout: opts.timeout || 90000, maxBuffer: 16 << 20}, (err, stdout, stderr) => {
                              resolve({code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr});
                            });
     if (opts.input !== undefined) child.stdin.end(opts.input);
@@ -35,7 +35,7 @@ for (const version of VERSIONS) {
   // A missing kubectl is a failure (the build image ships them with google-cloud-cli);
   // PREWARM_ALLOW_MISSING_CLIENTS=1 turns it into a skip.
   const allowMissing = process.env.PREWARM_ALLOW_MISSING_CLIENTS === '1';
-  test(`kubectl ${version}`, {skip: allowMissing && !fs.existsSync(bin) && `${bin} not installed`, timeout: 120000}, async (t) => {
+  test(`kubectl ${version}`, {skip: allowMissing && !fs.existsSync(bin) && `${bin} not installed`, timeout: 600000}, async (t) => {
     assert.ok(fs.existsSync(bin), `${bin} not installed (google-cloud-cli ships kubectl.1.27..1.33)`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `k8s-sim-kubectl-${version}-`));
     const sim = await startSim(['--nodes', '3', '--readonly-token', 'read-only-token']);
@@ -205,10 +205,10 @@ for (const version of VERSIONS) {
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       try {
-        await waitFor('initial watch line', () => out.includes('web:\n'), 15000);
+        await waitFor('initial watch line', () => out.includes('web:\n'), 60000); // generous: kubectl on a busy machine
         const r = await api('PATCH', '/api/v1/namespaces/default/pods/web', {metadata: {labels: {w: 'changed'}}}, 'application/merge-patch+json');
         assert.equal(r.status, 200, r.text);
-        await waitFor('watched change', () => out.includes('web:changed\n'), 15000);
+        await waitFor('watched change', () => out.includes('web:changed\n'), 60000);
       } finally {
         child.kill('SIGKILL');
       }
