@@ -3,7 +3,9 @@
 // with its inputs, and the tests assert on those inputs.
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
@@ -136,6 +138,22 @@ describe("prewarm on the cluster, from charts-free-manifests/", () => {
         const vol = d.inputs.spec.template.spec.volumes.find((v: any) => v.name === "config");
         assert.equal(vol.configMap.name, cm.metadata.name);
         assert.match(cm.metadata.name, /^prewarm-config-[0-9a-f]{10}$/);
+    });
+});
+
+describe("the generated configuration", () => {
+    it("prewarmd --check accepts the stack's ConfigMap as mounted", () => {
+        const prewarmd = process.env.PREWARMD ?? path.join(__dirname, "..", "..", "build", "src", "prewarmd");
+        assert.ok(fs.existsSync(prewarmd), `no prewarmd at ${prewarmd} (set PREWARMD)`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prewarm-pulumi-"));
+        try {
+            for (const [k, v] of Object.entries(configMap().data)) fs.writeFileSync(path.join(dir, k), v as string);
+            const r = spawnSync(prewarmd, ["--config", path.join(dir, "prewarm.yaml"), "--check"], { encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, /valid: .* 2 pools: editor \(kubernetes\) notebook \(kubernetes\)/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

@@ -9,6 +9,10 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const {spawnSync} = require('node:child_process');
 const m = require('./lib/manifests.js');
 const {startControlPlane} = require('./lib/control-plane.js');
 
@@ -160,6 +164,30 @@ for (const overlay of m.OVERLAYS) {
     if (overlay === 'overlays/dev') assert.equal(container(d).imagePullPolicy, 'Never');
   });
 }
+
+// The prewarmd the build made (CTest passes it), else the default build's.
+function prewarmdBinary() {
+  const p = process.env.PREWARMD || path.join(m.ROOT, 'build', 'src', 'prewarmd');
+  assert.ok(fs.existsSync(p), `no prewarmd at ${p} (set PREWARMD)`);
+  return p;
+}
+
+test('prewarmd --check accepts every overlay\'s ConfigMap as mounted', () => {
+  const prewarmd = prewarmdBinary();
+  for (const overlay of m.OVERLAYS) {
+    const cm = m.one(m.render(overlay), 'ConfigMap', 'prewarm-config');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-deploy-cm-'));
+    try {
+      for (const [k, v] of Object.entries(cm.data)) fs.writeFileSync(path.join(dir, k), v);
+      const r = spawnSync(prewarmd, ['--config', path.join(dir, 'prewarm.yaml'), '--check'], {encoding: 'utf8'});
+      assert.equal(r.status, 0, `${overlay}: ${r.stderr}`);
+      const pools = m.poolNames(cm.data['prewarm.yaml']);
+      assert.match(r.stdout, new RegExp(`valid: .*${pools.length} pools?: ${pools.map((p) => `${p} \\(kubernetes\\)`).join(' ')}`));
+    } finally {
+      fs.rmSync(dir, {recursive: true, force: true});
+    }
+  }
+});
 
 // Served kinds as "group/version kind" from the server's discovery.
 function servedKinds(env) {

@@ -10,4 +10,5 @@ if(NODE_EXECUTABLE)
            COMMAND ${NODE_EXECUTABLE} node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
            WORKING_DIRECTORY ${pulumi_dir})
   set_tests_properties(deploy.pulumi.mocks deploy.pulumi.tsc PROPERTIES TIMEOUT 300 LABELS "deploy;pulumi")
+  set_tests_properties(deploy.pulumi.mocks PROPERTIES ENVIRONMENT "PREWARMD=$<TARGET_FILE:prewarmd>")
 endif()
