@@ -114,7 +114,7 @@ class Cluster:
 
 
 class Sim(Cluster):
-    def __init__(self, nodes=2, dedicated=3, extra=()):
+    def __init__(self, nodes=2, dedicated=3, extra=(), capacity=None):
         self.dir = tempfile.mkdtemp(prefix="prewarm-k8s-e2e-")
         args = ["node", SIM_JS, "--port", "0", "--dir", self.dir, "--nodes", str(nodes),
                 "--pull-delay", "lognormal:1800:0.45:5000", "--start-delay", "fixed:100",
@@ -127,9 +127,11 @@ class Sim(Cluster):
         super().__init__(g["server"], g["ca"], g["token"], g["kubeconfig"])
         self.faults = True
         for i in range(dedicated):
-            status, body = self.control("POST", "nodes", {
-                "name": "warm-%d" % i, "labels": {"pool": "warm"},
-                "taints": [{"key": "dedicated", "value": "warm", "effect": "NoSchedule"}]})
+            node = {"name": "warm-%d" % i, "labels": {"pool": "warm"},
+                    "taints": [{"key": "dedicated", "value": "warm", "effect": "NoSchedule"}]}
+            if capacity:
+                node["capacity"] = capacity
+            status, body = self.control("POST", "nodes", node)
             assert status == 201, body
 
     def _greeting(self):

@@ -97,13 +97,15 @@ static bool add_meta(cJSON *meta, const char *key, const char *value)
     return true;
 }
 
-static char *pack(const cJSON *pod)
+static char *pack(const cJSON *pod, bool keep_binding)
 {
     enum kube_pod_why why;
     enum kube_pod_class cls = kube_pod_classify(pod, &why);
     const char *pool = k8s_json_str(pod, "metadata", "labels", KUBE_LABEL_POOL, NULL);
     const char *ip = k8s_pod_ip(pod), *node = k8s_pod_node_name(pod);
-    const char *bind = k8s_json_str(pod, "metadata", "annotations", KUBE_ANNOTATION_BIND, NULL);
+    const char *bind =
+        keep_binding ? k8s_json_str(pod, "metadata", "annotations", KUBE_ANNOTATION_BIND, NULL)
+                     : NULL;
     int n = snprintf(NULL, 0, "%d|%d|%s|%s|%s|%s", (int)cls, (int)why, pool ? pool : "",
                      ip ? ip : "", node ? node : "", bind ? bind : "");
     char *p = malloc((size_t)n + 1);
@@ -113,12 +115,12 @@ static char *pack(const cJSON *pod)
     return p;
 }
 
-cJSON *kube_pod_compact(const cJSON *pod)
+cJSON *kube_pod_compact(const cJSON *pod, bool keep_binding)
 {
     if (cJSON_GetObjectItemCaseSensitive(pod, "p"))
         return cJSON_Duplicate(pod, 1);
     cJSON *out = cJSON_CreateObject(), *meta = cJSON_CreateObject();
-    char *packed = pack(pod);
+    char *packed = pack(pod, keep_binding);
     cJSON *p = packed ? cJSON_CreateString(packed) : NULL;
     free(packed);
     if (!out || !meta || !p)

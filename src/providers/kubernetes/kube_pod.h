@@ -75,8 +75,10 @@ struct kube_pod_view {
 enum kube_pod_class kube_pod_classify(const cJSON *pod, enum kube_pod_why *why);
 
 /* The compact object of a whole Pod (or of a compact one: returned as a
- * copy). NULL when memory runs out. The caller owns the result. */
-cJSON *kube_pod_compact(const cJSON *pod);
+ * copy). keep_binding false leaves the binding annotation out (the provider
+ * needs it only to rebuild sessions at start). NULL when memory runs out.
+ * The caller owns the result. */
+cJSON *kube_pod_compact(const cJSON *pod, bool keep_binding);
 
 /* Reads a compact pod. Returns false if obj is not one. */
 bool kube_pod_read(const cJSON *obj, struct kube_pod_view *out);

@@ -1,6 +1,7 @@
 /* kube_provider: warm pods on Kubernetes (see kube_provider.h). */
 #include "kube_provider.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -641,10 +642,14 @@ static void on_error(void *arg, const struct k8s_error *err)
     log_line("pods in %s: %s", ni->ns, err->message);
 }
 
+/* The informer keeps compact pods; the binding annotation only while it
+ * may still be needed: before recovery, and for quarantined pods. */
 static cJSON *compact(void *arg, const cJSON *obj)
 {
-    (void)arg;
-    return oom_check(kube_pod_compact(obj));
+    struct nsinf *ni = arg;
+    const char *name = k8s_obj_name(obj);
+    bool keep = !ni->kp->recovered || (name && in_quarantine(ni->kp, name));
+    return oom_check(kube_pod_compact(obj, keep));
 }
 
 /* ---- recovery ---- */
@@ -774,6 +779,9 @@ static void recover(struct kube_provider *kp)
                 restore_one(kp, &v, (enum restore_pass)pass, provable);
         }
     free(f.objs);
+    /* The list's pages (whole pods) are freed; give their memory back so
+     * what stays resident is what is kept (compact records). */
+    malloc_trim(0);
     kp->recovered = true;
     log_line("recovered: %llu bound, %llu idle, %llu quarantined, %llu over max_total, %llu "
              "unknown",

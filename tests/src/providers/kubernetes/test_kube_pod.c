@@ -113,7 +113,7 @@ Test(kube_pod, compact_keeps_what_prewarm_needs)
     cJSON *ann =
         cJSON_AddObjectToObject(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "annotations");
     cJSON_AddStringToObject(ann, KUBE_ANNOTATION_BIND, "{\"session\":\"s-1\",\"key\":\"a|b\"}");
-    cJSON *c = kube_pod_compact(pod);
+    cJSON *c = kube_pod_compact(pod, true);
     cr_assert_not_null(c);
     struct kube_pod_view v;
     cr_assert(kube_pod_read(c, &v));
@@ -133,7 +133,13 @@ Test(kube_pod, compact_keeps_what_prewarm_needs)
     char *whole = cJSON_PrintUnformatted(pod), *small = cJSON_PrintUnformatted(c);
     cr_assert_lt(strlen(small) * 5, strlen(whole), "%zu vs %zu bytes", strlen(small),
                  strlen(whole));
-    cJSON *again = kube_pod_compact(c);
+    cJSON *slim = kube_pod_compact(pod, false);
+    struct kube_pod_view v3;
+    cr_assert(kube_pod_read(slim, &v3));
+    cr_assert_str_eq(v3.binding, "", "the binding annotation left out");
+    cr_assert_str_eq(v3.pool, "editor");
+    cJSON_Delete(slim);
+    cJSON *again = kube_pod_compact(c, true);
     struct kube_pod_view v2;
     cr_assert(kube_pod_read(again, &v2));
     cr_assert_str_eq(v2.pool, "editor", "compacting a compact pod copies it");
