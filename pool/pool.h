@@ -225,6 +225,12 @@ struct pool_schedule_entry {
     uint32_t min_idle; /* from this minute until the next entry's */
 };
 
+#define POOL_SIZING_DEFAULT_MISS       0.001
+#define POOL_SIZING_DEFAULT_SHORT_MS   1000u
+#define POOL_SIZING_DEFAULT_LONG_S     60u
+#define POOL_SIZING_DEFAULT_LEAD_MS    5000u
+#define POOL_SIZING_DEFAULT_DOWN_DELAY 60u
+
 struct pool_sizing_config {
     enum pool_sizing_policy policy;
     uint32_t percent; /* PERCENT: 1..1000 */

@@ -148,7 +148,7 @@ static void metrics(void *ctx, struct http_exchange *ex, const struct http_reque
     for (size_t i = 0; i < n; i++) {
         struct service_pool_info p;
         svc->ops->pool_info(svc, i, &p);
-        pools[i] = (struct metrics_pool){p.name, p.counts, p.counters, p.bind};
+        pools[i] = (struct metrics_pool){p.name, p.counts, p.counters, p.bind, p.sizing};
     }
     struct buf b = {0};
     metrics_pools_write(&b, pools, n, svc->ops->ready(svc));

@@ -39,6 +39,7 @@ struct service_pool_info {
     struct pool_counts counts;
     struct pool_counters counters;
     const struct metrics_histogram *bind; /* seconds taken by pool_claim */
+    struct pool_sizing_info sizing;       /* the policy's live estimates */
     bool reached_min_idle;
 };
 

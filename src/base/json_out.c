@@ -1,6 +1,7 @@
 /* json_out: typed JSON value writers (see json_out.h). */
 #include "json_out.h"
 
+#include <math.h>
 #include <time.h>
 
 void json_str(struct buf *b, const char *s)
@@ -19,6 +20,14 @@ void json_str_or_null(struct buf *b, const char *s)
 void json_uint(struct buf *b, uint64_t v)
 {
     buf_append_uint(b, v);
+}
+
+void json_double(struct buf *b, double v)
+{
+    if (isfinite(v))
+        buf_appendf(b, "%.6g", v); /* not on the claim path */
+    else
+        JSON_LIT(b, "null");
 }
 
 void json_bool(struct buf *b, bool v)

@@ -32,6 +32,8 @@ void json_str(struct buf *b, const char *s);
 void json_str_or_null(struct buf *b, const char *s);
 void json_uint(struct buf *b, uint64_t v);
 void json_bool(struct buf *b, bool v);
+/* A number with 6 significant digits; NaN and infinities write null. */
+void json_double(struct buf *b, double v);
 /* Unix wall time in ns as a quoted RFC 3339 UTC time in milliseconds:
  * "2026-12-06T07:28:14.123Z". */
 void json_time(struct buf *b, int64_t wall_ns);

@@ -39,7 +39,8 @@ static const struct config_provider_block *const provider_blocks[] = {
 };
 #define NBLOCKS (sizeof provider_blocks / sizeof provider_blocks[0])
 
-#define NPOOL_KEYS 10
+#define NPOOL_KEYS 11
+#define SIZING_KEY 10
 static const char *const pool_keys[NPOOL_KEYS] = {"name",
                                                   "provider",
                                                   "min_idle",
@@ -49,7 +50,8 @@ static const char *const pool_keys[NPOOL_KEYS] = {"name",
                                                   "session_ttl_max_seconds",
                                                   "idle_timeout_seconds",
                                                   "max_waiters",
-                                                  "start_timeout_seconds"};
+                                                  "start_timeout_seconds",
+                                                  "sizing"};
 
 struct uint_field {
     size_t offset;
@@ -74,6 +76,8 @@ struct pool_read {
     yaml_node_t *blocks[NBLOCKS];
     const char *block_paths[NBLOCKS];
     char paths[NBLOCKS][96];
+    yaml_node_t *sizing; /* read last: it checks against the pool's sizes */
+    char sizing_path[96];
 };
 
 static int valid_name(const char *s)
@@ -114,6 +118,11 @@ static enum config_status pool_field(struct config_ctx *c, size_t i, yaml_node_t
     }
     if (i == 1)
         return get_provider(c, v, path, p);
+    if (i == SIZING_KEY) {
+        pr->sizing = v;
+        snprintf(pr->sizing_path, sizeof pr->sizing_path, "%s", path);
+        return CONFIG_OK;
+    }
     if (i >= NPOOL_KEYS) { /* a provider block: parsed once the provider is known */
         size_t b = i - NPOOL_KEYS;
         pr->blocks[b] = v;
@@ -188,9 +197,9 @@ static enum config_status read_pool(struct config_ctx *c, yaml_node_t *item, con
         return rc;
     if (!p->name)
         return config_fail(c, item, path, "name is required");
-    if ((rc = read_blocks(c, item, path, &pr)))
+    if ((rc = read_blocks(c, item, path, &pr)) || (rc = check_sizes(c, item, path, p)))
         return rc;
-    return check_sizes(c, item, path, p);
+    return pr.sizing ? config_sizing_parse(c, pr.sizing, pr.sizing_path, p) : CONFIG_OK;
 }
 
 static enum config_status get_pools(struct config_ctx *c, yaml_node_t *node, struct config *cfg)

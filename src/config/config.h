@@ -26,6 +26,9 @@
  *         idle_timeout_seconds: 120      # session ends without keepalive (0 = off)
  *         max_waiters: 1000
  *         start_timeout_seconds: 30      # a pod not Ready by then is replaced
+ *         sizing:                        # how many idle pods (config_sizing.c)
+ *           policy: predictive           # fixed (default) | percent | schedule | predictive
+ *           target_miss_ratio: 0.001
  *         local:                       # the provider's block (config_local.c)
  *           command: [prewarm-demo-backend, --port, "{port}", --pod, "{pod}"]
  *           probe: {type: tcp}           # or {type: http, path: /healthz}
@@ -58,6 +61,7 @@
 #include <stdint.h>
 
 #include "kube_config.h"
+#include "pool.h" /* struct pool_sizing_config */
 
 enum config_status {
     CONFIG_OK = 0,
@@ -95,6 +99,7 @@ struct config_pool {
     uint32_t idle_timeout_s;
     uint32_t max_waiters;
     uint32_t start_timeout_s;
+    struct pool_sizing_config sizing; /* the "sizing:" block (config_sizing.c) */
     struct config_local local;
     struct kube_pool_config kube; /* provider kubernetes (kube.conn: the top level's) */
 };

@@ -70,4 +70,9 @@ extern const struct config_provider_block config_kubernetes_block;
 enum config_status config_kubernetes_connection(struct config_ctx *c, yaml_node_t *node,
                                                 const char *path, struct kube_connection *k);
 
+/* The "sizing:" block of a pool (config_sizing.c); read once the pool's
+ * sizes are checked. */
+enum config_status config_sizing_parse(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                       struct config_pool *p);
+
 #endif

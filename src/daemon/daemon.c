@@ -283,7 +283,8 @@ static struct pool_config pool_limits(const struct config_pool *c)
                                 .default_ttl_s = c->session_ttl_s,
                                 .max_ttl_s = c->session_ttl_max_s,
                                 .idle_timeout_s = c->idle_timeout_s,
-                                .start_timeout_s = c->start_timeout_s};
+                                .start_timeout_s = c->start_timeout_s,
+                                .sizing = c->sizing};
 }
 
 static int new_pool_set(struct daemon *d, char *err, size_t errlen)
@@ -300,6 +301,7 @@ static int new_pool_set(struct daemon *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the pool set");
         return -1;
     }
+    pool_set_wall_clock(d->set, d->wall_offset_ns); /* schedules are in UTC */
     return 0;
 }
 

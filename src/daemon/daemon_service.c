@@ -37,6 +37,7 @@ static void svc_pool_info(struct service *s, size_t pool, struct service_pool_in
                                       .reached_min_idle = dp->reached_min_idle};
     pool_get_counts(dp->pool, &out->counts);
     pool_get_counters(dp->pool, &out->counters);
+    pool_get_sizing(dp->pool, loop_now(of(s)->loop), &out->sizing);
 }
 
 static uint64_t mono_ns(void)

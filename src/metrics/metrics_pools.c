@@ -83,6 +83,7 @@ void metrics_pools_write(struct buf *b, const struct metrics_pool *pools, size_t
         const char *l[] = {"pool", pools[i].name};
         metrics_histogram_write(b, "prewarm_claim_bind_seconds", l, 1, pools[i].bind);
     }
+    metrics_sizing_write(b, pools, n);
     metrics_family(b, "prewarm_ready", "gauge", "1 once every pool reached min_idle.");
     metrics_sample(b, "prewarm_ready", NULL, 0, ready ? 1 : 0);
 }

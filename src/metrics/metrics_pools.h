@@ -15,6 +15,11 @@
  *   prewarm_pods_requested_total{pool}, prewarm_pods_deleted_total{pool}
  *   prewarm_claim_bind_seconds{pool}         histogram
  *   prewarm_ready                            gauge
+ *   sizing (metrics_sizing.c, from pool_get_sizing):
+ *   prewarm_pool_target_idle{pool}, prewarm_pool_burst{pool}   gauges
+ *   prewarm_pool_arrival_rate{pool,window}   gauge (short, long, sized)
+ *   prewarm_pool_lead_time_estimate_seconds{pool,percentile}   gauge (50, 90, 99)
+ *   prewarm_pod_lead_time_seconds{pool}      histogram (create -> Ready)
  *
  * Ownership: the snapshot is the caller's; output goes into its buf.
  */
@@ -33,8 +38,11 @@ struct metrics_pool {
     struct pool_counts counts;
     struct pool_counters counters;
     const struct metrics_histogram *bind; /* seconds taken by pool_claim */
+    struct pool_sizing_info sizing;
 };
 
 void metrics_pools_write(struct buf *b, const struct metrics_pool *pools, size_t n, bool ready);
+/* The sizing families alone (metrics_sizing.c); metrics_pools_write calls it. */
+void metrics_sizing_write(struct buf *b, const struct metrics_pool *pools, size_t n);
 
 #endif

@@ -63,6 +63,7 @@ static void t_pool_info(struct service *s, size_t i, struct service_pool_info *o
                                       .reached_min_idle = t->reached[i]};
     pool_get_counts(t->pools[i], &out->counts);
     pool_get_counters(t->pools[i], &out->counters);
+    pool_get_sizing(t->pools[i], loop_now(t->loop), &out->sizing);
 }
 
 static enum pool_status t_claim(struct service *s, size_t i, const struct pool_claim_request *req,
@@ -181,7 +182,7 @@ static void ready_pod(size_t pool, const char *name)
 struct answer {
     int status;
     char head[1024];
-    char body[8192];
+    char body[32768]; /* /metrics of two pools */
 };
 
 /* Sends one request on a connection of its own (Connection: close) and
@@ -358,6 +359,9 @@ Test(api_routes, pools_readyz_metrics)
     cr_assert(strstr(p.body, "\"provider\":\"test\"") && strstr(p.body, "\"ready\":1") &&
                   strstr(p.body, "\"max_waiters\":1"),
               "%s", p.body);
+    cr_assert(strstr(p.body, "\"sizing\":{\"policy\":\"fixed\",\"target_idle\":0,") &&
+                  strstr(p.body, "\"lead_time_seconds\":{\"p50\":"),
+              "the policy and its estimates: %s", p.body);
     struct answer all = request("GET", "/v1/pools", "");
     cr_assert(strstr(all.body, "{\"pools\":[{\"name\":\"a\"") && strstr(all.body, "\"name\":\"b\""),
               "%s", all.body);
@@ -366,6 +370,7 @@ Test(api_routes, pools_readyz_metrics)
     cr_assert(strstr(m.head, "text/plain; version=0.0.4"), "%s", m.head);
     cr_assert(strstr(m.body, "prewarm_pods{pool=\"a\",state=\"ready\"} 1\n"), "%s", m.body);
     cr_assert(strstr(m.body, "prewarm_ready 1\n"), "%s", m.body);
+    cr_assert(strstr(m.body, "prewarm_pool_target_idle{pool=\"a\"} 0\n"), "%s", m.body);
     T.stopping = true;
     cr_assert_eq(request("GET", "/readyz", "").status, 503);
     struct answer s = request("POST", "/v1/pools/a/claims", "");
