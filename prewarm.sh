@@ -4,6 +4,7 @@
 #   ./prewarm.sh demo   install what is missing, build, start prewarmd on the demo local pool
 #   ./prewarm.sh test   install what is missing, build, run the whole test suite
 #                       (plain build with the style gate, then an ASan+UBSan build, fuzz smoke)
+#   ./prewarm.sh kube-demo  prewarmd with a Kubernetes pool on the API simulator (tests/k8s-sim)
 #
 # Works as root on a fresh Debian 12 machine; CI runs `./prewarm.sh test` through .ci/run.
 set -euo pipefail
@@ -87,6 +88,52 @@ TXT
   exec ./build/src/prewarmd --config prewarm.yaml
 }
 
+# A Kubernetes pool without a cluster: the API simulator with three dedicated
+# nodes (label pool=warm, taint dedicated=warm:NoSchedule) and kubelets that
+# take 1-5 s (lognormal) to make a pod Ready, and prewarmd in front of it.
+run_kube_demo() {
+  install_missing
+  build build Release
+  local dir; dir=$(mktemp -d /tmp/prewarm-kube-demo.XXXXXX)
+  log "starting the Kubernetes API simulator (state in $dir)"
+  node tests/k8s-sim/sim.js --port 0 --dir "$dir" --nodes 1 --kubelet-events false \
+    --pull-delay lognormal:1800:0.45:5000 --start-delay fixed:100 >"$dir/greeting.json" 2>"$dir/sim.log" &
+  local sim=$!
+  trap 'kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null; rm -rf "$dir"' EXIT
+  until [ -s "$dir/greeting.json" ]; do kill -0 "$sim" || { cat "$dir/sim.log" >&2; exit 1; }; sleep 0.1; done
+  local i; for i in 0 1 2; do
+    curl -sf --cacert "$dir/ca.crt" -XPOST "$(sed 's/.*"server":"\([^"]*\)".*/\1/' "$dir/greeting.json")/_sim/nodes" \
+      -d "{\"name\":\"warm-$i\",\"labels\":{\"pool\":\"warm\"},\"taints\":[{\"key\":\"dedicated\",\"value\":\"warm\",\"effect\":\"NoSchedule\"}]}" >/dev/null
+  done
+  cat >"$dir/prewarm.yaml" <<YAML
+listen: "127.0.0.1:8080"
+kubernetes: {kubeconfig: $dir/kubeconfig}
+pools:
+  - name: editor
+    provider: kubernetes
+    min_idle: 3
+    max_idle: 5
+    max_total: 10
+    kubernetes:
+      namespace: default
+      port: 8080
+      node_selector: {pool: warm}
+      tolerations: [{key: dedicated, operator: Equal, value: warm, effect: NoSchedule}]
+      template_inline:
+        spec:
+          containers: [{name: editor, image: nginx, ports: [{containerPort: 8080}]}]
+YAML
+  log "starting prewarmd with the Kubernetes pool 'editor' ($dir/prewarm.yaml); Ctrl-C stops both"
+  cat >&2 <<TXT
+In another terminal:
+  curl -s -XPOST localhost:8080/v1/pools/editor/claims -d '{"key":"alice"}'   # a warm pod, at once
+  KUBECONFIG=$dir/kubeconfig kubectl get pods -o wide                            # the pods and their nodes
+  kubectl get pod <pod> -o jsonpath='{.metadata.annotations}'                    # the binding, written after the answer
+  curl -s -XDELETE localhost:8080/v1/sessions/<session_id>                       # release: the pod is deleted and replaced
+TXT
+  ./build/src/prewarmd --config "$dir/prewarm.yaml"
+}
+
 fuzz_smoke() {
   log "fuzz smoke: every parser's fuzzer for a few seconds"
   CC=clang build build-fuzz RelWithDebInfo -DPREWARM_FUZZ=ON -DPREWARM_TESTS=OFF
@@ -126,5 +173,6 @@ run_tests() {
 case "${1:-}" in
 demo) run_demo ;;
 test) run_tests ;;
-*) echo "usage: $0 demo|test" >&2; exit 2 ;;
+kube-demo) run_kube_demo ;;
+*) echo "usage: $0 demo|test|kube-demo" >&2; exit 2 ;;
 esac

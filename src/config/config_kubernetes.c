@@ -254,13 +254,12 @@ static enum config_status get_tolerations(struct config_ctx *c, yaml_node_t *nod
     return CONFIG_OK;
 }
 
-static const char *const kube_pool_keys[] = {"namespace",          "template",
-                                             "template_inline",    "port",
-                                             "node_selector",      "tolerations",
-                                             "create_qps",         "create_burst",
-                                             "max_creating",       "delete_grace_seconds",
-                                             "node_lost_seconds",  "idle_limit_seconds",
-                                             "max_pod_age_seconds"};
+static const char *const kube_pool_keys[] = {"namespace",         "template",
+                                             "template_inline",   "port",
+                                             "node_selector",     "tolerations",
+                                             "create_qps",        "create_burst",
+                                             "max_creating",      "delete_grace_seconds",
+                                             "node_lost_seconds", "connect_key_secret"};
 
 static enum config_status kube_pool_uint(struct config_ctx *c, size_t i, yaml_node_t *v,
                                          const char *path, struct kube_pool_config *k)
@@ -280,12 +279,8 @@ static enum config_status kube_pool_uint(struct config_ctx *c, size_t i, yaml_no
         rc = config_get_uint(c, v, path, 0, 86400, &u);
         k->delete_grace_s = u;
         return rc;
-    case 10:
-        return config_get_uint(c, v, path, 0, 86400, &k->node_lost_s);
-    case 11:
-        return config_get_uint(c, v, path, 0, 30 * 86400, &k->idle_limit_s);
     default:
-        return config_get_uint(c, v, path, 0, 365 * 86400, &k->max_pod_age_s);
+        return config_get_uint(c, v, path, 0, 86400, &k->node_lost_s);
     }
 }
 
@@ -320,6 +315,8 @@ static enum config_status kube_pool_field(struct config_ctx *c, size_t i, yaml_n
         return get_tolerations(c, v, path, k);
     case 6:
         return get_double(c, v, path, 0.01, 10000, &k->create_qps);
+    case 11:
+        return config_get_string(c, v, path, 253, &k->connect_key_secret);
     default:
         return kube_pool_uint(c, i, v, path, k);
     }
@@ -334,7 +331,7 @@ enum config_status config_kubernetes_connection(struct config_ctx *c, yaml_node_
 static enum config_status kube_parse(struct config_ctx *c, yaml_node_t *node, const char *path,
                                      struct config_pool *p)
 {
-    return config_walk_map(c, node, path, kube_pool_keys, 13, kube_pool_field, &p->kube);
+    return config_walk_map(c, node, path, kube_pool_keys, 12, kube_pool_field, &p->kube);
 }
 
 static enum config_status kube_check(struct config_ctx *c, yaml_node_t *node, const char *path,

@@ -46,6 +46,7 @@ void kube_pool_config_free(struct kube_pool_config *p)
 {
     free(p->namespace);
     free(p->template_path);
+    free(p->connect_key_secret);
     cJSON_Delete(p->template);
     free_kvs(p->node_selector, p->node_selector_len);
     for (size_t i = 0; i < p->tolerations_len; i++) {

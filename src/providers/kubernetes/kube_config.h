@@ -26,8 +26,8 @@
  *         max_creating: 20            # pods being created at once
  *         delete_grace_seconds: 5     # -1: the pod's own
  *         node_lost_seconds: 30       # eviction from an unreachable node
- *         idle_limit_seconds: 0       # replace a pod idle that long (0: never)
- *         max_pod_age_seconds: 0      # replace an unbound pod that old (0: never)
+ *         connect_key_secret: prewarm-connect   # Secret with key "connect-key":
+ *                                     #   PREWARM_CONNECT_KEY in the pods
  *
  * Ownership: every string and array belongs to the struct; the config
  * module frees them (kube_pool_config_free / kube_connection_free).
@@ -80,8 +80,7 @@ struct kube_pool_config {
     uint32_t max_creating;
     int64_t delete_grace_s; /* -1: the pod's own */
     uint32_t node_lost_s;
-    uint32_t idle_limit_s;
-    uint32_t max_pod_age_s;
+    char *connect_key_secret; /* NULL: no PREWARM_CONNECT_KEY env */
 };
 
 void kube_connection_defaults(struct kube_connection *c);

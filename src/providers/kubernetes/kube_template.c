@@ -95,7 +95,68 @@ static bool merge_tolerations(cJSON *spec, const struct kube_pool_config *pc)
     return true;
 }
 
-static bool merge_spec(cJSON *pod, const struct kube_pool_config *pc)
+static bool has_env(const cJSON *env, const char *name)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, env)
+    {
+        if (same_string(e, "name", name))
+            return true;
+    }
+    return false;
+}
+
+/* {"name": name, "valueFrom": {from: {k1: v1, k2: v2}}} or {"name", "value"}. */
+static cJSON *env_var(const char *name, const char *value, const char *from, const char *k1,
+                      const char *v1, const char *k2, const char *v2)
+{
+    cJSON *e = cJSON_CreateObject();
+    if (!e || !cJSON_AddStringToObject(e, "name", name))
+        goto fail;
+    if (value) {
+        if (!cJSON_AddStringToObject(e, "value", value))
+            goto fail;
+        return e;
+    }
+    cJSON *src = cJSON_AddObjectToObject(cJSON_AddObjectToObject(e, "valueFrom"), from);
+    if (!src || !cJSON_AddStringToObject(src, k1, v1) || !cJSON_AddStringToObject(src, k2, v2))
+        goto fail;
+    return e;
+fail:
+    cJSON_Delete(e);
+    return NULL;
+}
+
+/* The backend's side of connect tokens: its pod name, pool and (when the
+ * pool names a Secret) the key, in every container unless already set. */
+static bool merge_env(cJSON *spec, const char *pool, const struct kube_pool_config *pc)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(spec, "containers"))
+    {
+        cJSON *env = cJSON_GetObjectItemCaseSensitive(c, "env");
+        if (!cJSON_IsObject(c) || (!env && !(env = cJSON_AddArrayToObject(c, "env"))) ||
+            !cJSON_IsArray(env))
+            return false;
+        cJSON *vars[3] = {env_var("PREWARM_POD", NULL, "fieldRef", "apiVersion", "v1", "fieldPath",
+                                  "metadata.name"),
+                          env_var("PREWARM_POOL", pool, NULL, NULL, NULL, NULL, NULL),
+                          pc->connect_key_secret
+                              ? env_var("PREWARM_CONNECT_KEY", NULL, "secretKeyRef", "name",
+                                        pc->connect_key_secret, "key", "connect-key")
+                              : NULL};
+        for (size_t i = 0; i < 3; i++) {
+            const cJSON *n = vars[i] ? cJSON_GetObjectItemCaseSensitive(vars[i], "name") : NULL;
+            if (n && !has_env(env, n->valuestring))
+                cJSON_AddItemToArray(env, vars[i]);
+            else
+                cJSON_Delete(vars[i]);
+        }
+    }
+    return true;
+}
+
+static bool merge_spec(cJSON *pod, const char *pool, const struct kube_pool_config *pc)
 {
     cJSON *spec = object_at(pod, "spec");
     cJSON *sel = spec ? object_at(spec, "nodeSelector") : NULL;
@@ -107,7 +168,7 @@ static bool merge_spec(cJSON *pod, const struct kube_pool_config *pc)
     if (!cJSON_GetObjectItemCaseSensitive(spec, "restartPolicy") &&
         !cJSON_AddStringToObject(spec, "restartPolicy", "Never"))
         return false;
-    return merge_tolerations(spec, pc);
+    return merge_tolerations(spec, pc) && merge_env(spec, pool, pc);
 }
 
 static bool merge_metadata(cJSON *pod, const char *pool, const struct kube_pool_config *pc)
@@ -142,7 +203,7 @@ cJSON *kube_template_build(const cJSON *tmpl, const char *pool, const struct kub
     if (!pod)
         goto nomem;
     cJSON_DeleteItemFromObjectCaseSensitive(pod, "status");
-    if (!merge_metadata(pod, pool, pc) || !merge_spec(pod, pc)) {
+    if (!merge_metadata(pod, pool, pc) || !merge_spec(pod, pool, pc)) {
         cJSON_Delete(pod);
         snprintf(err, errlen,
                  "the pod template's metadata, spec, labels, nodeSelector or "

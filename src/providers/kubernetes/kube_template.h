@@ -10,6 +10,10 @@
  * (they are the informer's selector). metadata.name, generateName, uid,
  * resourceVersion, creationTimestamp, ownerReferences and status are
  * dropped; metadata.namespace is the pool's.
+ * Every container gets the backend's side of connect tokens unless its env
+ * already names them: PREWARM_POD (fieldRef metadata.name), PREWARM_POOL
+ * (the pool) and, when the pool names connect_key_secret, PREWARM_CONNECT_KEY
+ * (secretKeyRef, key "connect-key").
  * Defaults the template may override: restartPolicy Never (a warm pod whose
  * process died is replaced, never restarted under a session), and
  * NoExecute tolerations of node.kubernetes.io/unreachable and not-ready for

@@ -66,6 +66,16 @@ Test(kube_template, node_pool_labels_and_defaults_are_merged)
     cr_assert_null(str(pod, "metadata", "uid", NULL));
     cr_assert_null(cJSON_GetObjectItemCaseSensitive(pod, "status"));
     cr_assert_str_eq(str(pod, "spec", "restartPolicy", NULL), "Never");
+    const cJSON *env = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(pod, "spec"), "containers"),
+                           0),
+        "env");
+    cr_assert_eq(cJSON_GetArraySize(env), 2,
+                 "PREWARM_POD and PREWARM_POOL; no key without a Secret");
+    cr_assert_str_eq(str(cJSON_GetArrayItem(env, 0), "valueFrom", "fieldRef", "fieldPath"),
+                     "metadata.name");
+    cr_assert_str_eq(str(cJSON_GetArrayItem(env, 1), "value", NULL, NULL), "editor");
     cr_assert(kube_template_name(pod, "editor-bcdfg"));
     cr_assert(kube_template_name(pod, "editor-hjklm"));
     cr_assert_str_eq(str(pod, "metadata", "name", NULL), "editor-hjklm");
@@ -78,14 +88,26 @@ Test(kube_template, template_choices_kept_and_bad_templates_refused)
     struct kube_pool_config pc;
     kube_pool_config_defaults(&pc);
     char err[256];
+    pc.connect_key_secret = "keys";
     cJSON *tmpl =
-        cJSON_Parse("{\"kind\":\"Pod\",\"spec\":{\"restartPolicy\":\"Always\",\"tolerations\":"
+        cJSON_Parse("{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":"
+                    "[{\"name\":\"PREWARM_POOL\",\"value\":\"mine\"}]}],"
+                    "\"restartPolicy\":\"Always\",\"tolerations\":"
                     "[{\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\","
                     "\"effect\":\"NoExecute\",\"tolerationSeconds\":5}]}}");
     cJSON *pod = kube_template_build(tmpl, "p", &pc, err, sizeof err);
     cr_assert_not_null(pod, "%s", err);
     cr_assert_str_eq(str(pod, "spec", "restartPolicy", NULL), "Always");
     cr_assert_eq(count_toleration(pod, "node.kubernetes.io/unreachable", "NoExecute"), 1);
+    const cJSON *env = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(pod, "spec"), "containers"),
+                           0),
+        "env");
+    cr_assert_eq(cJSON_GetArraySize(env), 3,
+                 "the template's PREWARM_POOL stays, POD and KEY added");
+    cr_assert_str_eq(str(cJSON_GetArrayItem(env, 0), "value", NULL, NULL), "mine");
+    cr_assert_str_eq(str(cJSON_GetArrayItem(env, 2), "valueFrom", "secretKeyRef", "name"), "keys");
     cJSON_Delete(pod);
     cJSON_Delete(tmpl);
     const char *bad[] = {"[]", "{\"kind\":\"Deployment\"}", "{\"spec\":[]}",
