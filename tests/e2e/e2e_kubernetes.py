@@ -14,9 +14,9 @@ drives claims over HTTP, and ends by asserting the four promises:
 The cluster is the Kubernetes API simulator (tests/k8s-sim/sim.js) with
 dedicated nodes (label pool=warm, taint dedicated=warm:NoSchedule) and
 kubelet delays drawn from a lognormal distribution clipped to 1-5 s. With
-PREWARM_E2E_KUBECONFIG set, the scenarios that need no fault injection run
-against that cluster instead (a real kube-apiserver + kube-scheduler), whose
-nodes must carry the same label and taint.
+PREWARM_KUBE_ENV (tests/kube's env file) or PREWARM_E2E_KUBECONFIG set, the
+scenarios that need no fault injection run against that cluster instead (a
+real kube-apiserver + kube-scheduler, kwok nodes made for the scenario).
 
 Usage: e2e_kubernetes.py PREWARMD SIM_JS [scenario ...]
 Prints one line per scenario and "N passed, M failed, K skipped" last.
@@ -160,16 +160,66 @@ class Sim(Cluster):
         subprocess.run(["rm", "-rf", self.dir])
 
 
+class RealCluster(Cluster):
+    """A real control plane (tests/kube: kube-apiserver, kube-scheduler, kwok
+    nodes). Each scenario gets a namespace and three dedicated nodes of its
+    own (kwok fake nodes labelled pool=warm, tainted dedicated=warm), both
+    removed at the end, so scenarios can share the cluster."""
+
+    def __init__(self, env):
+        super().__init__(env["PREWARM_KUBE_SERVER"], env.get("PREWARM_KUBE_CA"),
+                         env.get("PREWARM_KUBE_TOKEN"), env["PREWARM_KUBE_KUBECONFIG"])
+        global NS
+        tag = "%d-%d" % (os.getpid(), random.randrange(1 << 20))
+        NS = "prewarm-e2e-" + tag
+        status, body = self.call("POST", "/api/v1/namespaces", {"metadata": {"name": NS}})
+        assert status == 201, body
+        self.nodes_made = []
+        for i in range(3):
+            name = "prewarm-e2e-%s-warm-%d" % (tag, i)
+            node = {"metadata": {"name": name, "labels": {"pool": "warm", "type": "kwok"},
+                                 "annotations": {"kwok.x-k8s.io/node": "fake"}},
+                    "spec": {"taints": [{"key": "dedicated", "value": "warm",
+                                         "effect": "NoSchedule"},
+                                        {"key": "kwok.x-k8s.io/node", "value": "fake",
+                                         "effect": "NoSchedule"}]},
+                    "status": {"allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                               "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"}}}
+            status, body = self.call("POST", "/api/v1/nodes", node)
+            assert status == 201, body
+            self.nodes_made.append(name)
+        POD_TEMPLATE["spec"]["tolerations"] = [{"key": "kwok.x-k8s.io/node", "operator": "Exists",
+                                                "effect": "NoSchedule"}]
+
+    def stop(self):
+        self.call("DELETE", "/api/v1/namespaces/" + NS)
+        for name in self.nodes_made:
+            self.call("DELETE", "/api/v1/nodes/" + name)
+
+
+def read_env(path):
+    """KEY=VALUE lines (optionally `export`, optionally quoted), as a shell would source them."""
+    env = {}
+    for line in open(path):
+        m = re.match(r"\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$", line.strip())
+        if m:
+            env[m.group(1)] = m.group(2).strip().strip("'\"")
+    return env
+
+
 def real_cluster():
-    """The cluster of $PREWARM_E2E_KUBECONFIG (server, CA and token read from it)."""
+    """The control plane of $PREWARM_KUBE_ENV (tests/kube's env file) or of
+    $PREWARM_E2E_KUBECONFIG (server, CA file and token read from it)."""
+    if os.environ.get("PREWARM_KUBE_ENV"):
+        return RealCluster(read_env(os.environ["PREWARM_KUBE_ENV"]))
     path = os.environ["PREWARM_E2E_KUBECONFIG"]
     text = open(path).read()
-    server = re.search(r"server:\s*(\S+)", text).group(1)
     ca = re.search(r"certificate-authority:\s*(\S+)", text)
     token = re.search(r"token:\s*(\S+)", text)
-    cl = Cluster(server, ca.group(1) if ca else None, token.group(1) if token else None, path)
-    cl.kubeconfig = path
-    return cl
+    return RealCluster({"PREWARM_KUBE_SERVER": re.search(r"server:\s*(\S+)", text).group(1),
+                        "PREWARM_KUBE_CA": ca.group(1) if ca else None,
+                        "PREWARM_KUBE_TOKEN": token.group(1) if token else None,
+                        "PREWARM_KUBE_KUBECONFIG": path})
 
 
 # ---- prewarmd ----
@@ -179,7 +229,7 @@ def config_text(cl, min_idle=3, max_total=8, extra_top="", extra_pool=""):
         "namespace": NS, "port": 8080,
         "node_selector": {"pool": "warm"},
         "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "warm",
-                         "effect": "NoSchedule"}],
+                         "effect": "NoSchedule"}] + POD_TEMPLATE["spec"].get("tolerations", []),
         "create_qps": 20, "create_burst": 10, "max_creating": 10,
         "delete_grace_seconds": 0, "node_lost_seconds": 30,
         "template_inline": POD_TEMPLATE,
@@ -563,7 +613,7 @@ SCENARIOS = [
 
 def main():
     passed = failed = skipped = 0
-    real = bool(os.environ.get("PREWARM_E2E_KUBECONFIG"))
+    real = bool(os.environ.get("PREWARM_E2E_KUBECONFIG") or os.environ.get("PREWARM_KUBE_ENV"))
     for name, fn, needs_faults in SCENARIOS:
         if ONLY and name not in ONLY:
             continue
