@@ -600,6 +600,51 @@ def sc_kill9_under_load(cl):
         d2.stop()
 
 
+def sc_leader_failover(cl):
+    """Two replicas share a Lease; the leader is killed under claim load and
+    restarted as a standby (its journal is flushed onto the pods); the other
+    takes over within the lease duration and serves every 201 the first gave."""
+    lease = "{lease_name: prewarm-e2e, identity: %s, lease_duration_seconds: 6, " \
+            "renew_deadline_seconds: 4, retry_period_seconds: 1}"
+    dirs = [tempfile.mkdtemp(prefix="prewarm-k8s-ha-") for _ in range(2)]
+    texts = [config_text(cl, max_total=12, extra_top=", quarantine_seconds: 15, journal: %s, "
+                         "leader_election: %s" % (json.dumps(os.path.join(dirs[i], "journal")),
+                                                  lease % "replica-%d" % i)) for i in range(2)]
+    try:
+        first = Daemon(texts[0], dirs[0])
+    except AssertionError as e:
+        if "unknown field" in str(e):
+            raise Skip("this prewarmd has no bind journal or leader election (kubernetes.journal, "
+                       "kubernetes.leader_election)")
+        raise
+    second = Daemon(texts[1], dirs[1])
+    daemons = [first, second]
+    try:
+        leader = poll(lambda: next((d for d in daemons if d.ready()), None), 60, "a leader")
+        standby = second if leader is first else first
+        assert not standby.ready(), "two replicas ready at once"
+        assert Ledger().claim(standby)[0] == 503, "a standby answered a claim"
+        ledger = Ledger()
+        stop, errors = threading.Event(), []
+        t = threading.Thread(target=claim_load, args=(leader, ledger, stop, errors))
+        t.start()
+        time.sleep(2)
+        leader.kill9()
+        t0 = time.monotonic()
+        stop.set()
+        t.join()
+        poll(standby.ready, 60, "the standby taking over")
+        takeover = time.monotonic() - t0
+        i = daemons.index(leader)
+        daemons[i] = Daemon(texts[i], dirs[i])  # the old leader comes back as a standby
+        detail = check_all(cl, standby, ledger, max_total=12)
+        return "takeover %.1f s after the kill; %s; %d claims before it" % (
+            takeover, detail, len(ledger.sessions))
+    finally:
+        for d in daemons:
+            d.stop()
+
+
 SCENARIOS = [
     ("fill_on_dedicated_nodes", sc_fill_on_dedicated_nodes, False),
     ("claims_bind_and_releases_replace", sc_claims_bind_and_releases_replace, False),
@@ -608,6 +653,7 @@ SCENARIOS = [
     ("faults", sc_faults, True),
     ("api_outage", sc_api_outage, True),
     ("kill9_under_load", sc_kill9_under_load, True),
+    ("leader_failover", sc_leader_failover, True),
 ]
 
 
