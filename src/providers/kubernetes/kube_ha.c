@@ -1,0 +1,347 @@
+/* kube_ha: journal + election + flush behind the provider's hooks (kube_ha.h). */
+#include "kube_ha.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k8s_client.h"
+#include "k8s_leader.h"
+#include "k8s_timer.h"
+#include "kube_flush.h"
+#include "kube_loop.h"
+
+#define COMPACT_EVERY_NS  60000000000ull
+#define COMPACT_MIN_BYTES (1u << 20)
+
+struct kube_ha {
+    struct loop *loop;
+    char **pools;
+    size_t npools;
+    struct kube_journal *journal;
+    bool provable_base;     /* journal existed and replayed cleanly */
+    uint64_t journal_epoch; /* its last epoch at open */
+
+    struct kube_loop adapter;
+    struct k8s_client *client;
+    struct k8s_leader *leader;
+    struct kube_flush *flush;
+
+    struct kube_ha_events ev;
+    bool elect, leading;
+    uint64_t epoch;
+    struct loop_timer start;   /* no election: lead on the next turn */
+    struct loop_timer compact; /* journal compaction */
+    void (*release_done)(void *);
+    void *release_arg;
+    uint64_t journal_failures;
+};
+
+static void begin_term(struct kube_ha *ha, uint64_t epoch)
+{
+    ha->epoch = epoch;
+    if (ha->journal && kube_journal_begin_epoch(ha->journal, epoch) != KUBE_JOURNAL_OK) {
+        /* a term that cannot be recorded cannot bind durably: stand down */
+        ha->journal_failures++;
+        if (ha->ev.stopped)
+            ha->ev.stopped(ha->ev.ctx);
+        return;
+    }
+    ha->leading = true;
+    ha->ev.leading(ha->ev.ctx, epoch);
+}
+
+static void on_started(void *arg, int64_t epoch)
+{
+    begin_term(arg, (uint64_t)epoch);
+}
+
+static void on_stopped(void *arg)
+{
+    struct kube_ha *ha = arg;
+    ha->leading = false;
+    if (ha->ev.stopped)
+        ha->ev.stopped(ha->ev.ctx);
+}
+
+static void start_fired(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct kube_ha *ha = t->data;
+    begin_term(ha, (ha->journal ? kube_journal_last_epoch(ha->journal) : 0) + 1);
+}
+
+static void compact_fired(struct loop *loop, struct loop_timer *t)
+{
+    struct kube_ha *ha = t->data;
+    kube_journal_compact(ha->journal, COMPACT_MIN_BYTES, false);
+    loop_timer_start(loop, t, loop_now(loop) + COMPACT_EVERY_NS);
+}
+
+static void flushed(void *arg)
+{
+    (void)arg; /* the flush records its own completion in its stats */
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static int hook_bind(void *ctx, const struct kube_binding *b)
+{
+    struct kube_ha *ha = ctx;
+    if (!ha->journal)
+        return 0;
+    struct kube_journal_entry e = {.pool = b->pool < ha->npools ? ha->pools[b->pool] : "",
+                                   .pod = b->pod,
+                                   .session = b->session,
+                                   .key = b->key,
+                                   .request_id = b->request_id,
+                                   .claimed_at_ns = b->claimed_at_ns,
+                                   .expires_at_ns = b->expires_at_ns,
+                                   .epoch = b->epoch};
+    if (kube_journal_bind(ha->journal, &e) == KUBE_JOURNAL_OK)
+        return 0;
+    ha->journal_failures++;
+    return -1;
+}
+
+static void hook_end(void *ctx, const struct kube_binding *b)
+{
+    struct kube_ha *ha = ctx;
+    if (ha->journal && kube_journal_end(ha->journal, b->pod, b->session) != KUBE_JOURNAL_OK)
+        ha->journal_failures++;
+}
+
+static void hook_forget(void *ctx, const char *pod)
+{
+    struct kube_ha *ha = ctx;
+    if (ha->journal)
+        kube_journal_forget(ha->journal, pod);
+}
+
+static size_t pool_index(const struct kube_ha *ha, const char *name)
+{
+    for (size_t i = 0; i < ha->npools; i++)
+        if (strcmp(ha->pools[i], name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static enum kube_journal_state hook_lookup(void *ctx, const char *pod, struct kube_binding *out)
+{
+    struct kube_ha *ha = ctx;
+    const struct kube_journal_entry *e = ha->journal ? kube_journal_lookup(ha->journal, pod) : NULL;
+    size_t pool = e ? pool_index(ha, e->pool) : SIZE_MAX;
+    if (!e || pool == SIZE_MAX)
+        return KUBE_JOURNAL_NONE;
+    memset(out, 0, sizeof(*out));
+    out->pool = pool;
+    snprintf(out->pod, sizeof(out->pod), "%s", e->pod);
+    snprintf(out->session, sizeof(out->session), "%s", e->session);
+    snprintf(out->key, sizeof(out->key), "%s", e->key);
+    snprintf(out->request_id, sizeof(out->request_id), "%s", e->request_id);
+    out->claimed_at_ns = e->claimed_at_ns;
+    out->expires_at_ns = e->expires_at_ns;
+    out->epoch = e->epoch;
+    return e->ended ? KUBE_JOURNAL_ENDED : KUBE_JOURNAL_BOUND;
+}
+
+static bool hook_idle_provable(void *ctx)
+{
+    const struct kube_ha *ha = ctx;
+    return ha->provable_base && ha->leading && ha->epoch == ha->journal_epoch + 1;
+}
+
+static uint64_t hook_epoch(void *ctx)
+{
+    return ((const struct kube_ha *)ctx)->epoch;
+}
+
+void kube_ha_hooks(struct kube_ha *ha, struct kube_ha_hooks *out)
+{
+    *out = (struct kube_ha_hooks){.ctx = ha,
+                                  .journal_bind = hook_bind,
+                                  .journal_end = hook_end,
+                                  .journal_forget = hook_forget,
+                                  .journal_lookup = hook_lookup,
+                                  .idle_provable = hook_idle_provable,
+                                  .epoch = hook_epoch};
+}
+
+/* ---- lifetime --------------------------------------------------------------- */
+
+static int open_journal(struct kube_ha *ha, const struct kube_ha_options *o, char *err,
+                        size_t errlen)
+{
+    if (!o->journal_path)
+        return 0;
+    enum kube_journal_status st =
+        kube_journal_open(o->journal_path, o->journal_sync ? KUBE_JOURNAL_SYNC : 0, &ha->journal);
+    if (!ha->journal) {
+        snprintf(err, errlen, "journal %s: %s", o->journal_path, kube_journal_status_str(st));
+        return -1;
+    }
+    ha->provable_base = st == KUBE_JOURNAL_OK && kube_journal_existed(ha->journal);
+    ha->journal_epoch = kube_journal_last_epoch(ha->journal);
+    return 0;
+}
+
+static int start_client(struct kube_ha *ha, const struct kube_ha_options *o, char *err,
+                        size_t errlen)
+{
+    struct k8s_client_options co;
+    k8s_client_options_default(&co);
+    co.qps = 20; /* Lease renewals and the one-time flush: never the pods' budget */
+    co.burst = 40;
+    co.user_agent = "prewarm-ha/1";
+    kube_loop_init(&ha->adapter, ha->loop);
+    if (k8s_client_new(o->k8s, &co, &kube_loop_ops, &ha->adapter, &ha->client) != K8S_OK) {
+        snprintf(err, errlen, "kubernetes client for leader election failed");
+        return -1;
+    }
+    ha->adapter.client = ha->client;
+    return 0;
+}
+
+static int start_election(struct kube_ha *ha, const struct kube_ha_options *o, char *err,
+                          size_t errlen)
+{
+    static const struct k8s_leader_events events = {on_started, on_stopped, NULL};
+    struct k8s_leader_options lo = {.ns = o->lease_namespace,
+                                    .name = o->lease_name,
+                                    .identity = o->identity,
+                                    .lease_duration_ms = o->lease_duration_ms,
+                                    .renew_deadline_ms = o->renew_deadline_ms,
+                                    .retry_period_ms = o->retry_period_ms,
+                                    .epoch_floor = (int64_t)ha->journal_epoch};
+    if (k8s_leader_start(ha->client, &lo, &events, ha, &ha->leader) != K8S_OK) {
+        snprintf(err, errlen, "leader election: lease name, identity or durations invalid");
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_pools(struct kube_ha *ha, const struct kube_ha_options *o)
+{
+    ha->pools = calloc(o->npools ? o->npools : 1, sizeof(*ha->pools));
+    if (!ha->pools)
+        return -1;
+    for (size_t i = 0; i < o->npools; i++, ha->npools++)
+        if (!(ha->pools[i] = strdup(o->pools[i])))
+            return -1;
+    return 0;
+}
+
+struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
+                            const struct kube_ha_events *ev, char *err, size_t errlen)
+{
+    struct kube_ha *ha = calloc(1, sizeof(*ha));
+    if (!ha || copy_pools(ha, o) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    ha->loop = loop;
+    ha->ev = *ev;
+    ha->elect = o->lease_name != NULL;
+    loop_timer_init(&ha->start, start_fired, ha);
+    loop_timer_init(&ha->compact, compact_fired, ha);
+    if (open_journal(ha, o, err, errlen) != 0 || start_client(ha, o, err, errlen) != 0)
+        goto fail;
+    if (ha->journal && kube_flush_start(loop, ha->client, ha->journal, o->namespaces, o->npools,
+                                        flushed, ha, &ha->flush) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (ha->elect && start_election(ha, o, err, errlen) != 0)
+        goto fail;
+    if (!ha->elect)
+        loop_timer_start(loop, &ha->start, loop_now(loop));
+    if (ha->journal)
+        loop_timer_start(loop, &ha->compact, loop_now(loop) + COMPACT_EVERY_NS);
+    return ha;
+fail:
+    kube_ha_free(ha);
+    return NULL;
+}
+
+void kube_ha_free(struct kube_ha *ha)
+{
+    if (!ha)
+        return;
+    loop_timer_stop(ha->loop, &ha->start);
+    loop_timer_stop(ha->loop, &ha->compact);
+    kube_flush_free(ha->flush);
+    k8s_leader_free(ha->leader);
+    if (ha->client) {
+        k8s_client_free(ha->client);
+        kube_loop_stop(&ha->adapter);
+    }
+    kube_journal_close(ha->journal);
+    for (size_t i = 0; i < ha->npools; i++)
+        free(ha->pools[i]);
+    free(ha->pools);
+    free(ha);
+}
+
+bool kube_ha_serving(const struct kube_ha *ha)
+{
+    if (!ha->leading)
+        return false;
+    return !ha->elect || k8s_leader_is_leading(ha->leader, k8s_now_ms());
+}
+
+uint64_t kube_ha_epoch(const struct kube_ha *ha)
+{
+    return ha->epoch;
+}
+
+void kube_ha_get_stats(const struct kube_ha *ha, struct kube_ha_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->leader = kube_ha_serving(ha);
+    out->epoch = ha->epoch;
+    if (ha->leader) {
+        struct k8s_leader_stats ls;
+        k8s_leader_get_stats(ha->leader, &ls);
+        out->acquisitions = ls.acquisitions;
+        out->losses = ls.losses;
+    } else {
+        out->acquisitions = ha->leading;
+    }
+    if (ha->flush) {
+        struct kube_flush_stats fs;
+        kube_flush_get_stats(ha->flush, &fs);
+        out->flushed = fs.done;
+        out->flush_written = fs.written;
+        out->flush_deleted = fs.deleted;
+        out->flush_failures = fs.failures;
+    }
+    if (ha->journal)
+        kube_journal_get_stats(ha->journal, &out->journal);
+    out->journal_failures = ha->journal_failures;
+}
+
+static void released(void *arg, enum k8s_status st)
+{
+    (void)st;
+    struct kube_ha *ha = arg;
+    if (ha->release_done)
+        ha->release_done(ha->release_arg);
+}
+
+static void release_now(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    released(t->data, K8S_OK);
+}
+
+int kube_ha_release(struct kube_ha *ha, void (*done)(void *), void *arg)
+{
+    ha->leading = false;
+    ha->release_done = done, ha->release_arg = arg;
+    loop_timer_stop(ha->loop, &ha->start);
+    if (ha->leader && k8s_leader_release(ha->leader, released, ha) == K8S_OK)
+        return 0;
+    ha->start.cb = release_now;
+    loop_timer_start(ha->loop, &ha->start, loop_now(ha->loop));
+    return 0;
+}

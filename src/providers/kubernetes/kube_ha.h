@@ -1,0 +1,98 @@
+/*
+ * kube_ha: what makes a 201 survive crashes and failovers for Kubernetes
+ * pools: the bind journal (kube_journal.h), leader election on a Lease
+ * (k8s_leader.h), the journal flush at start (kube_flush.h), and the
+ * provider's durability hooks (struct kube_ha_hooks, kube_provider.h).
+ *
+ * Life of a replica
+ *   1. kube_ha_new() opens and replays the journal (a blocking read of a
+ *      local file, before the daemon serves anything), creates its own
+ *      API client (so Lease renewals never queue behind pod creates in the
+ *      provider's rate limiter) and starts the flush of the journal onto the
+ *      pods and, when configured, the election.
+ *   2. It leads: `leading(epoch)` runs once. Without election the epoch is
+ *      the journal's last epoch + 1 and `leading` runs on the next loop
+ *      turn. The epoch is recorded in the journal before `leading` runs.
+ *      The daemon then starts the provider's recovery and, once it has
+ *      recovered, answers claims.
+ *   3. It stops leading (renew deadline passed, another holder seen):
+ *      `stopped` runs; kube_ha_serving() was already false from the
+ *      deadline on. The daemon stops answering at once and exits, to come
+ *      back as a standby (crash-only: no path from leading back to
+ *      following inside one process).
+ *
+ * Idle pods are provable (kube_ha_hooks.idle_provable) only when this
+ * journal existed before the start, replayed cleanly, and the new epoch
+ * directly follows its last one: then no one else can have bound a pod
+ * in between, and every claim this node answered is in the journal.
+ * Otherwise the provider quarantines idle pods (kube_provider.h).
+ *
+ * Ownership: kube_ha_new() copies its options; the k8s config must outlive
+ * the kube_ha. kube_ha_free() cancels everything in flight and leaves the
+ * Lease as it is; kube_ha_release() first gives it up for a fast handover.
+ * Single-threaded: the daemon's loop.
+ */
+#ifndef KUBE_HA_H
+#define KUBE_HA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kube_journal.h"
+#include "kube_provider.h"
+#include "loop.h"
+
+struct k8s_config;
+
+struct kube_ha_options {
+    const char *journal_path;      /* NULL: no journal (idle pods never provable) */
+    bool journal_sync;             /* fdatasync every record */
+    const char *const *pools;      /* pool names, indexed as the provider numbers pools */
+    const char *const *namespaces; /* each pool's namespace */
+    size_t npools;
+    const struct k8s_config *k8s; /* the API server; required */
+    const char *lease_name;       /* NULL: no election (one replica) */
+    const char *lease_namespace;  /* NULL: the k8s config's namespace */
+    const char *identity;         /* unique per replica (e.g. the pod name) */
+    int lease_duration_ms;        /* 0: 15 000 */
+    int renew_deadline_ms;        /* 0: 10 000 */
+    int retry_period_ms;          /* 0: 2 000 */
+};
+
+struct kube_ha_events {
+    void *ctx;
+    void (*leading)(void *ctx, uint64_t epoch); /* recover, then serve */
+    void (*stopped)(void *ctx);                 /* stop serving now */
+};
+
+struct kube_ha_stats {
+    bool leader;
+    uint64_t epoch;
+    uint64_t acquisitions, losses;
+    bool flushed;
+    uint64_t flush_written, flush_deleted, flush_failures;
+    struct kube_journal_stats journal;
+    uint64_t journal_failures; /* binds refused because the journal could not write */
+};
+
+struct kube_ha;
+
+/* NULL with a message in err (journal unreadable, client, OOM). */
+struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
+                            const struct kube_ha_events *ev, char *err, size_t errlen);
+void kube_ha_free(struct kube_ha *ha);
+
+/* The provider's durability hooks, backed by this kube_ha. */
+void kube_ha_hooks(struct kube_ha *ha, struct kube_ha_hooks *out);
+
+/* True while claims may be answered: leading (judged at this instant, not
+ * at the last loop turn) and the epoch recorded. */
+bool kube_ha_serving(const struct kube_ha *ha);
+uint64_t kube_ha_epoch(const struct kube_ha *ha);
+void kube_ha_get_stats(const struct kube_ha *ha, struct kube_ha_stats *out);
+
+/* Stops serving and gives the Lease up; done(arg) runs once afterwards. */
+int kube_ha_release(struct kube_ha *ha, void (*done)(void *arg), void *arg);
+
+#endif
