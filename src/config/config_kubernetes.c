@@ -60,8 +60,57 @@ static enum config_status get_bool(struct config_ctx *c, yaml_node_t *node, cons
     return config_fail(c, node, path, "must be true or false");
 }
 
-static const char *const conn_keys[] = {"kubeconfig", "context",  "in_cluster",        "qps",
-                                        "burst",      "bind_qps", "quarantine_seconds"};
+static const char *const election_keys[] = {"lease_name",
+                                            "lease_namespace",
+                                            "identity",
+                                            "lease_duration_seconds",
+                                            "renew_deadline_seconds",
+                                            "retry_period_seconds"};
+
+static enum config_status election_field(struct config_ctx *c, size_t i, yaml_node_t *v,
+                                         const char *path, void *obj)
+{
+    struct kube_election *e = obj;
+    switch (i) {
+    case 0:
+        return config_get_string(c, v, path, 253, &e->lease_name);
+    case 1:
+        return config_get_string(c, v, path, 63, &e->lease_namespace);
+    case 2:
+        return config_get_string(c, v, path, 253, &e->identity);
+    case 3:
+        return get_double(c, v, path, 0.1, 3600, &e->lease_duration_s);
+    case 4:
+        return get_double(c, v, path, 0.1, 3600, &e->renew_deadline_s);
+    default:
+        return get_double(c, v, path, 0.05, 3600, &e->retry_period_s);
+    }
+}
+
+/* client-go's rule: retry period < renew deadline < lease duration, so a
+ * leader stops before its lease can expire anywhere. */
+static enum config_status get_election(struct config_ctx *c, yaml_node_t *v, const char *path,
+                                       struct kube_election *e)
+{
+    enum config_status rc = config_walk_map(c, v, path, election_keys, 6, election_field, e);
+    if (rc)
+        return rc;
+    e->enabled = true;
+    if (!e->lease_name)
+        e->lease_name = xstrdup("prewarm");
+    if (!(e->renew_deadline_s < e->lease_duration_s))
+        return config_fail(c, v, path,
+                           "renew_deadline_seconds must be less than lease_duration_seconds");
+    if (!(e->retry_period_s < e->renew_deadline_s))
+        return config_fail(c, v, path,
+                           "retry_period_seconds must be less than renew_deadline_seconds");
+    return CONFIG_OK;
+}
+
+static const char *const conn_keys[] = {
+    "kubeconfig",   "context",        "in_cluster",         "qps",
+    "burst",        "bind_qps",       "quarantine_seconds", "journal",
+    "journal_sync", "leader_election"};
 
 static enum config_status conn_field(struct config_ctx *c, size_t i, yaml_node_t *v,
                                      const char *path, void *obj)
@@ -80,8 +129,14 @@ static enum config_status conn_field(struct config_ctx *c, size_t i, yaml_node_t
         return config_get_uint(c, v, path, 1, 100000, &k->burst);
     case 5:
         return get_double(c, v, path, 0.1, 100000, &k->bind_qps);
-    default:
+    case 6:
         return config_get_uint(c, v, path, 0, 3600, &k->quarantine_s);
+    case 7:
+        return config_get_string(c, v, path, MAX_PATH_LEN, &k->journal);
+    case 8:
+        return get_bool(c, v, path, &k->journal_sync);
+    default:
+        return get_election(c, v, path, &k->election);
     }
 }
 
@@ -325,7 +380,7 @@ static enum config_status kube_pool_field(struct config_ctx *c, size_t i, yaml_n
 enum config_status config_kubernetes_connection(struct config_ctx *c, yaml_node_t *node,
                                                 const char *path, struct kube_connection *k)
 {
-    return config_walk_map(c, node, path, conn_keys, 7, conn_field, k);
+    return config_walk_map(c, node, path, conn_keys, 10, conn_field, k);
 }
 
 static enum config_status kube_parse(struct config_ctx *c, yaml_node_t *node, const char *path,

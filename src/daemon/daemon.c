@@ -319,12 +319,27 @@ static int add_pool(struct daemon *d, size_t i, char *err, size_t errlen)
     daemon_update_reached(dp);
     struct provider_events ev = events_template;
     ev.ctx = dp;
-    if (provider_new(d->loop, dp->cfg, &ev, &dp->provider, err, errlen))
+    if (provider_new(d->loop, dp->cfg, &ev, d->shared, &dp->provider, err, errlen))
         return -1;
     /* A provider with a serving gate rebuilds its pool first (recovered). */
     if (!dp->provider->ops->serving)
         dp->recovered = true;
     return 0;
+}
+
+/* This replica stopped leading: answer nothing more, stop, exit non-zero. */
+static void leadership_lost(void *ctx)
+{
+    struct daemon *d = ctx;
+    d->exit_status = DAEMON_EXIT_LOST_LEADER;
+    daemon_shutdown(d);
+}
+
+static int new_shared(struct daemon *d, char *err, size_t errlen)
+{
+    struct provider_shared_events ev = {.ctx = d, .lost = leadership_lost};
+    d->shared = provider_shared_new(d->loop, d->cfg, &ev, err, errlen);
+    return d->shared ? 0 : -1;
 }
 
 static void init_clock(struct daemon *d)
@@ -355,7 +370,7 @@ int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct
                                     .max_connections = cfg->limits.max_connections};
     d->api = api_new(&d->svc, verbose);
     d->http = http_server_new(loop, &hc, api_handle, d->api);
-    if (new_pool_set(d, err, errlen))
+    if (new_pool_set(d, err, errlen) || new_shared(d, err, errlen))
         goto fail;
     for (; d->npools < cfg->npools; d->npools++)
         if (add_pool(d, d->npools, err, errlen))
@@ -383,7 +398,13 @@ void daemon_shutdown(struct daemon *d)
     api_shutdown(d->api);
     for (size_t i = 0; i < d->npools; i++)
         d->pools[i].provider->ops->shutdown(d->pools[i].provider);
+    provider_shared_shutdown(d->shared);
     daemon_drain(d);
+}
+
+int daemon_exit_status(const struct daemon *d)
+{
+    return d->exit_status;
 }
 
 bool daemon_stopping(const struct daemon *d)
@@ -396,7 +417,7 @@ bool daemon_drained(const struct daemon *d)
     for (size_t i = 0; i < d->npools; i++)
         if (d->pools[i].provider->ops->live_count(d->pools[i].provider))
             return false;
-    return http_server_connection_count(d->http) == 0;
+    return provider_shared_drained(d->shared) && http_server_connection_count(d->http) == 0;
 }
 
 uint64_t daemon_stop_grace_ns(const struct daemon *d)
@@ -421,6 +442,7 @@ void daemon_free(struct daemon *d)
     for (size_t i = 0; i < d->npools; i++)
         if (d->pools[i].provider)
             d->pools[i].provider->ops->free(d->pools[i].provider);
+    provider_shared_free(d->shared);
     loop_before_sleep_remove(d->loop, drain_hook, d);
     loop_timer_stop(d->loop, &d->tick);
     pool_set_free(d->set);

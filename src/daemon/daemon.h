@@ -59,6 +59,11 @@ bool daemon_stopping(const struct daemon *d);
 bool daemon_drained(const struct daemon *d);
 /* The longest time a provider may take to stop its pods, in ns. */
 uint64_t daemon_stop_grace_ns(const struct daemon *d);
+/* The process's exit status after the stop: 0, or DAEMON_EXIT_LOST_LEADER
+ * when it stopped because this replica stopped leading (it is restarted as
+ * a standby). */
+#define DAEMON_EXIT_LOST_LEADER 75
+int daemon_exit_status(const struct daemon *d);
 
 void daemon_free(struct daemon *d);
 

@@ -33,6 +33,7 @@ struct daemon {
     struct loop *loop;
     const struct config *cfg;
     struct pool_set *set;
+    struct provider_shared *shared; /* the Kubernetes pools' journal and Lease */
     struct daemon_pool *pools;
     size_t npools;
     struct api *api;
@@ -42,6 +43,7 @@ struct daemon {
     bool dirty;             /* the core may have actions: drain before sleeping */
     bool draining;
     bool shutting_down;
+    int exit_status;
     bool verbose; /* one log line per pod / session event */
 };
 

@@ -144,13 +144,14 @@ int main(int argc, char **argv)
         perror("prewarmd: loop");
         goto out;
     }
-    if (start(loop, cfg, &o, &d) == 0) {
+    bool started = start(loop, cfg, &o, &d) == 0;
+    if (started) {
         run(loop, d);
-        rc = 0;
+        rc = daemon_exit_status(d);
     }
     daemon_free(d);
-    if (rc == 0)
-        log_line("stopped");
+    if (started)
+        log_line(rc ? "stopped (exit status %d)" : "stopped", rc);
 out:
     loop_free(loop);
     config_free(cfg);

@@ -121,11 +121,30 @@ struct provider {
     const struct provider_ops *ops;
 };
 
-/* Makes the provider pool's config asks for. Returns 0, or -1 with one line
- * in err (a provider that cannot start: bad credentials, unknown kind). */
+/* What the providers of one daemon share: the Kubernetes pools' bind
+ * journal and leader-election Lease (kube_group.h). The daemon makes it
+ * before its pools and frees it after their providers. `lost` runs when
+ * this replica stops leading: the daemon stops answering and exits. */
+struct provider_shared;
+struct provider_shared_events {
+    void *ctx;
+    void (*lost)(void *ctx);
+};
+/* NULL with one line in err (journal unreadable, credentials). */
+struct provider_shared *provider_shared_new(struct loop *loop, const struct config *cfg,
+                                            const struct provider_shared_events *ev, char *err,
+                                            size_t errlen);
+/* Graceful stop: gives the Lease up so a standby takes over at once. */
+void provider_shared_shutdown(struct provider_shared *s);
+bool provider_shared_drained(const struct provider_shared *s);
+void provider_shared_free(struct provider_shared *s);
+
+/* Makes the provider pool's config asks for (shared may be NULL: nothing
+ * shared, each provider starts at once). Returns 0, or -1 with one line in
+ * err (a provider that cannot start: bad credentials, unknown kind). */
 int provider_new(struct loop *loop, const struct config_pool *pool,
-                 const struct provider_events *events, struct provider **out, char *err,
-                 size_t errlen);
+                 const struct provider_events *events, struct provider_shared *shared,
+                 struct provider **out, char *err, size_t errlen);
 
 const char *provider_status_str(enum provider_status status);
 

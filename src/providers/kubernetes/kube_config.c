@@ -1,10 +1,15 @@
-/* kube_config: defaults and release of the provider's config (see kube_config.h). */
+/* kube_config: defaults, loading and release of the provider's config (see kube_config.h). */
 #include "kube_config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+
+#include "k8s_config.h"
+#include "k8s_error.h"
+#include "k8s_incluster.h"
 
 void kube_connection_defaults(struct kube_connection *c)
 {
@@ -13,13 +18,42 @@ void kube_connection_defaults(struct kube_connection *c)
     c->burst = 100;
     c->bind_qps = 20;
     c->quarantine_s = 30;
+    c->election.lease_duration_s = 15;
+    c->election.renew_deadline_s = 10;
+    c->election.retry_period_s = 2;
+}
+
+int kube_connection_load(const struct kube_connection *conn, struct k8s_config **out, char *err,
+                         size_t errlen)
+{
+    struct k8s_error e;
+    enum k8s_status st;
+    k8s_error_clear(&e);
+    if (conn && conn->in_cluster) {
+        st = k8s_incluster_load(NULL, out, &e);
+    } else {
+        struct k8s_config_options co = {0};
+        co.kubeconfig = conn ? conn->kubeconfig : NULL;
+        co.overrides.context = conn ? conn->context : NULL;
+        st = k8s_config_load(&co, out, &e);
+    }
+    if (st == K8S_OK)
+        return 0;
+    snprintf(err, errlen, "kubernetes connection: %s%s%s", e.message, e.detail[0] ? ": " : "",
+             e.detail);
+    return -1;
 }
 
 void kube_connection_free(struct kube_connection *c)
 {
     free(c->kubeconfig);
     free(c->context);
-    c->kubeconfig = c->context = NULL;
+    free(c->journal);
+    free(c->election.lease_name);
+    free(c->election.lease_namespace);
+    free(c->election.identity);
+    c->kubeconfig = c->context = c->journal = NULL;
+    c->election.lease_name = c->election.lease_namespace = c->election.identity = NULL;
 }
 
 void kube_pool_config_defaults(struct kube_pool_config *p)

@@ -10,6 +10,15 @@
  *     burst: 100                      #   lists, watches)
  *     bind_qps: 20                    # binding records written per second
  *     quarantine_seconds: 30          # doubtful pods held back after a takeover
+ *     journal: /var/lib/prewarm/binds # bind journal (unset: none; kube_journal.h)
+ *     journal_sync: false             # fdatasync each record (power loss)
+ *     leader_election:                # absent: one replica, no Lease
+ *       lease_name: prewarm
+ *       lease_namespace: prewarm      # unset: $POD_NAMESPACE, else the client's
+ *       identity: prewarm-0           # unset: $POD_NAME, else the host name
+ *       lease_duration_seconds: 15    # client-go's defaults
+ *       renew_deadline_seconds: 10
+ *       retry_period_seconds: 2
  *   pools:
  *     - name: editor
  *       provider: kubernetes
@@ -55,6 +64,14 @@ struct kube_toleration {
     int64_t seconds;
 };
 
+struct kube_election {
+    bool enabled;          /* the leader_election block is present */
+    char *lease_name;      /* "prewarm" */
+    char *lease_namespace; /* NULL: $POD_NAMESPACE, else the client's namespace */
+    char *identity;        /* NULL: $POD_NAME, else the host name */
+    double lease_duration_s, renew_deadline_s, retry_period_s;
+};
+
 struct kube_connection {
     char *kubeconfig; /* NULL: client-go's loading order */
     char *context;    /* NULL: current-context */
@@ -63,6 +80,9 @@ struct kube_connection {
     uint32_t burst;
     double bind_qps;
     uint32_t quarantine_s;
+    char *journal; /* NULL: no bind journal */
+    bool journal_sync;
+    struct kube_election election;
 };
 
 struct kube_pool_config {
@@ -83,7 +103,14 @@ struct kube_pool_config {
     char *connect_key_secret; /* NULL: no PREWARM_CONNECT_KEY env */
 };
 
+struct k8s_config;
+
 void kube_connection_defaults(struct kube_connection *c);
+/* The client configuration the connection names (in-cluster, or a
+ * kubeconfig in client-go's loading order; conn NULL: the defaults). Returns
+ * 0, or -1 with a message in err. The caller frees *out (k8s_config_free). */
+int kube_connection_load(const struct kube_connection *conn, struct k8s_config **out, char *err,
+                         size_t errlen);
 void kube_connection_free(struct kube_connection *c);
 void kube_pool_config_defaults(struct kube_pool_config *p);
 void kube_pool_config_free(struct kube_pool_config *p);

@@ -1,4 +1,4 @@
-/* kube_ha: journal + election + flush behind the provider's hooks (kube_ha.h). */
+/* kube_ha: journal + election + flush for the Kubernetes pools (kube_ha.h). */
 #include "kube_ha.h"
 
 #include <stdio.h>
@@ -9,20 +9,18 @@
 #include "k8s_leader.h"
 #include "k8s_timer.h"
 #include "kube_flush.h"
-#include "kube_loop.h"
+#include "k8s_loop.h"
 
 #define COMPACT_EVERY_NS  60000000000ull
 #define COMPACT_MIN_BYTES (1u << 20)
 
 struct kube_ha {
     struct loop *loop;
-    char **pools;
-    size_t npools;
     struct kube_journal *journal;
     bool provable_base;     /* journal existed and replayed cleanly */
     uint64_t journal_epoch; /* its last epoch at open */
 
-    struct kube_loop adapter;
+    struct k8s_loop *adapter;
     struct k8s_client *client;
     struct k8s_leader *leader;
     struct kube_flush *flush;
@@ -83,14 +81,13 @@ static void flushed(void *arg)
     (void)arg; /* the flush records its own completion in its stats */
 }
 
-/* ---- hooks ---------------------------------------------------------------- */
+/* ---- the journal, for the providers ------------------------------------- */
 
-static int hook_bind(void *ctx, const struct kube_binding *b)
+int kube_ha_journal_bind(struct kube_ha *ha, const char *pool, const struct kube_binding *b)
 {
-    struct kube_ha *ha = ctx;
     if (!ha->journal)
         return 0;
-    struct kube_journal_entry e = {.pool = b->pool < ha->npools ? ha->pools[b->pool] : "",
+    struct kube_journal_entry e = {.pool = pool,
                                    .pod = b->pod,
                                    .session = b->session,
                                    .key = b->key,
@@ -104,37 +101,25 @@ static int hook_bind(void *ctx, const struct kube_binding *b)
     return -1;
 }
 
-static void hook_end(void *ctx, const struct kube_binding *b)
+void kube_ha_journal_end(struct kube_ha *ha, const char *pod, const char *session)
 {
-    struct kube_ha *ha = ctx;
-    if (ha->journal && kube_journal_end(ha->journal, b->pod, b->session) != KUBE_JOURNAL_OK)
+    if (ha->journal && kube_journal_end(ha->journal, pod, session) != KUBE_JOURNAL_OK)
         ha->journal_failures++;
 }
 
-static void hook_forget(void *ctx, const char *pod)
+void kube_ha_journal_forget(struct kube_ha *ha, const char *pod)
 {
-    struct kube_ha *ha = ctx;
     if (ha->journal)
         kube_journal_forget(ha->journal, pod);
 }
 
-static size_t pool_index(const struct kube_ha *ha, const char *name)
+enum kube_journal_state kube_ha_journal_lookup(const struct kube_ha *ha, const char *pod,
+                                               struct kube_binding *out)
 {
-    for (size_t i = 0; i < ha->npools; i++)
-        if (strcmp(ha->pools[i], name) == 0)
-            return i;
-    return SIZE_MAX;
-}
-
-static enum kube_journal_state hook_lookup(void *ctx, const char *pod, struct kube_binding *out)
-{
-    struct kube_ha *ha = ctx;
     const struct kube_journal_entry *e = ha->journal ? kube_journal_lookup(ha->journal, pod) : NULL;
-    size_t pool = e ? pool_index(ha, e->pool) : SIZE_MAX;
-    if (!e || pool == SIZE_MAX)
+    if (!e)
         return KUBE_JOURNAL_NONE;
     memset(out, 0, sizeof(*out));
-    out->pool = pool;
     snprintf(out->pod, sizeof(out->pod), "%s", e->pod);
     snprintf(out->session, sizeof(out->session), "%s", e->session);
     snprintf(out->key, sizeof(out->key), "%s", e->key);
@@ -145,26 +130,9 @@ static enum kube_journal_state hook_lookup(void *ctx, const char *pod, struct ku
     return e->ended ? KUBE_JOURNAL_ENDED : KUBE_JOURNAL_BOUND;
 }
 
-static bool hook_idle_provable(void *ctx)
+bool kube_ha_idle_provable(const struct kube_ha *ha)
 {
-    const struct kube_ha *ha = ctx;
     return ha->provable_base && ha->leading && ha->epoch == ha->journal_epoch + 1;
-}
-
-static uint64_t hook_epoch(void *ctx)
-{
-    return ((const struct kube_ha *)ctx)->epoch;
-}
-
-void kube_ha_hooks(struct kube_ha *ha, struct kube_ha_hooks *out)
-{
-    *out = (struct kube_ha_hooks){.ctx = ha,
-                                  .journal_bind = hook_bind,
-                                  .journal_end = hook_end,
-                                  .journal_forget = hook_forget,
-                                  .journal_lookup = hook_lookup,
-                                  .idle_provable = hook_idle_provable,
-                                  .epoch = hook_epoch};
 }
 
 /* ---- lifetime --------------------------------------------------------------- */
@@ -193,12 +161,12 @@ static int start_client(struct kube_ha *ha, const struct kube_ha_options *o, cha
     co.qps = 20; /* Lease renewals and the one-time flush: never the pods' budget */
     co.burst = 40;
     co.user_agent = "prewarm-ha/1";
-    kube_loop_init(&ha->adapter, ha->loop);
-    if (k8s_client_new(o->k8s, &co, &kube_loop_ops, &ha->adapter, &ha->client) != K8S_OK) {
+    if (!(ha->adapter = k8s_loop_new(ha->loop)) ||
+        k8s_client_new(o->k8s, &co, k8s_loop_ops(), ha->adapter, &ha->client) != K8S_OK) {
         snprintf(err, errlen, "kubernetes client for leader election failed");
         return -1;
     }
-    ha->adapter.client = ha->client;
+    k8s_loop_attach(ha->adapter, ha->client);
     return 0;
 }
 
@@ -220,22 +188,11 @@ static int start_election(struct kube_ha *ha, const struct kube_ha_options *o, c
     return 0;
 }
 
-static int copy_pools(struct kube_ha *ha, const struct kube_ha_options *o)
-{
-    ha->pools = calloc(o->npools ? o->npools : 1, sizeof(*ha->pools));
-    if (!ha->pools)
-        return -1;
-    for (size_t i = 0; i < o->npools; i++, ha->npools++)
-        if (!(ha->pools[i] = strdup(o->pools[i])))
-            return -1;
-    return 0;
-}
-
 struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
                             const struct kube_ha_events *ev, char *err, size_t errlen)
 {
     struct kube_ha *ha = calloc(1, sizeof(*ha));
-    if (!ha || copy_pools(ha, o) != 0) {
+    if (!ha) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -246,8 +203,8 @@ struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
     loop_timer_init(&ha->compact, compact_fired, ha);
     if (open_journal(ha, o, err, errlen) != 0 || start_client(ha, o, err, errlen) != 0)
         goto fail;
-    if (ha->journal && kube_flush_start(loop, ha->client, ha->journal, o->namespaces, o->npools,
-                                        flushed, ha, &ha->flush) != 0) {
+    if (ha->journal && kube_flush_start(loop, ha->client, ha->journal, o->namespaces,
+                                        o->nnamespaces, flushed, ha, &ha->flush) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -271,14 +228,9 @@ void kube_ha_free(struct kube_ha *ha)
     loop_timer_stop(ha->loop, &ha->compact);
     kube_flush_free(ha->flush);
     k8s_leader_free(ha->leader);
-    if (ha->client) {
-        k8s_client_free(ha->client);
-        kube_loop_stop(&ha->adapter);
-    }
+    k8s_client_free(ha->client);
+    k8s_loop_free(ha->adapter);
     kube_journal_close(ha->journal);
-    for (size_t i = 0; i < ha->npools; i++)
-        free(ha->pools[i]);
-    free(ha->pools);
     free(ha);
 }
 

@@ -21,7 +21,7 @@
  *      back as a standby (crash-only: no path from leading back to
  *      following inside one process).
  *
- * Idle pods are provable (kube_ha_hooks.idle_provable) only when this
+ * Idle pods are provable (kube_ha_idle_provable) only when this
  * journal existed before the start, replayed cleanly, and the new epoch
  * directly follows its last one: then no one else can have bound a pod
  * in between, and every claim this node answered is in the journal.
@@ -48,9 +48,8 @@ struct k8s_config;
 struct kube_ha_options {
     const char *journal_path;      /* NULL: no journal (idle pods never provable) */
     bool journal_sync;             /* fdatasync every record */
-    const char *const *pools;      /* pool names, indexed as the provider numbers pools */
-    const char *const *namespaces; /* each pool's namespace */
-    size_t npools;
+    const char *const *namespaces; /* the pools' namespaces (the flush lists them) */
+    size_t nnamespaces;
     const struct k8s_config *k8s; /* the API server; required */
     const char *lease_name;       /* NULL: no election (one replica) */
     const char *lease_namespace;  /* NULL: the k8s config's namespace */
@@ -83,8 +82,16 @@ struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
                             const struct kube_ha_events *ev, char *err, size_t errlen);
 void kube_ha_free(struct kube_ha *ha);
 
-/* The provider's durability hooks, backed by this kube_ha. */
-void kube_ha_hooks(struct kube_ha *ha, struct kube_ha_hooks *out);
+/* The journal as the providers' durability hooks use it (kube_provider.h
+ * struct kube_ha_hooks). A bind returns 0, or -1 when the journal could
+ * not write (the claim must then be refused). */
+int kube_ha_journal_bind(struct kube_ha *ha, const char *pool, const struct kube_binding *b);
+void kube_ha_journal_end(struct kube_ha *ha, const char *pod, const char *session);
+void kube_ha_journal_forget(struct kube_ha *ha, const char *pod);
+enum kube_journal_state kube_ha_journal_lookup(const struct kube_ha *ha, const char *pod,
+                                               struct kube_binding *out);
+/* Idle pods found at start are proven idle (see above). */
+bool kube_ha_idle_provable(const struct kube_ha *ha);
 
 /* True while claims may be answered: leading (judged at this instant, not
  * at the last loop turn) and the epoch recorded. */

@@ -12,6 +12,7 @@
 #include "k8s_incluster.h"
 #include "kube_budget.h"
 #include "k8s_loop.h"
+#include "kube_group.h"
 #include "log.h"
 #include "oom.h"
 #include "kube_name.h"
@@ -674,14 +675,21 @@ static void collect(void *arg, const cJSON *obj)
 static bool recorded_binding(struct kube_provider *kp, const struct kube_pod_view *v,
                              struct kube_binding *b, bool *ended)
 {
+    struct kube_binding on_pod;
+    bool annotated = v->binding[0] && kube_binding_decode(v->binding, &on_pod);
     *ended = false;
     enum kube_journal_state js =
         kp->ha.journal_lookup ? kp->ha.journal_lookup(kp->ha.ctx, v->name, b) : KUBE_JOURNAL_NONE;
+    /* a binding written in a later term than the journal's wins */
+    if (js != KUBE_JOURNAL_NONE && annotated && on_pod.epoch > b->epoch)
+        js = KUBE_JOURNAL_NONE;
     if (js == KUBE_JOURNAL_ENDED)
         *ended = true;
     if (js != KUBE_JOURNAL_NONE)
         return js == KUBE_JOURNAL_BOUND;
-    return v->binding[0] && kube_binding_decode(v->binding, b);
+    if (annotated)
+        *b = on_pod;
+    return annotated;
 }
 
 enum restore_pass { PASS_BOUND, PASS_READY, PASS_STARTING };
@@ -949,27 +957,6 @@ void kube_provider_get_stats(const struct provider *p, struct kube_provider_stat
 
 /* ---- construction ---- */
 
-static int load_k8s(struct kube_provider *kp, const struct kube_connection *conn, char *err,
-                    size_t errlen)
-{
-    struct k8s_error e;
-    enum k8s_status st;
-    k8s_error_clear(&e);
-    if (conn && conn->in_cluster) {
-        st = k8s_incluster_load(NULL, &kp->k8s_cfg, &e);
-    } else {
-        struct k8s_config_options co = {0};
-        co.kubeconfig = conn ? conn->kubeconfig : NULL;
-        co.overrides.context = conn ? conn->context : NULL;
-        st = k8s_config_load(&co, &kp->k8s_cfg, &e);
-    }
-    if (st == K8S_OK)
-        return 0;
-    snprintf(err, errlen, "kubernetes connection: %s%s%s", e.message, e.detail[0] ? ": " : "",
-             e.detail);
-    return -1;
-}
-
 static int init_pool(struct kpool *pool, const struct kube_provider_pool *in, char *err,
                      size_t errlen, uint64_t now)
 {
@@ -1022,7 +1009,7 @@ static int start_informers(struct kube_provider *kp, char *err, size_t errlen)
 static int start_client(struct kube_provider *kp, const struct kube_provider_options *o, char *err,
                         size_t errlen)
 {
-    if (!o->k8s && load_k8s(kp, o->conn, err, errlen))
+    if (!o->k8s && kube_connection_load(o->conn, &kp->k8s_cfg, err, errlen))
         return -1;
     struct k8s_client_options co;
     k8s_client_options_default(&co);
@@ -1093,14 +1080,18 @@ int kube_provider_start(struct provider *p, char *err, size_t errlen)
 }
 
 struct provider *provider_kube_new(struct loop *loop, const struct config_pool *pool,
-                                   const struct provider_events *events, char *err, size_t errlen)
+                                   const struct provider_events *events, struct kube_group *group,
+                                   char *err, size_t errlen)
 {
     struct kube_provider_pool kpool = {
         .name = pool->name, .kube = &pool->kube, .max_total = pool->max_total};
     struct kube_provider_options o = {
         .conn = pool->kube.conn, .pools = &kpool, .npools = 1, .events = *events};
     struct provider *p = kube_provider_new(loop, &o, err, errlen);
-    if (p && kube_provider_start(p, err, errlen)) {
+    int rc = !p      ? 0
+             : group ? kube_group_join(group, p, pool->name, err, errlen)
+                     : kube_provider_start(p, err, errlen);
+    if (p && rc) {
         p->ops->free(p);
         return NULL;
     }

@@ -192,10 +192,13 @@ struct provider *kube_provider_new(struct loop *loop, const struct kube_provider
  * -1 with a message in err. */
 int kube_provider_start(struct provider *p, char *err, size_t errlen);
 
-/* The factory's constructor (provider_factory.c): one pool, started at
- * once (informers, then recovery). */
+struct kube_group;
+/* The factory's constructor (provider_factory.c): one pool. With a group
+ * (kube_group.h) it joins it and starts when the group leads; without, it
+ * starts at once (informers, then recovery). */
 struct provider *provider_kube_new(struct loop *loop, const struct config_pool *pool,
-                                   const struct provider_events *events, char *err, size_t errlen);
+                                   const struct provider_events *events, struct kube_group *group,
+                                   char *err, size_t errlen);
 
 /* Leader election and the journal plug in here; call before the loop runs
  * (or before kube_provider_start). */

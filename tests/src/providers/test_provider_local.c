@@ -66,7 +66,8 @@ static void start(const char *yaml)
     loop = loop_new();
     cr_assert_not_null(loop);
     struct provider_events ev = {&seen, on_starting, on_ready, on_gone, on_failed, NULL, NULL};
-    cr_assert_eq(provider_new(loop, &cfg->pools[0], &ev, &prov, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(provider_new(loop, &cfg->pools[0], &ev, NULL, &prov, err, sizeof err), 0, "%s",
+                 err);
     cr_assert_str_eq(prov->ops->name, "local");
 }
 
