@@ -2,7 +2,8 @@
 # Benchmarks two revisions of prewarm in one run, so their figures share the
 # machine's conditions: the pool core (pool_bench) and the HTTP claim path
 # (http_bench.sh) for OLD, then NEW, repeated BENCH_ROUNDS times (default 1)
-# in alternating order.
+# in alternating order; then prewarmd's CPU time per claim for both
+# (claim_cpu.sh, the steadiest figure on a shared machine).
 #
 #   bench/compare_revs.sh OLD_REV [NEW_REV]     (NEW_REV defaults to HEAD)
 #
@@ -45,3 +46,6 @@ build_rev new "$NEW"
 for ((round = 1; round <= ROUNDS; round++)); do
     if ((round % 2)); then run_rev old; run_rev new; else run_rev new; run_rev old; fi
 done
+echo
+echo "==== CPU per claim (old = $TMP/build-old, new = $TMP/build-new)"
+bench/claim_cpu.sh "$TMP/build-old" "$TMP/build-new"

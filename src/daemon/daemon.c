@@ -379,7 +379,6 @@ int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct
     daemon_drain(d); /* the initial CREATE_PODS */
     return 0;
 fail:
-    d->npools++; /* the failed pool's core pool is freed with the set */
     daemon_free(d);
     return -1;
 }
@@ -439,7 +438,7 @@ void daemon_free(struct daemon *d)
     d->shutting_down = true;
     http_server_free(d->http); /* cancels pending exchanges (waiters) */
     api_free(d->api);
-    for (size_t i = 0; i < d->npools; i++)
+    for (size_t i = 0; i < d->cfg->npools; i++) /* also a pool that failed half-made */
         if (d->pools[i].provider)
             d->pools[i].provider->ops->free(d->pools[i].provider);
     provider_shared_free(d->shared);

@@ -433,8 +433,10 @@ static int h2_produce(struct http_conn *c)
 static enum http_proto_next h2_after_write(struct http_conn *c)
 {
     nghttp2_session *session = h2_of(c)->session;
-    bool finished = !nghttp2_session_want_read(session) && !nghttp2_session_want_write(session);
-    return buf_size(&c->out) == 0 && finished ? HTTP_NEXT_CLOSE : HTTP_NEXT_KEEP;
+    if (buf_size(&c->out) > 0 || nghttp2_session_want_read(session) ||
+        nghttp2_session_want_write(session))
+        return HTTP_NEXT_KEEP;
+    return HTTP_NEXT_CLOSE; /* both sides are done and everything is written */
 }
 
 static bool h2_wants_read(const struct http_conn *c)
