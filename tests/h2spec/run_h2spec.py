@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Runs h2spec (HTTP/2 conformance, RFC 7540/7541) against prewarmd's h2c port.
+
+Builds the pinned h2spec (go.mod/go.sum beside this file, from the Go module
+proxy) into BUILD_DIR once, starts prewarmd on 127.0.0.1:0 with a pool-less
+health path (/healthz is what h2spec requests), runs every h2spec test and
+compares the failures with known_failures.txt (each with its reason, also in
+the README). An unexpected failure, or a known one that now passes (the list
+must stay true), fails the test.
+
+Usage: run_h2spec.py PREWARMD DEMO_BACKEND BUILD_DIR
+Prints "N passed, M failed" last (h2spec's own counts).
+"""
+import os
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PREWARMD, BACKEND, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
+
+CONFIG = """\
+listen: "127.0.0.1:0"
+pools:
+  - name: demo
+    min_idle: 0
+    max_idle: 0
+    max_total: 1
+    local:
+      command: [%s, --port, "{port}", --pod, "{pod}"]
+"""
+
+
+def build_h2spec():
+    exe = os.path.join(BUILD, "h2spec")
+    stamp = os.path.getmtime(os.path.join(HERE, "go.sum"))
+    if os.path.exists(exe) and os.path.getmtime(exe) >= stamp:
+        return exe
+    env = dict(os.environ, GOFLAGS="-mod=readonly")
+    subprocess.run(["go", "build", "-o", exe, "github.com/summerwind/h2spec/cmd/h2spec"],
+                   cwd=HERE, env=env, check=True)
+    return exe
+
+
+def start_prewarmd(tmp):
+    path = os.path.join(tmp, "prewarm.yaml")
+    with open(path, "w") as f:
+        f.write(CONFIG % BACKEND)
+    proc = subprocess.Popen([PREWARMD, "--config", path, "--quiet"], stdout=subprocess.PIPE)
+    line = b""
+    while not line.endswith(b"\n"):
+        if not select.select([proc.stdout], [], [], 10)[0]:
+            raise SystemExit("prewarmd printed no listening line")
+        chunk = os.read(proc.stdout.fileno(), 1)
+        if not chunk:
+            raise SystemExit("prewarmd exited")
+        line += chunk
+    return proc, int(re.search(rb":(\d+)\n", line).group(1))
+
+
+def known_failures():
+    known = {}
+    with open(os.path.join(HERE, "known_failures.txt")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                ident, reason = line.rstrip("\n").split("  ", 1)
+                known[ident] = reason.strip()
+    return known
+
+
+def main():
+    exe = build_h2spec()
+    known = known_failures()
+    with tempfile.TemporaryDirectory(prefix="prewarm-h2spec-") as tmp:
+        proc, port = start_prewarmd(tmp)
+        report = os.path.join(tmp, "report.xml")
+        try:
+            out = subprocess.run([exe, "-h", "127.0.0.1", "-p", str(port), "-P", "/healthz",
+                                  "-o", "3", "-j", report], capture_output=True, text=True,
+                                 timeout=600)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+        passed, failed, problems = 0, [], []
+        for suite in ET.parse(report).getroot():
+            for i, case in enumerate(suite.findall("testcase"), 1):
+                ident = "%s/%d" % (case.get("package"), i)
+                if case.find("failure") is None and case.find("error") is None \
+                        and case.find("skipped") is None:
+                    passed += 1
+                    if ident in known:
+                        problems.append("%s passes now: remove it from known_failures.txt" % ident)
+                    continue
+                failed.append(ident)
+                if ident not in known:
+                    problems.append("%s fails: %s" % (ident, case.get("classname")))
+    for ident in failed:
+        print("h2spec failure %s: %s" % (ident, known.get(ident, "UNEXPECTED")))
+    for p in problems:
+        print("ERROR", p)
+    print("h2spec: %d passed, %d failed (%d known and listed in the README)"
+          % (passed, len(failed), len(failed) - len([p for p in problems if "fails:" in p])))
+    # The suite's verdict: unexpected failures or stale entries fail the test.
+    print("%d passed, %d failed" % (1 if not problems else 0, 1 if problems else 0))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
