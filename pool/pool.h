@@ -159,7 +159,7 @@
 #define POOL_POD_NAME_MAX   253 /* pod name (a DNS subdomain) */
 #define POOL_NODE_MAX       253 /* node name */
 #define POOL_ADDR_MAX       261 /* "host:port", host up to 253, "[v6]" fits */
-#define POOL_KEY_MAX        128 /* caller key and request id */
+#define POOL_KEY_MAX        144 /* caller key and request id: 128 + a per-caller prefix */
 #define POOL_SESSION_ID_LEN 34  /* "s-" + 32 hex */
 #define POOL_TOKEN_LEN      64  /* 64 hex */
 #define POOL_SEED_LEN       32

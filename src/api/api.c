@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_guard.h"
 #include "api_internal.h"
 #include "json_out.h"
 #include "metrics_pools.h"
@@ -50,6 +51,8 @@ static void session_show(struct api *api, struct http_exchange *ex,
     char id[POOL_SESSION_ID_LEN + 1];
     struct pool_session_info s;
     session_id(m, id);
+    if (!api_guard_may_use(api, id)) /* another caller's session: as if absent */
+        return session_answer(api, ex, POOL_E_NOT_FOUND, NULL);
     struct service *svc = api->svc;
     enum pool_status rc =
         keepalive ? svc->ops->keepalive(svc, id, &s) : svc->ops->session(svc, id, &s);
@@ -77,7 +80,7 @@ static void session_delete(void *ctx, struct http_exchange *ex, const struct htt
     struct api *api = ctx;
     char id[POOL_SESSION_ID_LEN + 1];
     session_id(m, id);
-    if (api->svc->ops->release(api->svc, id) != POOL_OK)
+    if (!api_guard_may_use(api, id) || api->svc->ops->release(api->svc, id) != POOL_OK)
         return session_answer(api, ex, POOL_E_NOT_FOUND, NULL);
     struct buf b = {0};
     JSON_LIT(&b, "{\"status\":\"Released\",\"session_id\":");
@@ -160,7 +163,7 @@ static void metrics(void *ctx, struct http_exchange *ex, const struct http_reque
 
 /* Every route of prewarmd. Order matters only for the Allow header of a
  * 405 (methods are listed in table order). auth: who may call it; the
- * router's guard (none yet) enforces it. */
+ * router's guard (api_guard.h) enforces it. */
 static const struct http_route routes[] = {
     {"POST", "/v1/pools/{pool}/claims", api_claim_route, HTTP_AUTH_CLIENT},
     {"GET", "/v1/pools", pools_list, HTTP_AUTH_OPERATOR},
@@ -168,10 +171,13 @@ static const struct http_route routes[] = {
     {"GET", "/v1/sessions/{id}", session_get, HTTP_AUTH_CLIENT},
     {"DELETE", "/v1/sessions/{id}", session_delete, HTTP_AUTH_CLIENT},
     {"POST", "/v1/sessions/{id}/keepalive", session_keepalive, HTTP_AUTH_CLIENT},
-    {"GET", "/healthz", healthz, HTTP_AUTH_NONE},
-    {"GET", "/readyz", readyz, HTTP_AUTH_NONE},
-    {"GET", "/metrics", metrics, HTTP_AUTH_OPERATOR},
+    {"GET", "/healthz", healthz, HTTP_AUTH_PROBE},
+    {"GET", "/readyz", readyz, HTTP_AUTH_PROBE},
+    {"GET", "/metrics", metrics, HTTP_AUTH_SCRAPE},
 };
+
+/* The health listener serves the last three only (same handlers, same guard). */
+#define HEALTH_ROUTES 3
 
 /* {pool} must name a configured pool; {id} must fit a session id. */
 static bool resolve(void *ctx, struct http_exchange *ex, struct http_route_param *p)
@@ -200,16 +206,42 @@ void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *
 {
     struct api *api = ctx;
     http_router_dispatch(&api->router, ex, req);
+    api->caller = (struct api_caller){0};
+}
+
+void api_handle_health(void *ctx, struct http_exchange *ex, const struct http_request *req)
+{
+    struct api *api = ctx;
+    http_router_dispatch(&api->health_router, ex, req);
+    api->caller = (struct api_caller){0};
 }
 
 struct api *api_new(struct service *svc, bool verbose)
 {
+    const size_t n = sizeof routes / sizeof routes[0];
     struct api *api = xcalloc(1, sizeof *api);
     api->svc = svc;
     api->verbose = verbose;
-    api->router = (struct http_router){.routes = routes,
-                                       .count = sizeof routes / sizeof routes[0],
-                                       .ctx = api,
-                                       .resolve = resolve};
+    api->router = (struct http_router){
+        .routes = routes, .count = n, .ctx = api, .resolve = resolve, .guard = api_guard};
+    api->health_router = (struct http_router){.routes = routes + n - HEALTH_ROUTES,
+                                              .count = HEALTH_ROUTES,
+                                              .ctx = api,
+                                              .guard = api_guard};
     return api;
+}
+
+void api_set_security(struct api *api, const struct api_security *sec)
+{
+    api->sec = *sec;
+}
+
+const struct api_stats *api_stats(const struct api *api)
+{
+    return &api->stats;
+}
+
+void api_session_ended(struct api *api, const char *session_id)
+{
+    api_guard_session_ended(api, session_id);
 }

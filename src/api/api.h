@@ -57,20 +57,46 @@
 #define PREWARM_API_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http_server.h"
 #include "pool.h"
 #include "service.h"
 
 struct api;
+struct auth;
+
+/* Who may call what (api_guard.h); all zero = an open API. Borrowed: the
+ * auth table and the key outlive the API. */
+struct api_security {
+    struct auth *auth; /* NULL: no authentication */
+    bool open_probes;  /* /healthz, /readyz without a token */
+    bool open_metrics; /* /metrics without a token */
+    const uint8_t *connect_key;
+    size_t connect_key_len;
+};
+
+/* Requests turned away, for metrics and logs. */
+struct api_stats {
+    uint64_t unauthenticated; /* 401 */
+    uint64_t forbidden;       /* 403 */
+    uint64_t rate_limited;    /* 429 */
+};
 
 /* verbose: one log line per session bound (log.h). */
 struct api *api_new(struct service *svc, bool verbose);
+void api_set_security(struct api *api, const struct api_security *sec);
+const struct api_stats *api_stats(const struct api *api);
 /* Frees waiters whose answer never came (their exchanges are already gone). */
 void api_free(struct api *api);
 
 /* The http_server handler; ctx is the struct api. */
 void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *req);
+/* The health listener's handler: /healthz, /readyz, /metrics only. */
+void api_handle_health(void *ctx, struct http_exchange *ex, const struct http_request *req);
+
+/* SESSION_ENDED: forgets the session's owner. */
+void api_session_ended(struct api *api, const char *session_id);
 
 /* WAITER_BOUND / WAITER_TIMED_OUT actions; waiter_data from the action. */
 void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "pool.h"
 
 /* Reads a non-negative integer field; returns 0, or the HTTP status. */
@@ -34,7 +35,7 @@ static int get_string(const cJSON *it, const char **out, const char **msg)
         *msg = "must be a string";
         return 400;
     }
-    if (strlen(it->valuestring) > POOL_KEY_MAX) {
+    if (strlen(it->valuestring) > API_KEY_MAX) {
         *msg = "longer than 128 bytes";
         return 400;
     }
@@ -86,9 +87,20 @@ int api_claim_parse(const char *body, size_t len, cJSON **root, struct api_claim
     *root = NULL;
     if (len == 0)
         return 0;
+    struct json_strict_error jerr;
+    if (json_strict_check(body, len, JSON_STRICT_DEPTH_DEFAULT, &jerr)) {
+        err->status = 400;
+        err->reason = "BadRequest";
+        snprintf(err->message, sizeof err->message, "malformed JSON at byte %zu: %s", jerr.offset,
+                 jerr.message);
+        return 400;
+    }
     *root = cJSON_ParseWithLength(body, len);
     if (!*root || !cJSON_IsObject(*root))
         return fail(err, 400, NULL, "the body must be a JSON object");
+    const char *dup = json_strict_duplicates(*root);
+    if (dup)
+        return fail(err, 400, dup, "duplicate field");
     for (const cJSON *it = (*root)->child; it; it = it->next) {
         const char *msg = "";
         int st = claim_field(it, args, &msg);

@@ -5,17 +5,18 @@
  * unit tests and the fuzzer (fuzz/fuzz_api.c) drive it directly. The body is
  * optional (empty = defaults); when present it must be a JSON object with
  * only these fields:
- *   key, request_id  string <= POOL_KEY_MAX bytes, or null (= none)
+ *   key, request_id  string <= API_KEY_MAX bytes, or null (= none)
  *   ttl_seconds      integer 1..2^32-1 (0 = pool default is not accepted)
  *   wait_ms          integer 0..API_WAIT_MS_MAX
  *   metadata         object or null (accepted, not interpreted)
- * Wrong JSON, wrong types, unknown fields and over-long strings are 400
- * BadRequest; well-typed values out of range are 422 Invalid. A later
- * duplicate field wins, as in cJSON.
+ * The body must pass json_strict.h first: exactly one JSON value, valid
+ * UTF-8, no NUL in strings, no duplicate fields at any depth. Wrong JSON,
+ * wrong types, unknown fields and over-long strings are 400 BadRequest;
+ * well-typed values out of range are 422 Invalid.
  *
  * Ownership: on success the strings in *args point into *root, which the
  * caller frees with cJSON_Delete() (also on error; NULL is fine).
- * Callers: api.c, tests/src/test_api_claim.c, fuzz/fuzz_api.c.
+ * Callers: api_claims.c, tests/src/api/test_api_claim.c, fuzz/fuzz_api.c.
  */
 #ifndef PREWARM_API_CLAIM_H
 #define PREWARM_API_CLAIM_H
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #define API_WAIT_MS_MAX 30000
+#define API_KEY_MAX     128 /* key and request_id, in bytes */
 
 struct api_claim_args {
     const char *key;        /* NULL = none */

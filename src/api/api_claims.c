@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_claim.h"
+#include "api_guard.h"
 #include "api_internal.h"
 #include "json_out.h"
 #include "log.h"
@@ -21,6 +22,7 @@ struct api_waiter {
     uint64_t waiter_id;
     uint64_t queued_at;
     uint64_t bind_ns;
+    struct api_caller who; /* counted in who.caller->waiters while queued */
     struct api_waiter *prev, *next;
 };
 
@@ -98,6 +100,8 @@ static void claim_failed(struct http_exchange *ex, enum pool_status rc)
 
 static void waiter_unlink(struct api_waiter *w)
 {
+    if (w->who.caller)
+        w->who.caller->waiters--;
     if (w->prev)
         w->prev->next = w->next;
     else
@@ -123,6 +127,7 @@ static struct api_waiter *waiter_new(struct api *api, struct http_exchange *ex, 
     w->api = api;
     w->ex = ex;
     w->pool = pool;
+    w->who = api->caller;
     w->queued_at = api->svc->ops->now(api->svc);
     return w;
 }
@@ -130,6 +135,8 @@ static struct api_waiter *waiter_new(struct api *api, struct http_exchange *ex, 
 static void waiter_queued(struct api *api, struct api_waiter *w, uint64_t waiter_id)
 {
     w->waiter_id = waiter_id;
+    if (w->who.caller)
+        w->who.caller->waiters++;
     w->next = api->waiters;
     if (api->waiters)
         api->waiters->prev = w;
@@ -142,8 +149,11 @@ static void claim(struct api *api, struct http_exchange *ex, size_t pool,
                   const struct api_claim_args *a)
 {
     struct service *svc = api->svc;
-    struct pool_claim_request pr = {
-        .key = a->key, .request_id = a->request_id, .ttl_seconds = a->ttl_seconds};
+    char key[API_SCOPED_MAX], request_id[API_SCOPED_MAX];
+    struct pool_claim_request pr = {.key = api_guard_scope(&api->caller, a->key, key),
+                                    .request_id =
+                                        api_guard_scope(&api->caller, a->request_id, request_id),
+                                    .ttl_seconds = a->ttl_seconds};
     struct api_waiter *w = NULL;
     if (a->wait_ms) {
         w = waiter_new(api, ex, pool);
@@ -160,6 +170,8 @@ static void claim(struct api *api, struct http_exchange *ex, size_t pool,
     free(w);
     if (rc != POOL_OK)
         return claim_failed(ex, rc);
+    if (res.outcome == POOL_CLAIM_BOUND)
+        api_guard_own(api, res.session.id, &api->caller);
     respond_session(api, ex, res.outcome == POOL_CLAIM_BOUND ? 201 : 200, &res.session,
                     outcome_str(res.outcome), bind_ns, 0);
 }
@@ -175,7 +187,7 @@ void api_claim_route(void *ctx, struct http_exchange *ex, const struct http_requ
         return api_unavailable(ex, "ShuttingDown", "prewarmd is stopping");
     if (api_claim_parse(req->body, req->body_len, &root, &a, &err))
         http_respond_error(ex, err.status, err.reason, err.message);
-    else
+    else if (api_guard_admit_claim(api, ex, a.wait_ms > 0))
         claim(api, ex, (size_t)m->params[0].resolved, &a);
     cJSON_Delete(root);
 }
@@ -186,6 +198,8 @@ void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_sess
     struct api_waiter *w = waiter_data;
     struct service *svc = api->svc;
     bool fresh = outcome == POOL_CLAIM_BOUND;
+    if (fresh)
+        api_guard_own(api, s->id, &w->who);
     if (w->ex) {
         uint64_t waited = svc->ops->now(svc) - w->queued_at;
         respond_session(api, w->ex, fresh ? 201 : 200, s, fresh ? "waited" : outcome_str(outcome),
@@ -229,5 +243,6 @@ void api_free(struct api *api)
         return;
     while (api->waiters)
         waiter_unlink(api->waiters);
+    api_guard_free(api);
     free(api);
 }

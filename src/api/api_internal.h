@@ -14,12 +14,27 @@
 #define API_JSON_TYPE "application/json"
 
 struct api_waiter;
+struct api_owner;
+struct auth_caller;
+
+/* Who made the request being handled: caller NULL when auth is off or the
+ * route was open to anyone. */
+struct api_caller {
+    struct auth_caller *caller;
+    unsigned roles; /* enum auth_role bits */
+};
 
 struct api {
     struct service *svc;
     bool verbose;
     struct http_router router;
-    struct api_waiter *waiters; /* every live record */
+    struct http_router health_router; /* the health listener's routes */
+    struct api_waiter *waiters;       /* every live record */
+    struct api_security sec;
+    struct api_caller caller; /* set by the guard for the handler's call */
+    struct api_owner *owners; /* session id -> owner, open addressing */
+    size_t owners_mask, owners_used;
+    struct api_stats stats;
 };
 
 /* Answers with b's bytes and frees b. */

@@ -1,4 +1,5 @@
 /* api_json: JSON of sessions, pools and readiness (see api.h, json_out.h). */
+#include "api_guard.h"
 #include "api_internal.h"
 #include "json_out.h"
 
@@ -24,8 +25,10 @@ void api_json_session(struct api *api, struct buf *b, const struct pool_session_
     JSON_LIT(b, ",\"node\":");
     json_str(b, s->node);
     if (with_token) {
+        char token[CONNECT_TOKEN_MAX + 1];
+        api_guard_sign(api, s, token);
         JSON_LIT(b, ",\"token\":");
-        json_str(b, s->token);
+        json_str(b, token[0] ? token : s->token); /* the core's own without a key */
     }
     JSON_LIT(b, ",\"claimed_at\":");
     put_time(api, b, s->claimed_at);
@@ -37,9 +40,9 @@ void api_json_session(struct api *api, struct buf *b, const struct pool_session_
     else
         put_time(api, b, s->idle_expires_at);
     JSON_LIT(b, ",\"key\":");
-    json_str_or_null(b, s->key);
+    json_str_or_null(b, api_guard_unscope(s->key));
     JSON_LIT(b, ",\"request_id\":");
-    json_str_or_null(b, s->request_id);
+    json_str_or_null(b, api_guard_unscope(s->request_id));
 }
 
 static const struct {

@@ -64,6 +64,9 @@ struct service_ops {
     bool (*stopping)(struct service *s);
     uint64_t (*now)(struct service *s);
     int64_t (*wall_ns)(struct service *s, uint64_t mono_ns);
+    /* The leader epoch signed into connect tokens; NULL means 0 (no
+     * election: the local provider). */
+    uint64_t (*epoch)(struct service *s);
 };
 
 /* Every implementation starts with this header (first member). */

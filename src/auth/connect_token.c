@@ -104,13 +104,13 @@ static bool field_ok(const char *s, size_t max)
 size_t connect_token_sign(const uint8_t *key, size_t key_len, const struct connect_claims *c,
                           char *out, size_t out_len)
 {
-    char payload[CONNECT_SESSION_MAX + CONNECT_POD_MAX + 48];
+    char payload[CONNECT_SESSION_MAX + CONNECT_POOL_MAX + CONNECT_POD_MAX + 48];
     uint8_t mac[MAC_LEN];
-    if (!field_ok(c->session_id, CONNECT_SESSION_MAX) || !field_ok(c->pod, CONNECT_POD_MAX) ||
-        out_len < CONNECT_TOKEN_MAX + 1)
+    if (!field_ok(c->session_id, CONNECT_SESSION_MAX) || !field_ok(c->pool, CONNECT_POOL_MAX) ||
+        !field_ok(c->pod, CONNECT_POD_MAX) || out_len < CONNECT_TOKEN_MAX + 1)
         return 0;
-    int n = snprintf(payload, sizeof payload, "%s|%s|%" PRIu64 "|%" PRIu64, c->session_id, c->pod,
-                     c->expires_unix, c->epoch);
+    int n = snprintf(payload, sizeof payload, "%s|%s|%s|%" PRIu64 "|%" PRIu64, c->session_id,
+                     c->pool, c->pod, c->expires_unix, c->epoch);
     size_t len = 3;
     memcpy(out, "v1.", 3);
     len += b64_encode((const uint8_t *)payload, (size_t)n, out + len);
@@ -135,32 +135,41 @@ static bool parse_u64(const char *s, size_t n, uint64_t *out)
     return true;
 }
 
-/* Splits "session|pod|expires|epoch" into *c. */
+/* Copies field f[0..len) into out (cap bytes with the NUL); false if empty,
+ * too long or holding a NUL. */
+static bool copy_field(const char *f, size_t len, char *out, size_t cap)
+{
+    if (!len || len >= cap || memchr(f, 0, len))
+        return false;
+    memcpy(out, f, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* Splits "session|pool|pod|expires|epoch" into *c. */
 static bool parse_payload(const char *p, size_t n, struct connect_claims *c)
 {
-    const char *end = p + n, *f[4];
-    size_t len[4];
-    for (int i = 0; i < 4; i++) {
-        const char *bar = i < 3 ? memchr(p, '|', (size_t)(end - p)) : end;
+    const char *end = p + n, *f[5];
+    size_t len[5];
+    for (int i = 0; i < 5; i++) {
+        const char *bar = i < 4 ? memchr(p, '|', (size_t)(end - p)) : end;
         if (!bar)
             return false;
         f[i] = p;
         len[i] = (size_t)(bar - p);
         p = bar + 1;
     }
-    if (!len[0] || len[0] > CONNECT_SESSION_MAX || !len[1] || len[1] > CONNECT_POD_MAX ||
-        memchr(f[3], '|', len[3]) || memchr(f[0], 0, len[0]) || memchr(f[1], 0, len[1]))
-        return false;
-    memcpy(c->session_id, f[0], len[0]);
-    c->session_id[len[0]] = '\0';
-    memcpy(c->pod, f[1], len[1]);
-    c->pod[len[1]] = '\0';
-    return parse_u64(f[2], len[2], &c->expires_unix) && parse_u64(f[3], len[3], &c->epoch);
+    return !memchr(f[4], '|', len[4]) &&
+           copy_field(f[0], len[0], c->session_id, sizeof c->session_id) &&
+           copy_field(f[1], len[1], c->pool, sizeof c->pool) &&
+           copy_field(f[2], len[2], c->pod, sizeof c->pod) &&
+           parse_u64(f[3], len[3], &c->expires_unix) && parse_u64(f[4], len[4], &c->epoch);
 }
 
 enum connect_token_status connect_token_verify(const uint8_t *key, size_t key_len,
-                                               const char *token, size_t len, const char *pod,
-                                               uint64_t now_unix, struct connect_claims *out)
+                                               const char *token, size_t len, const char *pool,
+                                               const char *pod, uint64_t now_unix,
+                                               struct connect_claims *out)
 {
     uint8_t mac[MAC_LEN], given[MAC_LEN];
     char payload[CONNECT_TOKEN_MAX];
@@ -176,7 +185,7 @@ enum connect_token_status connect_token_verify(const uint8_t *key, size_t key_le
     long n = b64_decode(token + 3, signed_len - 3, (uint8_t *)payload, sizeof payload);
     if (n < 0 || !parse_payload(payload, (size_t)n, out))
         return CONNECT_TOKEN_MALFORMED;
-    if (pod && strcmp(pod, out->pod) != 0)
+    if ((pool && strcmp(pool, out->pool) != 0) || (pod && strcmp(pod, out->pod) != 0))
         return CONNECT_TOKEN_WRONG_POD;
     if (out->expires_unix <= now_unix)
         return CONNECT_TOKEN_EXPIRED;

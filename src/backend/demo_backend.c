@@ -5,10 +5,15 @@
  *
  * A tiny blocking HTTP/1.1 server on 127.0.0.1:N (one connection at a time,
  * one request per connection) that answers any GET with JSON naming the pod
- * and its uptime. It previews fencing at the backend: the first session token
- * it sees (`?token=T` or `Authorization: Bearer T`) is accepted for good, and
- * a request carrying any other token gets 409 Conflict. Requests without a
- * token (readiness probes) are always answered.
+ * and its uptime. It shows how a backend checks prewarm's connect tokens on
+ * its own (connect_token.h): a token (`?token=T` or `Authorization: Bearer
+ * T`) must carry a valid HMAC under PREWARM_CONNECT_KEY, name this pool and
+ * pod (PREWARM_POOL; PREWARM_POD, else --pod) and not be expired, or the
+ * answer is 401. The
+ * first valid session is the only one served from then on: a valid token of
+ * another session gets 409 Conflict (a backend handed out twice fails
+ * loudly). Requests without a token (readiness probes) are always answered;
+ * without PREWARM_CONNECT_KEY every token is refused.
  *
  * It asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG), so a
  * prewarmd that is killed outright leaves no backends behind.
@@ -21,6 +26,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +36,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connect_token.h"
+
 #define REQ_MAX   8192
-#define TOKEN_MAX 256
+#define TOKEN_MAX (CONNECT_TOKEN_MAX + 1)
 
 struct backend {
     const char *pod;
+    const char *pool; /* PREWARM_POOL; NULL: not checked */
     int port;
     struct timespec started;
-    char token[TOKEN_MAX]; /* empty until the first token is seen */
+    const uint8_t *key; /* PREWARM_CONNECT_KEY, NULL when unset */
+    size_t key_len;
+    char session[CONNECT_SESSION_MAX + 1]; /* empty until the first valid token */
 };
 
 static int listen_on(int port)
@@ -103,6 +115,33 @@ static void respond(int fd, int status, const char *reason, const char *body)
         return;
 }
 
+/* Verifies a connect token and fences on its session; false after answering
+ * 401 (not a token prewarm issued for this pod, or expired) or 409 (valid,
+ * but another session holds this backend). */
+static bool check_token(struct backend *b, int fd, const char *token)
+{
+    struct connect_claims c;
+    char body[256];
+    enum connect_token_status st =
+        b->key ? connect_token_verify(b->key, b->key_len, token, strlen(token), b->pool, b->pod,
+                                      (uint64_t)time(NULL), &c)
+               : CONNECT_TOKEN_BAD_MAC;
+    if (st != CONNECT_TOKEN_OK) {
+        snprintf(body, sizeof body, "{\"error\":\"%s\"}", connect_token_status_str(st));
+        respond(fd, 401, "Unauthorized", body);
+        return false;
+    }
+    if (!b->session[0])
+        snprintf(b->session, sizeof b->session, "%s", c.session_id);
+    if (strcmp(b->session, c.session_id)) {
+        snprintf(body, sizeof body, "{\"pod\":\"%s\",\"error\":\"pod is held by another session\"}",
+                 b->pod);
+        respond(fd, 409, "Conflict", body);
+        return false;
+    }
+    return true;
+}
+
 static void serve(struct backend *b, int fd)
 {
     char req[REQ_MAX], token[TOKEN_MAX], body[1024];
@@ -113,21 +152,18 @@ static void serve(struct backend *b, int fd)
         return;
     }
     find_token(req, token, sizeof token);
-    if (token[0] && !b->token[0])
-        snprintf(b->token, sizeof b->token, "%s", token);
+    if (token[0] && !check_token(b, fd, token))
+        return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long long up_ms =
         (now.tv_sec - b->started.tv_sec) * 1000LL + (now.tv_nsec - b->started.tv_nsec) / 1000000;
-    if (token[0] && strcmp(token, b->token)) {
-        snprintf(body, sizeof body, "{\"pod\":\"%s\",\"error\":\"pod is held by another session\"}",
-                 b->pod);
-        respond(fd, 409, "Conflict", body);
-        return;
-    }
+    char session[CONNECT_SESSION_MAX + 3] = "null";
+    if (b->session[0])
+        snprintf(session, sizeof session, "\"%s\"", b->session);
     snprintf(body, sizeof body,
              "{\"pod\":\"%s\",\"port\":%d,\"pid\":%d,\"uptime_ms\":%lld,\"session\":%s}", b->pod,
-             b->port, (int)getpid(), up_ms, b->token[0] ? "\"accepted\"" : "null");
+             b->port, (int)getpid(), up_ms, session);
     respond(fd, 200, "OK", body);
 }
 
@@ -149,6 +185,14 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--pod"))
             b.pod = argv[i + 1];
     }
+    const char *key = getenv("PREWARM_CONNECT_KEY"), *pod = getenv("PREWARM_POD");
+    if (key && strlen(key) >= CONNECT_KEY_MIN) {
+        b.key = (const uint8_t *)key;
+        b.key_len = strlen(key);
+    }
+    if (pod && *pod)
+        b.pod = pod;
+    b.pool = getenv("PREWARM_POOL");
     if (b.port <= 0 || b.port > 65535 || !b.pod || strpbrk(b.pod, "\"\\")) {
         fprintf(stderr, "usage: prewarm-demo-backend --port N --pod NAME\n");
         return 2;

@@ -1,6 +1,8 @@
 /* buf.c: see buf.h. */
 #include "buf.h"
 
+#include "utf8.h"
+
 #include "oom.h"
 
 #include <stdarg.h>
@@ -75,23 +77,38 @@ void buf_append_uint(struct buf *b, uint64_t n)
 
 /* Runs of plain bytes are copied at once; only quote, backslash and the
  * control bytes are escaped. */
-void buf_append_json_string(struct buf *b, const char *s)
+/* Bytes that need no escaping: printable ASCII but '"' and '\\'. */
+static size_t plain_run(const unsigned char *s)
 {
-    static const char special[] =
-        "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
-        "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f";
+    size_t n = 0;
+    while (s[n] >= 0x20 && s[n] < 0x80 && s[n] != '"' && s[n] != '\\')
+        n++;
+    return n;
+}
+
+void buf_append_json_string(struct buf *b, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
     buf_append(b, "\"", 1);
-    while (s && *s) {
-        size_t plain = strcspn(s, special);
+    while (*s) {
+        size_t plain = plain_run(s);
         buf_append(b, s, plain);
         s += plain;
         if (!*s)
             break;
-        if (*s == '"' || *s == '\\')
-            buf_appendf(b, "\\%c", *s);
-        else
-            buf_appendf(b, "\\u%04x", (unsigned char)*s);
-        s++;
+        uint32_t cp;
+        size_t n = *s >= 0x80 ? utf8_next(s, strnlen((const char *)s, 4), &cp) : 0;
+        if (n) { /* valid UTF-8 goes out as it is */
+            buf_append(b, s, n);
+            s += n;
+        } else if (*s == '"' || *s == '\\') {
+            buf_appendf(b, "\\%c", *s++);
+        } else if (*s < 0x20) {
+            buf_appendf(b, "\\u%04x", *s++);
+        } else { /* a byte that is not UTF-8: U+FFFD, so the JSON stays valid */
+            buf_append(b, "\\ufffd", 6);
+            s++;
+        }
     }
     buf_append(b, "\"", 1);
 }

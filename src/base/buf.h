@@ -44,8 +44,9 @@ void buf_append_uint(struct buf *b, uint64_t n);
  * returns the number of digits written (no terminating NUL). */
 #define BUF_UINT_MAX_DIGITS 20
 size_t buf_format_uint(char *dst, uint64_t n);
-/* Appends s as a quoted JSON string, escaping '"', '\\' and control bytes
- * (NULL appends ""). */
+/* Appends s as a quoted JSON string, escaping '"', '\\' and control bytes;
+ * bytes that are not valid UTF-8 become \ufffd, so whatever a client sent
+ * that prewarm echoes, the answer stays valid JSON (NULL appends ""). */
 void buf_append_json_string(struct buf *b, const char *s);
 /* The live bytes as a C string: writes a NUL after them (not counted in the
  * size). Valid until the next change to the buffer. */

@@ -26,7 +26,8 @@
 /* Appends a string literal (punctuation, field names) as is. */
 #define JSON_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
 
-/* A quoted, escaped string ('"', '\\' and control bytes); NULL writes "". */
+/* A quoted, escaped string ('"', '\\' and control bytes; invalid UTF-8 as
+ * U+FFFD); NULL writes "". */
 void json_str(struct buf *b, const char *s);
 /* Like json_str, but NULL or "" writes null. */
 void json_str_or_null(struct buf *b, const char *s);

@@ -14,21 +14,6 @@
 #define MAX_NAME_LEN  63
 #define MAX_FILE_SIZE (1u << 20)
 
-/* ---- limits ---- */
-
-static const char *const limit_keys[] = {"max_header_bytes", "max_body_bytes", "max_connections"};
-
-static enum config_status limit_field(struct config_ctx *c, size_t i, yaml_node_t *v,
-                                      const char *path, void *obj)
-{
-    struct config_limits *l = obj;
-    if (i == 0)
-        return config_get_uint(c, v, path, 1024, 1u << 20, &l->max_header_bytes);
-    if (i == 1)
-        return config_get_uint(c, v, path, 1024, 64u << 20, &l->max_body_bytes);
-    return config_get_uint(c, v, path, 1, 1000000, &l->max_connections);
-}
-
 /* ---- pools ---- */
 
 /* Every provider's block; a new provider adds its entry here (and its
@@ -233,29 +218,19 @@ static enum config_status get_pools(struct config_ctx *c, yaml_node_t *node, str
 
 /* ---- top level ---- */
 
-static const char *const top_keys[] = {"listen", "limits", "pools", "kubernetes"};
+static const char *const top_keys[] = {"pools",          "listen", "health_listen", "limits",
+                                       "connect_tokens", "auth",   "kubernetes"};
+#define NTOP_KEYS (sizeof top_keys / sizeof top_keys[0])
 
 static enum config_status top_field(struct config_ctx *c, size_t i, yaml_node_t *v,
                                     const char *path, void *obj)
 {
     struct config *cfg = obj;
-    if (i == 1)
-        return config_walk_map(c, v, path, limit_keys, 3, limit_field, &cfg->limits);
-    if (i == 2)
+    if (i == 0)
         return get_pools(c, v, cfg);
-    if (i == 3)
+    if (i == NTOP_KEYS - 1)
         return config_kubernetes_connection(c, v, path, &cfg->kubernetes);
-    char *text = NULL;
-    enum config_status rc = config_get_string(c, v, path, 300, &text);
-    char host[256];
-    if (rc == CONFIG_OK && config_parse_listen(text, host, sizeof host, &cfg->listen_port) == 0) {
-        free(cfg->listen_host);
-        cfg->listen_host = xstrdup(host);
-    } else if (rc == CONFIG_OK) {
-        rc = config_fail(c, v, path, "must be HOST:PORT with a port between 0 and 65535");
-    }
-    free(text);
-    return rc;
+    return config_server_field(c, top_keys[i], v, path, cfg); /* config_server.c */
 }
 
 static enum config_status load_root(struct config_ctx *c, struct config *cfg)
@@ -263,7 +238,7 @@ static enum config_status load_root(struct config_ctx *c, struct config *cfg)
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
     if (!root)
         return config_fail(c, NULL, "pools", "is required (the file is empty)");
-    enum config_status rc = config_walk_map(c, root, "", top_keys, 4, top_field, cfg);
+    enum config_status rc = config_walk_map(c, root, "", top_keys, NTOP_KEYS, top_field, cfg);
     if (rc == CONFIG_OK && !cfg->pools)
         rc = config_fail(c, root, "pools", "is required");
     for (size_t i = 0; rc == CONFIG_OK && i < cfg->npools; i++)
@@ -284,11 +259,7 @@ static struct config *config_new(const char *name)
 {
     struct config *cfg = xcalloc(1, sizeof *cfg);
     cfg->path = xstrdup(name);
-    cfg->listen_host = xstrdup("127.0.0.1");
-    cfg->listen_port = 8080;
-    cfg->limits.max_header_bytes = 16384;
-    cfg->limits.max_body_bytes = 65536;
-    cfg->limits.max_connections = 1024;
+    config_server_defaults(cfg);
     kube_connection_defaults(&cfg->kubernetes);
     return cfg;
 }
@@ -362,7 +333,7 @@ void config_free(struct config *cfg)
     }
     free(cfg->pools);
     kube_connection_free(&cfg->kubernetes);
-    free(cfg->listen_host);
+    config_server_free(cfg);
     free(cfg->path);
     free(cfg);
 }

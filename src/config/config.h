@@ -10,11 +10,28 @@
  *
  * Schema (all fields but `pools` are optional; defaults in config.c):
  *
- *     listen: "127.0.0.1:8080"          # HOST:PORT, port 0 = pick a free one
+ *     listen: "127.0.0.1:8080"          # HOST:PORT, port 0 = pick a free one; a host
+ *                                       # name is resolved here, at load time
+ *     health_listen: "127.0.0.1:8081"   # optional second port: /healthz, /readyz,
+ *                                       # /metrics only, with its own connection slots
  *     limits:
  *       max_header_bytes: 16384
  *       max_body_bytes: 65536
  *       max_connections: 1024
+ *       max_connections_per_address: 256
+ *       request_timeout_ms: 10000        # also: a new connection's first request
+ *       idle_timeout_ms: 60000           # keep-alive after a complete request
+ *       max_output_bytes: 67108864       # unsent output of all connections
+ *     auth:                              # optional; without it the API is open
+ *       tokens_file: tokens.txt          # see src/auth/auth.h; reloaded on change
+ *       open_probes: true                # /healthz, /readyz without a token
+ *       open_metrics: false              # /metrics without a token (else role read)
+ *       claim_rate: 0                    # claims/s per caller (0 = unlimited)
+ *       claim_burst: 0                   # bucket size (0 = claim_rate)
+ *       max_waiters_per_caller: 0        # waiting claims per caller (0 = unlimited)
+ *     connect_tokens:
+ *       key_file: connect.key            # HMAC key (32-256 bytes); without it a
+ *                                        # random key per start (local pools only)
  *     pools:
  *       - name: demo                     # [A-Za-z0-9_.-]{1,63}, unique
  *         provider: local                # local | kubernetes
@@ -32,7 +49,14 @@
  *         local:                       # the provider's block (config_local.c)
  *           command: [prewarm-demo-backend, --port, "{port}", --pod, "{pod}"]
  *           probe: {type: tcp}           # or {type: http, path: /healthz}
+ *                                        # + interval_ms: 1000, timeout_ms: 1000,
+ *                                        # failure_threshold: 3 (Ready pods keep
+ *                                        # being probed; that many failures in a
+ *                                        # row and the pod is replaced)
  *           stop_grace_seconds: 5
+ *           env: {NAME: value}           # the backend's whole environment, with
+ *                                        # PATH, PREWARM_PORT, PREWARM_POD, PREWARM_POOL and
+ *                                        # PREWARM_CONNECT_KEY added by prewarmd
  *         kubernetes: {...}              # provider kubernetes (config_kubernetes.c,
  *     kubernetes: {...}                  #   kube_config.h); top level: the API
  *                                        #   connection shared by those pools
@@ -48,6 +72,9 @@
  * the pool's is an error. Adding a provider = its settings struct below, a
  * member in struct config_pool, its block file and one table entry.
  *
+ * Files named in the config (tokens_file, key_file) are taken relative to the
+ * config file's directory unless absolute.
+ *
  * Out of memory aborts (oom.h): no load fails for lack of memory.
  *
  * Ownership: config_load_* allocate one struct config that the caller frees
@@ -57,6 +84,7 @@
 #ifndef PREWARM_CONFIG_H
 #define PREWARM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,8 +112,12 @@ struct config_local {
     char **command;     /* argv template, NULL-terminated; "{port}", "{pod}" */
     size_t command_len; /* number of entries before the NULL */
     enum config_probe probe;
-    char *probe_path; /* HTTP probe path, "/" by default */
+    char *probe_path;           /* HTTP probe path, "/" by default */
+    uint32_t probe_interval_ms; /* between probes of a Ready pod [1000] */
+    uint32_t probe_timeout_ms;  /* one probe attempt [1000] */
+    uint32_t probe_failures;    /* failures in a row that end a Ready pod [3] */
     uint32_t stop_grace_ms;
+    char **env; /* "NAME=value" entries, NULL-terminated (NULL when none) */
 };
 
 struct config_pool {
@@ -108,13 +140,28 @@ struct config_limits {
     uint32_t max_header_bytes;
     uint32_t max_body_bytes;
     uint32_t max_connections;
+    uint32_t max_per_address;
+    uint32_t request_timeout_ms;
+    uint32_t idle_timeout_ms;
+    uint32_t max_output_bytes;
+};
+
+struct config_auth {
+    char *tokens_file; /* NULL: no authentication */
+    bool open_probes;  /* [true] */
+    bool open_metrics; /* [false] */
+    uint32_t claim_rate, claim_burst, max_waiters;
 };
 
 struct config {
     char *path;        /* as given to config_load_file */
     char *listen_host; /* "127.0.0.1" by default */
     uint16_t listen_port;
+    char *health_host; /* NULL: no health listener */
+    uint16_t health_port;
     struct config_limits limits;
+    struct config_auth auth;
+    char *connect_key_file; /* NULL: a random key per start */
     struct config_pool *pools;
     size_t npools;
     struct kube_connection kubernetes; /* defaults when the block is absent */
@@ -135,6 +182,10 @@ void config_free(struct config *cfg);
 /* Parses "HOST:PORT" (port 0..65535; "[::1]:80" for IPv6). Returns 0, or -1.
  * host receives at most hostlen-1 bytes. */
 int config_parse_listen(const char *text, char *host, size_t hostlen, uint16_t *port);
+
+/* Resolves a host name or literal to one numeric address (the first
+ * getaddrinfo answer) in out. Returns 0, or -1 if it does not resolve. */
+int config_resolve_host(const char *host, char *out, size_t outlen);
 
 const char *config_status_str(enum config_status status);
 

@@ -13,7 +13,7 @@ enum config_status config_fail(struct config_ctx *c, const yaml_node_t *node, co
 {
     int n = snprintf(c->err, c->errlen, "%s:%zu:%zu: %s: ", c->name,
                      node ? node->start_mark.line + 1 : 1, node ? node->start_mark.column + 1 : 1,
-                     path);
+                     *path ? path : "(top level)");
     if (n >= 0 && (size_t)n < c->errlen) {
         va_list ap;
         va_start(ap, fmt);

@@ -11,6 +11,7 @@
 #ifndef PREWARM_CONFIG_YAML_H
 #define PREWARM_CONFIG_YAML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <yaml.h>
@@ -74,5 +75,20 @@ enum config_status config_kubernetes_connection(struct config_ctx *c, yaml_node_
  * sizes are checked. */
 enum config_status config_sizing_parse(struct config_ctx *c, yaml_node_t *node, const char *path,
                                        struct config_pool *p);
+
+/* true or false. */
+enum config_status config_get_bool(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                   bool *out);
+/* A file name; a relative one is taken from the config file's directory. */
+enum config_status config_get_file(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                   char **out);
+
+/* The server's own top-level fields (config_server.c): "listen",
+ * "health_listen", "limits", "auth", "connect_tokens"; key names which. */
+enum config_status config_server_field(struct config_ctx *c, const char *key, yaml_node_t *v,
+                                       const char *path, struct config *cfg);
+/* Their defaults, and what config_free releases of them. */
+void config_server_defaults(struct config *cfg);
+void config_server_free(struct config *cfg);
 
 #endif

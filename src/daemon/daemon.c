@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "api.h"
+#include "auth.h"
+#include "connect_token.h"
 #include "daemon_internal.h"
 #include "http_server.h"
 #include "log.h"
@@ -130,6 +132,7 @@ static void handle_action(struct daemon *d, const struct pool_action *a)
     case POOL_ACT_WAITER_TIMED_OUT:
         return api_waiter_timed_out(d->api, a->waiter_data);
     case POOL_ACT_SESSION_ENDED:
+        api_session_ended(d->api, a->session.id);
         return session_ended(dp, a);
     }
 }
@@ -351,6 +354,102 @@ static void init_clock(struct daemon *d)
         ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL + ((int64_t)rt.tv_nsec - mono.tv_nsec);
 }
 
+/* ---- security: tokens file, connect key ---- */
+
+#define AUTH_POLL_NS 2000000000ull /* how often the tokens file is checked for changes */
+
+static void log_reload(struct daemon *d, int rc, const char *err)
+{
+    if (rc < 0)
+        log_line("reload failed, the previous tokens stay in force: %s", err);
+    else if (rc > 0)
+        log_line("reload: %zu tokens from %s", auth_token_count(d->auth), d->cfg->auth.tokens_file);
+}
+
+static void auth_poll(struct loop *loop, struct loop_timer *t)
+{
+    struct daemon *d = t->data;
+    char err[512];
+    log_reload(d, auth_reload(d->auth, false, loop_now(loop), err, sizeof err), err);
+    loop_timer_start(loop, t, loop_now(loop) + AUTH_POLL_NS);
+}
+
+void daemon_reload(struct daemon *d)
+{
+    char err[512];
+    if (!d->auth)
+        log_line("reload: no tokens file configured; nothing to reload");
+    else
+        log_reload(d, auth_reload(d->auth, true, loop_now(d->loop), err, sizeof err), err);
+}
+
+/* The connect key from key_file, or 32 random bytes as hex. */
+static int load_connect_key(struct daemon *d, char *err, size_t errlen)
+{
+    uint8_t raw[32];
+    if (d->cfg->connect_key_file) {
+        d->connect_key_len =
+            connect_key_load(d->cfg->connect_key_file, d->connect_key, err, errlen);
+        return d->connect_key_len ? 0 : -1;
+    }
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf((char *)d->connect_key + 2 * i, 3, "%02x", raw[i]);
+    d->connect_key_len = 2 * sizeof raw;
+    return 0;
+}
+
+static int load_security(struct daemon *d, char *err, size_t errlen)
+{
+    const struct config_auth *a = &d->cfg->auth;
+    if (load_connect_key(d, err, errlen))
+        return -1;
+    if (a->tokens_file) {
+        struct auth_defaults def = {a->claim_rate, a->claim_burst, a->max_waiters};
+        if (auth_new(a->tokens_file, &def, loop_now(d->loop), &d->auth, err, errlen))
+            return -1;
+        loop_timer_init(&d->auth_poll, auth_poll, d);
+        loop_timer_start(d->loop, &d->auth_poll, loop_now(d->loop) + AUTH_POLL_NS);
+    }
+    struct api_security sec = {.auth = d->auth,
+                               .open_probes = a->open_probes,
+                               .open_metrics = a->open_metrics,
+                               .connect_key = d->connect_key,
+                               .connect_key_len = d->connect_key_len};
+    api_set_security(d->api, &sec);
+    return 0;
+}
+
+/* Hands the key to providers that pass it to their backends themselves. */
+static void share_connect_key(struct daemon *d)
+{
+    char key[sizeof d->connect_key + 1];
+    memcpy(key, d->connect_key, d->connect_key_len);
+    key[d->connect_key_len] = '\0';
+    for (size_t i = 0; i < d->npools; i++) {
+        struct provider *p = d->pools[i].provider;
+        if (p->ops->set_connect_key)
+            p->ops->set_connect_key(p, key);
+    }
+}
+
+static struct http_server_config http_config(const struct config *cfg)
+{
+    const struct config_limits *l = &cfg->limits;
+    return (struct http_server_config){
+        .max_header_bytes = l->max_header_bytes,
+        .max_body_bytes = l->max_body_bytes,
+        .max_connections = l->max_connections,
+        .max_per_address = l->max_per_address,
+        .max_output_bytes = l->max_output_bytes,
+        .request_timeout_ns = (uint64_t)l->request_timeout_ms * 1000000u,
+        .idle_timeout_ns = (uint64_t)l->idle_timeout_ms * 1000000u,
+    };
+}
+
 int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct daemon **out,
                char *err, size_t errlen)
 {
@@ -365,16 +464,15 @@ int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct
     loop_timer_init(&d->tick, on_tick, d);
     /* Before the HTTP server's flush hook: waiter answers leave this turn. */
     loop_before_sleep(loop, drain_hook, d);
-    struct http_server_config hc = {.max_header_bytes = cfg->limits.max_header_bytes,
-                                    .max_body_bytes = cfg->limits.max_body_bytes,
-                                    .max_connections = cfg->limits.max_connections};
+    struct http_server_config hc = http_config(cfg);
     d->api = api_new(&d->svc, verbose);
     d->http = http_server_new(loop, &hc, api_handle, d->api);
-    if (new_pool_set(d, err, errlen) || new_shared(d, err, errlen))
+    if (load_security(d, err, errlen) || new_pool_set(d, err, errlen) || new_shared(d, err, errlen))
         goto fail;
     for (; d->npools < cfg->npools; d->npools++)
         if (add_pool(d, d->npools, err, errlen))
             goto fail;
+    share_connect_key(d); /* before the first drain starts pods */
     *out = d;
     daemon_drain(d); /* the initial CREATE_PODS */
     return 0;
@@ -388,12 +486,24 @@ int daemon_listen(struct daemon *d, const char *host, uint16_t port, uint16_t *b
     return http_server_listen(d->http, host, port, bound);
 }
 
+int daemon_listen_health(struct daemon *d, const char *host, uint16_t port, uint16_t *bound)
+{
+    struct http_server_config hc = http_config(d->cfg);
+    hc.max_connections = 64;
+    hc.max_per_address = 64;
+    if (!d->health)
+        d->health = http_server_new(d->loop, &hc, api_handle_health, d->api);
+    return http_server_listen(d->health, host, port, bound);
+}
+
 void daemon_shutdown(struct daemon *d)
 {
     if (d->shutting_down)
         return;
     d->shutting_down = true;
     http_server_shutdown(d->http);
+    if (d->health)
+        http_server_shutdown(d->health);
     api_shutdown(d->api);
     for (size_t i = 0; i < d->npools; i++)
         d->pools[i].provider->ops->shutdown(d->pools[i].provider);
@@ -416,7 +526,8 @@ bool daemon_drained(const struct daemon *d)
     for (size_t i = 0; i < d->npools; i++)
         if (d->pools[i].provider->ops->live_count(d->pools[i].provider))
             return false;
-    return provider_shared_drained(d->shared) && http_server_connection_count(d->http) == 0;
+    return provider_shared_drained(d->shared) && http_server_connection_count(d->http) == 0 &&
+           (!d->health || http_server_connection_count(d->health) == 0);
 }
 
 uint64_t daemon_stop_grace_ns(const struct daemon *d)
@@ -437,7 +548,11 @@ void daemon_free(struct daemon *d)
      * never delivered); no replacement pods are started for them now. */
     d->shutting_down = true;
     http_server_free(d->http); /* cancels pending exchanges (waiters) */
+    http_server_free(d->health);
     api_free(d->api);
+    if (d->auth)
+        loop_timer_stop(d->loop, &d->auth_poll);
+    auth_free(d->auth);
     for (size_t i = 0; i < d->cfg->npools; i++) /* also a pool that failed half-made */
         if (d->pools[i].provider)
             d->pools[i].provider->ops->free(d->pools[i].provider);

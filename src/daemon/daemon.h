@@ -52,6 +52,14 @@ int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct
  * -1 (errno). */
 int daemon_listen(struct daemon *d, const char *host, uint16_t port, uint16_t *bound);
 
+/* Listens for probes and metrics only (health_listen): its own connection
+ * slots, so a saturated API port leaves probes in. 0 or -1 (errno). */
+int daemon_listen_health(struct daemon *d, const char *host, uint16_t port, uint16_t *bound);
+
+/* SIGHUP: re-reads what can change at run time (the auth tokens file) and
+ * logs the outcome. */
+void daemon_reload(struct daemon *d);
+
 /* Graceful stop: stop listening, answer waiters, stop every pod. */
 void daemon_shutdown(struct daemon *d);
 bool daemon_stopping(const struct daemon *d);

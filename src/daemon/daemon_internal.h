@@ -13,6 +13,7 @@
 #include "service.h"
 
 struct api;
+struct auth;
 struct http_server;
 
 /* Per configured pool, same index as cfg->pools. */
@@ -44,7 +45,13 @@ struct daemon {
     bool draining;
     bool shutting_down;
     int exit_status;
-    bool verbose; /* one log line per pod / session event */
+    bool verbose;                /* one log line per pod / session event */
+    struct http_server *health;  /* the health listener's server, or NULL */
+    struct auth *auth;           /* bearer tokens; NULL: the API is open */
+    struct loop_timer auth_poll; /* re-reads the tokens file when it changes */
+    uint8_t connect_key[256];    /* HMAC key of connect tokens (printable) */
+    size_t connect_key_len;
+    uint64_t epoch; /* leader epoch signed into tokens (0: no election) */
 };
 
 /* Drains the pool core's actions and re-arms the tick timer. */

@@ -127,6 +127,11 @@ static int64_t svc_wall_ns(struct service *s, uint64_t mono)
     return (int64_t)mono + of(s)->wall_offset_ns;
 }
 
+static uint64_t svc_epoch(struct service *s)
+{
+    return ((struct daemon *)s)->epoch;
+}
+
 const struct service_ops daemon_service_ops = {
     .pool_count = svc_pool_count,
     .find_pool = svc_find_pool,
@@ -140,4 +145,5 @@ const struct service_ops daemon_service_ops = {
     .stopping = svc_stopping,
     .now = svc_now,
     .wall_ns = svc_wall_ns,
+    .epoch = svc_epoch,
 };

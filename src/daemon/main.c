@@ -7,16 +7,31 @@
  * The command line is options.h's. Loads the config (errors name file:line:col), builds the daemon
  * on one loop, listens, and prints "prewarmd listening on http://HOST:PORT" on stdout once the port
  * is bound (with --listen 127.0.0.1:0 the kernel picks the port; tests read it from that line).
- * SIGINT/SIGTERM: stop accepting, answer waiters, stop every child (SIGTERM, SIGKILL after the
- * grace period), then free everything. Lifecycle lines go to stderr (--quiet: only errors and
- * start/stop).
+ * Then "prewarmd health on http://HOST:PORT" when health_listen is set. Lifecycle lines go to
+ * stderr (--quiet: only errors and start/stop).
+ *
+ * Signals:
+ *   SIGINT, SIGTERM  graceful stop: stop accepting, answer waiters 503, stop
+ *                    every pod (SIGTERM, SIGKILL after the grace period), free
+ *                    everything, exit 0.
+ *   SIGHUP           reload what can change at run time: the auth tokens
+ *                    file (also re-read by itself when it changes); logs the
+ *                    outcome. Sessions, pools, listeners and the connect key
+ *                    stay (a new key would invalidate every live token).
+ *   SIGUSR1, SIGUSR2 ignored (logged), so a stray signal cannot kill it.
+ *   SIGPIPE          ignored (a peer that leaves is an I/O error).
+ *   SIGQUIT, SIGKILL immediate death: sessions are lost with the process;
+ *                    local backends die with it (the demo backend asks for
+ *                    PR_SET_PDEATHSIG), Kubernetes pods stay and are adopted.
  *
  * Descriptors: every local pod holds one (its pidfd) and every connection
  * one, so the soft RLIMIT_NOFILE (1024 on a stock Debian) would cap a pool
  * near a thousand pods; prewarmd raises its soft limit to the hard limit at
  * start (children inherit it).
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +79,47 @@ static void on_signal(struct loop *loop, int signo, void *data)
 {
     struct daemon *d = data;
     (void)loop;
-    log_line("signal %d: shutting down", signo);
-    daemon_shutdown(d);
+    if (signo == SIGHUP) {
+        log_line("SIGHUP: reloading");
+        daemon_reload(d);
+    } else if (signo == SIGUSR1 || signo == SIGUSR2) {
+        log_line("signal %d ignored", signo);
+    } else {
+        log_line("signal %d: shutting down", signo);
+        daemon_shutdown(d);
+    }
+}
+
+static int watch_signals(struct loop *loop, struct daemon *d)
+{
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        if (loop_signal_watch(loop, signals[i], on_signal, d))
+            return -1;
+    return 0;
+}
+
+/* "HOST:PORT" as a URL authority ("[::1]:80" for IPv6). */
+static void authority(char *out, size_t len, const char *host, unsigned port)
+{
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(out, len, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+static int listen_health(struct daemon *d, const struct config *cfg)
+{
+    char where[300];
+    uint16_t bound = 0;
+    if (!cfg->health_host)
+        return 0;
+    authority(where, sizeof where, cfg->health_host, cfg->health_port);
+    if (daemon_listen_health(d, cfg->health_host, cfg->health_port, &bound)) {
+        fprintf(stderr, "prewarmd: health_listen on %s: %s\n", where, strerror(errno));
+        return -1;
+    }
+    authority(where, sizeof where, cfg->health_host, bound);
+    printf("prewarmd health on http://%s\n", where);
+    return 0;
 }
 
 static void raise_fd_limit(void)
@@ -92,28 +146,32 @@ static void run(struct loop *loop, struct daemon *d)
 static int start(struct loop *loop, const struct config *cfg, const struct options *o,
                  struct daemon **d)
 {
-    char err[512], host[256];
+    char err[512], name[256], host[64], where[300];
     uint16_t port = cfg->listen_port, bound = 0;
     snprintf(host, sizeof host, "%s", cfg->listen_host);
-    if (o->listen && config_parse_listen(o->listen, host, sizeof host, &port)) {
-        fprintf(stderr, "prewarmd: --listen %s: must be HOST:PORT\n", o->listen);
+    if (o->listen && (config_parse_listen(o->listen, name, sizeof name, &port) ||
+                      config_resolve_host(name, host, sizeof host))) {
+        fprintf(stderr, "prewarmd: --listen %s: must be HOST:PORT with a host that resolves\n",
+                o->listen);
         return -1;
     }
     if (daemon_new(loop, cfg, !o->quiet, d, err, sizeof err)) {
         fprintf(stderr, "prewarmd: %s\n", err);
         return -1;
     }
+    authority(where, sizeof where, host, port);
     if (daemon_listen(*d, host, port, &bound)) {
-        perror("prewarmd: listen");
+        fprintf(stderr, "prewarmd: listen on %s: %s\n", where, strerror(errno));
         return -1;
     }
-    if (loop_signal_watch(loop, SIGINT, on_signal, *d) ||
-        loop_signal_watch(loop, SIGTERM, on_signal, *d)) {
+    if (watch_signals(loop, *d)) {
         perror("prewarmd: signals");
         return -1;
     }
-    printf("prewarmd listening on http://%s%s%s:%u\n", strchr(host, ':') ? "[" : "", host,
-           strchr(host, ':') ? "]" : "", bound);
+    authority(where, sizeof where, host, bound);
+    printf("prewarmd listening on http://%s\n", where);
+    if (listen_health(*d, cfg))
+        return -1;
     fflush(stdout);
     return 0;
 }

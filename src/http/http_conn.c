@@ -23,8 +23,8 @@ uint64_t http_conn_deadline(const struct http_conn *c)
     uint64_t idle = c->last_activity_ns + cfg->idle_timeout_ns;
     if (c->lingering)
         return c->linger_deadline_ns;
-    if (!c->proto)
-        return buf_size(&c->in) > 0 ? c->first_byte_ns + cfg->request_timeout_ns : idle;
+    if (!c->proto) /* no request yet: a silent connection goes, as a slow one does */
+        return c->accepted_ns + cfg->request_timeout_ns;
     if (buf_size(&c->out) > 0)
         return idle;
     return c->proto->deadline(c, idle);
@@ -39,6 +39,22 @@ void http_conn_schedule(struct http_conn *c)
         return; /* an armed timer fires and re-evaluates */
     if (!loop_timer_armed(&c->timer) || d < c->timer.when_ns)
         loop_timer_start(c->env->loop, &c->timer, d);
+}
+
+void http_conn_account_out(struct http_conn *c)
+{
+    struct http_env *env = c->env;
+    env->out_total = env->out_total - c->out_accounted + buf_size(&c->out);
+    c->out_accounted = buf_size(&c->out);
+    if (env->out_total > env->cfg.max_output_bytes)
+        env->out_throttled = true;
+}
+
+bool http_conn_may_dispatch(struct http_conn *c)
+{
+    http_conn_account_out(c);
+    size_t out = buf_size(&c->out);
+    return out <= HTTP_OUT_HIGH_WATER && (!c->env->out_throttled || out <= HTTP_OUT_LOW_WATER);
 }
 
 void http_conn_dispatch(struct http_conn *c, struct http_exchange *ex,

@@ -47,7 +47,8 @@
 #include "loop.h"
 #include "oom.h"
 
-#define HTTP_OUT_HIGH_WATER (1u << 20) /* stop reading above this much unsent output */
+#define HTTP_OUT_HIGH_WATER (256u << 10) /* stop reading and dispatching above this */
+#define HTTP_OUT_LOW_WATER  (16u << 10)  /* ... or above this while over max_output_bytes */
 #define HTTP_NO_DEADLINE    UINT64_MAX
 
 struct http_conn;
@@ -61,6 +62,8 @@ struct http_env {
     void *ctx;
     struct http_conn *dirty; /* connections with output or input to process */
     bool shutting_down;
+    size_t out_total;   /* unsent output of all connections (as last accounted) */
+    bool out_throttled; /* out_total went above max_output_bytes (until half) */
 };
 
 /* The part of an exchange every protocol has; protocols embed it first. */
@@ -126,10 +129,11 @@ struct http_conn {
     void *proto_state;
     unsigned io_events;
     struct buf in, out;
+    size_t out_accounted;                    /* this connection's share of env->out_total */
     uint64_t out_sent;                       /* bytes of out ever written */
     struct http_watch *watches, *watch_tail; /* delivery watches, by offset */
     struct loop_timer timer;
-    uint64_t first_byte_ns; /* protocol not decided yet: when bytes came */
+    uint64_t accepted_ns; /* no protocol (no request) yet: request_timeout from here */
     uint64_t last_activity_ns;
     uint64_t linger_deadline_ns;
 };
@@ -140,6 +144,12 @@ void http_conn_mark_dirty(struct http_conn *c);
 /* Re-evaluates c's deadline and arms its timer if it moved earlier. */
 void http_conn_schedule(struct http_conn *c);
 uint64_t http_conn_deadline(const struct http_conn *c);
+/* Brings env->out_total up to date with c's unsent output; then whether c
+ * may take more output (dispatch more requests, read more): at most
+ * HTTP_OUT_HIGH_WATER unsent, HTTP_OUT_LOW_WATER while the server is over
+ * max_output_bytes (see http_server.h "Memory bounds"). */
+bool http_conn_may_dispatch(struct http_conn *c);
+void http_conn_account_out(struct http_conn *c);
 /* Calls the server's handler for a complete request. */
 void http_conn_dispatch(struct http_conn *c, struct http_exchange *ex,
                         const struct http_request *req);

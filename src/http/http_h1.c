@@ -6,7 +6,9 @@
  * An answer to the exchange at the head of the queue is serialized straight
  * into the output buffer; an answer to a later one is serialized into the
  * exchange and moved to the output when everything before it is answered.
- * Parsing stops (reading pauses) while max_pipelined requests are queued.
+ * Parsing stops (reading pauses) while max_pipelined requests are queued,
+ * and while the connection may not take more output (http_conn_may_dispatch:
+ * a client that pipelines without reading gets no more answers made).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -227,7 +229,7 @@ static void process(struct http_conn *c)
     const struct http_server_config *cfg = &c->env->cfg;
     if (c->dead || c->lingering)
         return;
-    while (!h->stop_parsing && h->q_len < cfg->max_pipelined) {
+    while (!h->stop_parsing && h->q_len < cfg->max_pipelined && http_conn_may_dispatch(c)) {
         size_t avail = buf_size(&c->in);
         if (avail == 0)
             break;

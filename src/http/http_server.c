@@ -8,10 +8,15 @@
  * submits to nghttp2 (HTTP/2) and marks the connection dirty. The before-sleep
  * hook drains the dirty list: the protocol produces what it held back
  * (input waiting for the pipeline to shrink, frames inside nghttp2) and the
- * server writes as much as the socket takes; the rest waits for EPOLLOUT. Reading pauses while more
- * than HTTP_OUT_HIGH_WATER bytes are unsent, so a client that does not read cannot grow the
- * server's memory.
+ * server writes as much as the socket takes; the rest waits for EPOLLOUT. Reading and dispatching
+ * pause while a connection may not take more output (http_conn_may_dispatch), so a client that
+ * does not read cannot grow the server's memory; they resume as it reads (flush_conn produces
+ * again), and everywhere once the total is back under half of max_output_bytes (unthrottle).
+ *
+ * Admission: at most max_connections, and max_per_address from one client address
+ * (addr_limit.h); further accepts are closed at once.
  */
+#include "addr_limit.h"
 #include "http_conn.h"
 
 #include <arpa/inet.h>
@@ -23,11 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define HTTP_MAX_LISTENERS 8
 #define HTTP_READ_CHUNK    16384
+#define HTTP_SNDBUF        (128 * 1024)  /* the kernel doubles it */
 #define HTTP_LINGER_NS     2000000000ull /* draining input after an error response */
 
 struct http_server {
@@ -36,7 +43,17 @@ struct http_server {
     size_t listener_count;
     struct http_conn *conns; /* all open connections */
     size_t conn_count;
-    int spare_fd; /* /dev/null, given up to accept-and-close when out of fds */
+    int spare_fd;                /* /dev/null, given up to accept-and-close when out of fds */
+    struct addr_limit *per_addr; /* open connections per client address */
+    uint64_t refused_full, refused_per_address; /* accepts closed at once */
+};
+
+/* A connection and the client address it counts against (adopted sockets
+ * count against none). */
+struct server_conn {
+    struct http_conn c; /* first: what the protocols see */
+    struct addr_key peer;
+    bool counted;
 };
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -58,6 +75,10 @@ static void apply_defaults(struct http_server_config *cfg)
         cfg->idle_timeout_ns = 60ull * 1000000000u;
     if (!cfg->request_timeout_ns)
         cfg->request_timeout_ns = 10ull * 1000000000u;
+    if (!cfg->max_per_address)
+        cfg->max_per_address = 256;
+    if (!cfg->max_output_bytes)
+        cfg->max_output_bytes = 64u << 20;
     if (!cfg->max_pipelined)
         cfg->max_pipelined = 16;
     if (!cfg->max_streams)
@@ -74,6 +95,12 @@ struct http_server *http_server_new(struct loop *loop, const struct http_server_
     apply_defaults(&s->env.cfg);
     s->env.handler = handler;
     s->env.ctx = ctx;
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
+        seed = (uint64_t)(uintptr_t)s ^ loop_now(loop);
+    s->per_addr =
+        addr_limit_new(s->env.cfg.max_connections, (uint32_t)s->env.cfg.max_per_address, seed);
+    oom_check(s->per_addr);
     s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     loop_before_sleep(loop, flush_hook, s);
     return s;
@@ -146,18 +173,25 @@ fail:;
     return -1;
 }
 
-static int conn_new(struct http_server *s, int fd)
+static int conn_new(struct http_server *s, int fd, const struct addr_key *peer)
 {
-    struct http_conn *c = xcalloc(1, sizeof(*c));
-    int one = 1;
+    struct server_conn *sc = xcalloc(1, sizeof(*sc));
+    struct http_conn *c = &sc->c;
+    int one = 1, sndbuf = HTTP_SNDBUF;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* A fixed send buffer instead of the kernel's autotuning (up to 4 MiB):
+     * bounds the kernel memory a client that does not read can pin, and the
+     * answers it can make prewarmd render before the output bound applies. */
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     c->env = &s->env;
     c->fd = fd;
     c->io_events = LOOP_READ;
     if (loop_io_add(s->env.loop, fd, LOOP_READ, conn_io, c) < 0) {
         int saved = errno;
         close(fd);
-        free(c);
+        if (peer)
+            addr_limit_release(s->per_addr, peer);
+        free(sc);
         errno = saved;
         return -1;
     }
@@ -167,7 +201,11 @@ static int conn_new(struct http_server *s, int fd)
         s->conns->prev = c;
     s->conns = c;
     s->conn_count++;
-    c->last_activity_ns = loop_now(s->env.loop);
+    c->last_activity_ns = c->accepted_ns = loop_now(s->env.loop);
+    if (peer) {
+        sc->peer = *peer;
+        sc->counted = true;
+    }
     http_conn_schedule(c);
     return 0;
 }
@@ -181,7 +219,7 @@ int http_server_adopt(struct http_server *s, int fd)
         errno = saved;
         return -1;
     }
-    return conn_new(s, fd);
+    return conn_new(s, fd, NULL); /* socketpairs in tests: no address to count */
 }
 
 /* Out of descriptors, a pending connection would keep the listener readable
@@ -205,16 +243,23 @@ static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)
     (void)events;
     struct http_server *s = data;
     for (int i = 0; i < 64; i++) {
-        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage ss = {0};
+        socklen_t len = sizeof ss;
+        int cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0 && (errno == EMFILE || errno == ENFILE) && shed_one(s, fd))
             continue;
         if (cfd < 0)
             return; /* EAGAIN (or nothing to shed): the next event retries */
+        struct addr_key peer = addr_key_of((struct sockaddr *)&ss);
         if (s->conn_count >= s->env.cfg.max_connections || s->env.shutting_down) {
+            s->refused_full++;
             close(cfd);
-            continue;
+        } else if (!addr_limit_acquire(s->per_addr, &peer)) {
+            s->refused_per_address++;
+            close(cfd);
+        } else {
+            conn_new(s, cfd, &peer);
         }
-        conn_new(s, cfd);
     }
 }
 
@@ -253,6 +298,10 @@ static void conn_close(struct http_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     s->conn_count--;
+    s->env.out_total -= c->out_accounted;
+    struct server_conn *sc = (struct server_conn *)c;
+    if (sc->counted)
+        addr_limit_release(s->per_addr, &sc->peer);
     /* Cancel callbacks run here; the connection is already unreachable. */
     if (c->proto)
         c->proto->close(c);
@@ -264,13 +313,13 @@ static void conn_close(struct http_conn *c)
 
 /* ---- reading, writing, interest ---- */
 
-static bool wants_read(const struct http_conn *c)
+static bool wants_read(struct http_conn *c)
 {
     if (c->read_eof)
         return false;
     if (c->lingering)
         return true;
-    if (buf_size(&c->out) > HTTP_OUT_HIGH_WATER)
+    if (!http_conn_may_dispatch(c))
         return false;
     return !c->proto || c->proto->wants_read(c);
 }
@@ -298,8 +347,6 @@ static bool handle_input(struct http_conn *c)
     if (!c->proto) {
         const struct http_proto *p = detect_protocol(c);
         if (!p) {
-            if (!c->first_byte_ns)
-                c->first_byte_ns = http_conn_now(c);
             return true;
         }
         c->proto = p;
@@ -402,6 +449,16 @@ static bool flush_conn(struct http_conn *c)
     }
     if (!write_out(c))
         return false;
+    /* The client read: requests held back by the output bound go on. */
+    if (buf_size(&c->in) > 0 && http_conn_may_dispatch(c)) {
+        if (c->proto->produce(c) < 0) {
+            conn_close(c);
+            return false;
+        }
+        if (!write_out(c))
+            return false;
+    }
+    http_conn_account_out(c);
     enum http_proto_next next = c->proto->after_write(c);
     if (next == HTTP_NEXT_CLOSE) {
         conn_close(c);
@@ -425,6 +482,19 @@ static void conn_io(struct loop *loop, int fd, unsigned events, void *data)
         conn_read(c);
 }
 
+/* Once all unsent output is back under half of max_output_bytes, every
+ * connection may dispatch what it held back. */
+static void unthrottle(struct http_server *s)
+{
+    if (!s->env.out_throttled || s->env.out_total > s->env.cfg.max_output_bytes / 2)
+        return;
+    s->env.out_throttled = false;
+    for (struct http_conn *c = s->conns; c; c = c->next) {
+        http_conn_mark_dirty(c);
+        update_interest(c);
+    }
+}
+
 static void flush_hook(struct loop *loop, void *data)
 {
     (void)loop;
@@ -435,6 +505,7 @@ static void flush_hook(struct loop *loop, void *data)
         c->dirty = false;
         flush_conn(c);
     }
+    unthrottle(s);
 }
 
 /* ---- timers ---- */
@@ -499,5 +570,6 @@ void http_server_free(struct http_server *s)
         conn_close(s->conns);
     if (s->spare_fd >= 0)
         close(s->spare_fd);
+    addr_limit_free(s->per_addr);
     free(s);
 }

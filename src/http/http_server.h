@@ -31,7 +31,10 @@
  * get 417. Header block over the cap -> 431, body over the cap -> 413,
  * malformed request -> 400; all of these send a JSON error and close.
  * A request that is not complete within request_timeout gets 408 and close;
- * a keep-alive connection idle for idle_timeout is closed. A client that
+ * a new connection that has not sent a whole request (nor the HTTP/2
+ * preface) within request_timeout of its accept is closed, so silent
+ * connections cannot hold slots; a keep-alive connection idle for
+ * idle_timeout after a complete request is closed. A client that
  * closes its sending side while a request is still unanswered is taken as
  * gone (its exchanges are cancelled); answered ones are still delivered.
  * After an error answer the server half-closes and drains the input for up
@@ -61,6 +64,19 @@
  * RequestEntityTooLarge (413), ExpectationFailed (417),
  * RequestHeaderFieldsTooLarge (431), NotImplemented (501),
  * HTTPVersionNotSupported (505).
+ *
+ * Admission: at most max_connections open, and max_per_address from one
+ * client address; further accepts are closed at once.
+ *
+ * Memory bounds: a connection stops reading and stops dispatching pipelined
+ * requests while its unsent output is above HTTP_OUT_HIGH_WATER (256 KiB);
+ * while the unsent output of all connections together is above
+ * max_output_bytes (until it is back under half), the bound per connection
+ * is 16 KiB, so clients that read still get answers and the ones that do not
+ * wait. Unsent output is thus at most max_output_bytes plus, per connection,
+ * 16 KiB and one answer; buffered input at most max_header_bytes +
+ * max_body_bytes + 16 KiB per connection; HTTP/2 streams hold at most
+ * max_streams answers each.
  *
  * Callers: src/api (routes), main.c, bench/http_echo_server.c, tests.
  */
@@ -112,6 +128,10 @@ struct http_server_config {
     size_t max_header_bytes;     /* request line + headers [16 KiB] */
     size_t max_body_bytes;       /* [1 MiB] */
     size_t max_connections;      /* further accepts are closed at once [4096] */
+    size_t max_per_address;      /* connections from one client address [256];
+                                    further ones are closed at once */
+    size_t max_output_bytes;     /* unsent output of all connections together
+                                    [64 MiB]; see "Memory bounds" */
     uint64_t idle_timeout_ns;    /* keep-alive connection with nothing pending [60 s] */
     uint64_t request_timeout_ns; /* first byte of a request to its end [10 s] */
     size_t max_pipelined;        /* HTTP/1.1 requests in flight per connection;

@@ -114,6 +114,10 @@ struct provider_ops {
     uint32_t (*stop_grace_ms)(const struct provider *p);
     /* Frees everything; pods still running are killed and reaped. */
     void (*free)(struct provider *p);
+    /* Optional (NULL: the provider hands the key over its own way, as the
+     * Kubernetes provider does with a Secret): the connect-token key its
+     * backends get as PREWARM_CONNECT_KEY (copied). */
+    void (*set_connect_key)(struct provider *p, const char *key);
 };
 
 /* Every provider starts with this header (first member). */

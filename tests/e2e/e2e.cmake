@@ -13,3 +13,12 @@ if(TARGET prewarmd AND PREWARM_PYTHON3)
   add_test(NAME e2e.fd_limit COMMAND ${e2e_daemon_cmd} test_more_pods_than_the_soft_fd_limit)
   set_tests_properties(e2e.daemon e2e.fd_limit PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 endif()
+
+# Hardening: hostile input, connection abuse, signals, failed backends,
+# connect tokens, bearer-token auth, scoping and rate limits (h1 and h2c).
+if(TARGET prewarmd AND PREWARM_PYTHON3)
+  add_test(NAME e2e.hardening
+    COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_hardening.py
+            $<TARGET_FILE:prewarmd> $<TARGET_FILE:prewarm-demo-backend>)
+  set_tests_properties(e2e.hardening PROPERTIES TIMEOUT 300)
+endif()

@@ -31,7 +31,7 @@
 #include "kube_budget.h"
 
 #define KUBE_POD_MAX 253
-#define KUBE_KEY_MAX 128
+#define KUBE_KEY_MAX 144 /* POOL_KEY_MAX: keys as the core stores them (scoped per caller) */
 
 struct kube_binding {
     size_t pool;

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,12 @@
 #define PROBE_ATTEMPT_MS 1000
 #define MS               1000000ull
 
-extern char **environ;
+#define LOCAL_DEFAULT_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 
 enum child_state {
     CHILD_STARTING, /* spawned, probing */
-    CHILD_READY,    /* probe passed */
+    CHILD_READY,    /* probe passed; probed again every interval while idle */
+    CHILD_BOUND,    /* serves a session: no more probes */
     CHILD_STOPPING, /* SIGTERM sent, SIGKILL timer armed */
 };
 
@@ -54,6 +56,7 @@ struct child {
     char probe_buf[64];
     size_t probe_len;
     uint32_t backoff_ms;
+    uint32_t failures;       /* probes of the Ready pod failed in a row */
     struct loop_timer timer; /* probe retry / probe timeout / SIGKILL */
 };
 
@@ -61,6 +64,7 @@ struct provider_local {
     struct provider base;
     struct loop *loop;
     const struct config_local *cfg; /* the pool's local: block */
+    const char *pool_name;          /* the pool's name (PREWARM_POOL) */
     struct provider_events ev;
     char *program; /* resolved command[0] */
     struct spawn_backoff spawn;
@@ -68,6 +72,7 @@ struct provider_local {
     uint64_t next_id;
     size_t live;
     int shutting_down;
+    char *connect_key; /* PREWARM_CONNECT_KEY of every backend */
     struct child *buckets[NBUCKETS];
 };
 
@@ -144,9 +149,42 @@ static void probe_close(struct child *c)
     c->probe_fd = -1;
 }
 
+static const struct config_local *local_cfg(const struct child *c)
+{
+    return c->pl->cfg;
+}
+
+static void schedule_probe(struct child *c)
+{
+    struct loop *loop = c->pl->loop;
+    loop_timer_start(loop, &c->timer, loop_now(loop) + local_cfg(c)->probe_interval_ms * MS);
+}
+
+/* A Ready pod failed a probe: it is not handed out any more (reported
+ * starting, the core moves it back to STARTING); after failure_threshold in
+ * a row it is killed (a stopped or hung process ignores SIGTERM) and its
+ * exit reports it gone. */
+static void ready_probe_failed(struct child *c)
+{
+    struct provider_local *pl = c->pl;
+    probe_close(c);
+    if (c->failures++ == 0) {
+        char addr[32];
+        snprintf(addr, sizeof addr, "127.0.0.1:%u", c->port);
+        pl->ev.pod_starting(pl->ev.ctx, c->name, addr, pl->node);
+    }
+    if (c->failures < local_cfg(c)->probe_failures)
+        return schedule_probe(c);
+    c->state = CHILD_STOPPING;
+    kill(-c->pid, SIGKILL);
+    kill(c->pid, SIGKILL);
+}
+
 /* The attempt failed: try again after the backoff. */
 static void probe_retry(struct child *c)
 {
+    if (c->state == CHILD_READY)
+        return ready_probe_failed(c);
     probe_close(c);
     loop_timer_start(c->pl->loop, &c->timer, loop_now(c->pl->loop) + c->backoff_ms * MS);
     c->backoff_ms = c->backoff_ms * 2 > PROBE_MAX_MS ? PROBE_MAX_MS : c->backoff_ms * 2;
@@ -154,16 +192,14 @@ static void probe_retry(struct child *c)
 
 static void probe_passed(struct child *c)
 {
+    bool was_ready = c->state == CHILD_READY && c->failures == 0;
     probe_close(c);
-    loop_timer_stop(c->pl->loop, &c->timer);
     c->state = CHILD_READY;
+    c->failures = 0;
     c->pl->spawn.backoff_ms = 0;
-    c->pl->ev.pod_ready(c->pl->ev.ctx, c->name);
-}
-
-static const struct config_local *local_cfg(const struct child *c)
-{
-    return c->pl->cfg;
+    schedule_probe(c);
+    if (!was_ready)
+        c->pl->ev.pod_ready(c->pl->ev.ctx, c->name);
 }
 
 /* HTTP probe: send the GET, then read until the status line is complete. */
@@ -229,7 +265,8 @@ static void probe_start(struct child *c)
     if (loop_io_add(pl->loop, c->probe_fd, LOOP_WRITE, probe_io, c))
         return probe_retry(c);
     /* Bounds the attempt; the timer callback sees probe_fd >= 0 as a timeout. */
-    loop_timer_start(pl->loop, &c->timer, loop_now(pl->loop) + PROBE_ATTEMPT_MS * MS);
+    uint64_t ms = c->state == CHILD_READY ? local_cfg(c)->probe_timeout_ms : PROBE_ATTEMPT_MS;
+    loop_timer_start(pl->loop, &c->timer, loop_now(pl->loop) + ms * MS);
 }
 
 static void child_timer(struct loop *loop, struct loop_timer *timer)
@@ -241,7 +278,7 @@ static void child_timer(struct loop *loop, struct loop_timer *timer)
         kill(c->pid, SIGKILL);
         return;
     }
-    if (c->state != CHILD_STARTING)
+    if (c->state != CHILD_STARTING && c->state != CHILD_READY)
         return;
     if (c->probe_fd >= 0)
         return probe_retry(c); /* this attempt timed out */
@@ -305,7 +342,31 @@ static void free_strv(char **v)
     free(v);
 }
 
-/* argv from the template; envp = environ + PREWARM_PORT + PREWARM_POD. */
+/* A backend's whole environment: the pool's env entries, PATH (unless the
+ * pool sets it), PREWARM_PORT, PREWARM_POD, PREWARM_POOL and
+ * PREWARM_CONNECT_KEY. Nothing
+ * of prewarmd's own environment is passed on. */
+static char **build_env(const struct provider_local *pl, const struct child *c, const char *port)
+{
+    const struct config_local *l = pl->cfg;
+    size_t n = 0;
+    bool has_path = false;
+    while (l->env && l->env[n])
+        has_path = has_path || !strncmp(l->env[n++], "PATH=", 5);
+    char **envp = xcalloc(n + 6, sizeof *envp);
+    for (size_t i = 0; i < n; i++)
+        envp[i] = xstrdup(l->env[i]);
+    if (!has_path)
+        envp[n++] = xstrdup(LOCAL_DEFAULT_PATH);
+    if (asprintf(&envp[n++], "PREWARM_PORT=%s", port) < 0 ||
+        asprintf(&envp[n++], "PREWARM_POD=%s", c->name) < 0 ||
+        asprintf(&envp[n++], "PREWARM_POOL=%s", pl->pool_name) < 0 ||
+        asprintf(&envp[n++], "PREWARM_CONNECT_KEY=%s", pl->connect_key ? pl->connect_key : "") < 0)
+        oom_abort();
+    return envp;
+}
+
+/* argv from the template, envp from build_env. */
 static void build_exec(const struct provider_local *pl, const struct child *c, char ***argv,
                        char ***envp)
 {
@@ -313,18 +374,10 @@ static void build_exec(const struct provider_local *pl, const struct child *c, c
     char port[8];
     snprintf(port, sizeof port, "%u", c->port);
     *argv = xcalloc(l->command_len + 1, sizeof **argv);
-    size_t nenv = 0;
-    while (environ[nenv])
-        nenv++;
-    *envp = xcalloc(nenv + 3, sizeof **envp);
     (*argv)[0] = xstrdup(pl->program);
     for (size_t i = 1; i < l->command_len; i++)
         (*argv)[i] = substitute(l->command[i], port, c->name);
-    for (size_t i = 0; i < nenv; i++)
-        (*envp)[i] = xstrdup(environ[i]);
-    if (asprintf(&(*envp)[nenv], "PREWARM_PORT=%s", port) < 0 ||
-        asprintf(&(*envp)[nenv + 1], "PREWARM_POD=%s", c->name) < 0)
-        oom_abort();
+    *envp = build_env(pl, c, port);
 }
 
 static int spawn(struct provider_local *pl, struct child *c)
@@ -345,6 +398,9 @@ static int spawn(struct provider_local *pl, struct child *c)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    /* Only stdin, stdout and stderr: whatever else prewarmd was started with
+     * (close-on-exec or not) stays out of backends. */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     int rc = strchr(argv[0], '/') ? posix_spawn(&c->pid, argv[0], &fa, &attr, argv, envp)
                                   : posix_spawnp(&c->pid, argv[0], &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
@@ -447,7 +503,22 @@ static enum provider_status op_delete_pod(struct provider *p, const char *pod)
 
 static enum provider_status op_record_binding(struct provider *p, const struct pool_session_info *s)
 {
-    return find(from_base(p), s->pod) ? PROVIDER_OK : PROVIDER_ERR_UNKNOWN;
+    struct child *c = find(from_base(p), s->pod);
+    if (!c)
+        return PROVIDER_ERR_UNKNOWN;
+    if (c->state == CHILD_READY) { /* the session's own traffic is its check now */
+        probe_close(c);
+        loop_timer_stop(c->pl->loop, &c->timer);
+        c->state = CHILD_BOUND;
+    }
+    return PROVIDER_OK;
+}
+
+static void op_set_connect_key(struct provider *p, const char *key)
+{
+    struct provider_local *pl = from_base(p);
+    free(pl->connect_key);
+    pl->connect_key = xstrdup(key);
 }
 
 static void op_shutdown(struct provider *p)
@@ -486,6 +557,7 @@ static void op_free(struct provider *p)
     }
     loop_timer_stop(pl->loop, &pl->spawn.timer);
     free(pl->program);
+    free(pl->connect_key);
     free(pl);
 }
 
@@ -498,6 +570,7 @@ static const struct provider_ops local_ops = {
     .live_count = op_live_count,
     .stop_grace_ms = op_stop_grace_ms,
     .free = op_free,
+    .set_connect_key = op_set_connect_key,
 };
 
 /* command[0] without '/': next to our own executable if it is there. */
@@ -526,6 +599,7 @@ struct provider *provider_local_new(struct loop *loop, const struct config_pool 
     pl->base.ops = &local_ops;
     pl->loop = loop;
     pl->cfg = &pool->local;
+    pl->pool_name = pool->name;
     pl->ev = *events;
     pl->program = resolve_program(pool->local.command[0]);
     loop_timer_init(&pl->spawn.timer, spawn_timer, pl);

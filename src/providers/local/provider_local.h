@@ -4,15 +4,22 @@
  * create_pods: for each pod, pick a free port on 127.0.0.1 (bind port 0,
  * read it back, close), substitute "{port}" and "{pod}" in the pool's command
  * template and posix_spawn it - no shell, its own process group, an empty
- * signal mask, stdin/stdout on /dev/null, PREWARM_PORT/PREWARM_POD in the
- * environment. Another process may take the port between our close and the
+ * signal mask, stdin/stdout on /dev/null, no descriptor above stderr, and an
+ * environment of its own: the pool's `env` entries, PATH, PREWARM_PORT,
+ * PREWARM_POD, PREWARM_POOL and PREWARM_CONNECT_KEY (set_connect_key);
+ * nothing of prewarmd's environment. Another process may take the port between our close and the
  * child's bind: the child then exits, the pod is reported gone and the pool
  * core's sizing starts a replacement on a fresh port (that is the retry).
  *
  * Readiness: a probe runs on a loop timer with backoff (5 ms doubling to
  * 500 ms): a non-blocking TCP connect, or for http probes a GET of the probe
- * path expecting a 2xx status line. The first success reports pod_ready; no
- * probing after that (a dead child is seen through its pidfd at once).
+ * path expecting a 2xx status line. The first success reports pod_ready. A
+ * Ready pod keeps being probed every probe.interval_ms (each attempt bounded
+ * by probe.timeout_ms) until it is bound: one failure reports it starting
+ * again (the core stops handing it out), a later success Ready again, and
+ * probe.failure_threshold failures in a row kill it (SIGKILL: a stopped or
+ * hung process ignores SIGTERM); its exit reports it gone and the pool
+ * replaces it. A dead child is seen through its pidfd at once.
  *
  * Exit: loop_child_watch reports the exit; the pod is reported gone exactly
  * once and its record freed. delete_pod sends SIGTERM to the process group and

@@ -74,7 +74,9 @@ Test(api_claim, key_of_128_bytes_fits)
 
 Test(api_claim, malformed_is_400)
 {
-    expect_error("{", 400, "the body must be a JSON object");
+    expect_error("{", 400, "malformed JSON at byte 1: expected a member name");
+    expect_error("{} x", 400, "malformed JSON at byte 3: trailing bytes after the JSON value");
+    expect_error("{\"key\":\"a\",\"key\":\"b\"}", 400, "key: duplicate field");
     expect_error("[1]", 400, "the body must be a JSON object");
     expect_error("\"key\"", 400, "the body must be a JSON object");
     expect_error("{\"key\":1}", 400, "key: must be a string");

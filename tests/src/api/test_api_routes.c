@@ -115,9 +115,9 @@ static int64_t t_wall(struct service *s, uint64_t mono)
     return (int64_t)mono;
 }
 
-static const struct service_ops tsvc_ops = {t_pool_count, t_find_pool, t_pool_info, t_claim,
-                                            t_cancel,     t_release,   t_keepalive, t_session,
-                                            t_ready,      t_stopping,  t_now,       t_wall};
+static const struct service_ops tsvc_ops = {
+    t_pool_count, t_find_pool, t_pool_info, t_claim, t_cancel, t_release, t_keepalive,
+    t_session,    t_ready,     t_stopping,  t_now,   t_wall,   NULL};
 
 /* The daemon's drain, reduced to what the API sees. */
 static void drain(struct loop *loop, void *data)

@@ -122,7 +122,7 @@ static const struct bad_case bad_cases[] = {
     {"pools: []\n", "t.yaml:1:8: pools: must have between 1 and 256 pools"},
     {"limits: {}\n", "t.yaml:1:1: pools: is required"},
     {"", "t.yaml:1:1: pools: is required (the file is empty)"},
-    {"- a\n", "t.yaml:1:1: : must be a mapping"},
+    {"- a\n", "t.yaml:1:1: (top level): must be a mapping"},
     {"pools:\n  - name: p\n    name: q\n", "t.yaml:3:5: pools[0].name: duplicate field"},
     {"pools:\n  - name: \"a b\"\n",
      "t.yaml:2:11: pools[0].name: must be 1 to 63 characters from [A-Za-z0-9_.-]"},

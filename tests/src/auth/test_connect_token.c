@@ -55,6 +55,7 @@ static const uint8_t other_key[32] = "fedcba9876543210fedcba9876543210";
 static size_t sign(char *tok)
 {
     struct connect_claims c = {.session_id = "s-00112233445566778899aabbccddeeff",
+                               .pool = "demo",
                                .pod = "local-7",
                                .expires_unix = 2000000000,
                                .epoch = 3};
@@ -68,9 +69,10 @@ Test(connect_token, round_trip)
     cr_assert_gt(n, 0);
     cr_assert_eq(strncmp(tok, "v1.", 3), 0);
     struct connect_claims out;
-    cr_assert_eq(connect_token_verify(key, sizeof key, tok, n, "local-7", 1900000000, &out),
+    cr_assert_eq(connect_token_verify(key, sizeof key, tok, n, "demo", "local-7", 1900000000, &out),
                  CONNECT_TOKEN_OK);
     cr_assert_str_eq(out.session_id, "s-00112233445566778899aabbccddeeff");
+    cr_assert_str_eq(out.pool, "demo");
     cr_assert_str_eq(out.pod, "local-7");
     cr_assert_eq(out.expires_unix, 2000000000);
     cr_assert_eq(out.epoch, 3);
@@ -81,29 +83,35 @@ Test(connect_token, refuses_other_key_other_pod_expired_and_tampering)
     char tok[CONNECT_TOKEN_MAX + 1];
     size_t n = sign(tok);
     struct connect_claims out;
-    cr_assert_eq(connect_token_verify(other_key, 32, tok, n, NULL, 0, &out), CONNECT_TOKEN_BAD_MAC);
-    cr_assert_eq(connect_token_verify(key, 32, tok, n, "local-8", 0, &out),
+    cr_assert_eq(connect_token_verify(other_key, 32, tok, n, NULL, NULL, 0, &out),
+                 CONNECT_TOKEN_BAD_MAC);
+    cr_assert_eq(connect_token_verify(key, 32, tok, n, "demo", "local-8", 0, &out),
                  CONNECT_TOKEN_WRONG_POD);
-    cr_assert_eq(connect_token_verify(key, 32, tok, n, "local-7", 2000000000, &out),
+    cr_assert_eq(connect_token_verify(key, 32, tok, n, "other", "local-7", 0, &out),
+                 CONNECT_TOKEN_WRONG_POD);
+    cr_assert_eq(connect_token_verify(key, 32, tok, n, "demo", "local-7", 2000000000, &out),
                  CONNECT_TOKEN_EXPIRED);
     for (size_t i = 3; i < n; i++) { /* any altered character is caught */
         char copy[CONNECT_TOKEN_MAX + 1];
         memcpy(copy, tok, n + 1);
         copy[i] = copy[i] == 'A' ? 'B' : 'A';
-        cr_assert_neq(connect_token_verify(key, 32, copy, n, NULL, 0, &out), CONNECT_TOKEN_OK,
+        cr_assert_neq(connect_token_verify(key, 32, copy, n, NULL, NULL, 0, &out), CONNECT_TOKEN_OK,
                       "altered at %zu", i);
     }
-    cr_assert_eq(connect_token_verify(key, 32, tok, n - 1, NULL, 0, &out), CONNECT_TOKEN_MALFORMED);
-    cr_assert_eq(connect_token_verify(key, 32, "x", 1, NULL, 0, &out), CONNECT_TOKEN_MALFORMED);
-    cr_assert_eq(connect_token_verify(key, 32, "", 0, NULL, 0, &out), CONNECT_TOKEN_MALFORMED);
+    cr_assert_eq(connect_token_verify(key, 32, tok, n - 1, NULL, NULL, 0, &out),
+                 CONNECT_TOKEN_MALFORMED);
+    cr_assert_eq(connect_token_verify(key, 32, "x", 1, NULL, NULL, 0, &out),
+                 CONNECT_TOKEN_MALFORMED);
+    cr_assert_eq(connect_token_verify(key, 32, "", 0, NULL, NULL, 0, &out),
+                 CONNECT_TOKEN_MALFORMED);
 }
 
 Test(connect_token, refuses_fields_with_separators)
 {
     char tok[CONNECT_TOKEN_MAX + 1];
-    struct connect_claims c = {.session_id = "s-1", .pod = "a|b", .expires_unix = 1};
+    struct connect_claims c = {.session_id = "s-1", .pool = "p", .pod = "a|b", .expires_unix = 1};
     cr_assert_eq(connect_token_sign(key, 32, &c, tok, sizeof tok), 0);
-    struct connect_claims e = {.session_id = "", .pod = "p", .expires_unix = 1};
+    struct connect_claims e = {.session_id = "", .pool = "p", .pod = "p", .expires_unix = 1};
     cr_assert_eq(connect_token_sign(key, 32, &e, tok, sizeof tok), 0);
 }
 
