@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -22,6 +21,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+from e2e_common import backend_get, children, poll, read_port, run
 
 PREWARMD, BACKEND = sys.argv[1], sys.argv[2]
 KEY = b"k" * 40  # connect key the tests configure
@@ -65,19 +66,6 @@ def config(extra="", pools=(("demo", 2, 3, 6),)):
     return text
 
 
-def poll(cond, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(delay)  # poll interval, not synchronisation
-        delay = min(delay * 2, 0.2)
-
-
 class Daemon:
     """prewarmd on ephemeral ports with a config written into a temp dir."""
 
@@ -92,25 +80,12 @@ class Daemon:
         self.stderr = open(os.path.join(self.dir.name, "stderr.log"), "w+")
         self.proc = subprocess.Popen([PREWARMD, "--config", self.config], stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env, pass_fds=pass_fds)
-        self.port = self._read_port(rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n")
+        self.port = read_port(self.proc, rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n",
+                              self.log)
         self.health_port = None
         if "health_listen" in text:
-            self.health_port = self._read_port(rb"prewarmd health on http://127\.0\.0\.1:(\d+)\n")
-
-    def _read_port(self, pattern):
-        deadline = time.monotonic() + 10
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
-                raise AssertionError("prewarmd printed no listening line: " + self.log())
-            chunk = os.read(self.proc.stdout.fileno(), 1)
-            if not chunk:
-                raise AssertionError("prewarmd exited: " + self.log())
-            line += chunk
-        m = re.match(pattern, line)
-        assert m, line
-        return int(m.group(1))
+            self.health_port = read_port(
+                self.proc, rb"prewarmd health on http://127\.0\.0\.1:(\d+)\n", self.log)
 
     def log(self):
         self.stderr.flush()
@@ -158,17 +133,7 @@ class Daemon:
         return body
 
     def children(self):
-        out = []
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
-                try:
-                    with open("/proc/%s/stat" % pid) as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == self.proc.pid:
-                    out.append(int(pid))
-        return out
+        return children(self.proc.pid)
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -190,16 +155,6 @@ class Daemon:
 def claim(d, pool="demo", token=None, **body):
     body.setdefault("wait_ms", 10000)
     return d.request("POST", "/v1/pools/%s/claims" % pool, body=body, token=token)
-
-
-def backend_get(address, token=None):
-    host, port = address.rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    conn.request("GET", "/?token=" + token if token else "/")
-    resp = conn.getresponse()
-    body = json.loads(resp.read())
-    conn.close()
-    return resp.status, body
 
 
 def b64d(s):
@@ -589,17 +544,6 @@ ALONE = [
 ]
 
 
-def run(test, *args):
-    try:
-        test(*args)
-        print("PASS", test.__name__, flush=True)
-        return True
-    except Exception:
-        print("FAIL", test.__name__, flush=True)
-        traceback.print_exc()
-        return False
-
-
 def run_group(tests, text, files):
     try:
         d = Daemon(text, files=files)
@@ -632,11 +576,8 @@ def main():
         if tests:
             ok, bad = run_group(tests, text, files)
             passed, failed = passed + ok, failed + bad
-    for t in pick(ALONE):
-        if run(t):
-            passed += 1
-        else:
-            failed += 1
+    alone = [run(t) for t in pick(ALONE)]
+    passed, failed = passed + sum(alone), failed + alone.count(False)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
