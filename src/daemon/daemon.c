@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -450,6 +451,21 @@ static struct http_server_config http_config(const struct config *cfg)
     };
 }
 
+/* The pool core allocates every pod, session and waiter record when a pool
+ * is added (calloc: untouched zero pages). The first claim to reach a record
+ * would take the page fault; a sporadic claim would mostly take faults. Lock
+ * then unlock every mapping once: the kernel faults all of it in now, and it
+ * stays resident (nothing is left locked). Best effort: without the right
+ * (RLIMIT_MEMLOCK) the first claims pay the faults. */
+static void prefault(struct daemon *d)
+{
+    if (mlockall(MCL_CURRENT) == 0)
+        munlockall();
+    else if (d->verbose)
+        log_line("pre-faulting the pool core's memory: %s (first claims take page faults)",
+                 strerror(errno));
+}
+
 int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct daemon **out,
                char *err, size_t errlen)
 {
@@ -473,6 +489,7 @@ int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct
         if (add_pool(d, d->npools, err, errlen))
             goto fail;
     share_connect_key(d); /* before the first drain starts pods */
+    prefault(d);
     *out = d;
     daemon_drain(d); /* the initial CREATE_PODS */
     return 0;
