@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -376,4 +377,83 @@ Test(api_routes, pools_readyz_metrics)
     struct answer s = request("POST", "/v1/pools/a/claims", "");
     cr_assert_eq(s.status, 503);
     cr_assert(strstr(s.body, "ShuttingDown"), "%s", s.body);
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* Turns the loop until pool `i` holds `want` waiters (10 s deadline). */
+static void wait_waiters(size_t i, uint32_t want)
+{
+    struct pool_counts c;
+    for (uint64_t end = mono_ms() + 10000;;) {
+        pool_get_counts(T.pools[i], &c);
+        if (c.waiters == want)
+            return;
+        cr_assert_lt(mono_ms(), end, "pool %zu: %u waiter(s), want %u", i, c.waiters, want);
+        loop_run_once(T.loop, 5);
+    }
+}
+
+/* A provider event in a loop turn: the pod named by the timer turns Ready. */
+static void ready_on_timer(struct loop *loop, struct loop_timer *timer)
+{
+    (void)loop;
+    ready_pod(0, timer->data);
+}
+
+/* In one loop turn the core binds a waiter (a pod turned Ready: timers run
+ * before descriptors) and then its client's hang-up is read: the answer has
+ * nobody to go to, so the new session is released at the drain instead of
+ * holding its pod until the TTL. */
+Test(api_routes, waiter_bound_after_its_client_left_is_released)
+{
+    int fd = start_request("POST", "/v1/pools/a/claims", "{\"wait_ms\":10000}");
+    wait_waiters(0, 1);
+    struct loop_timer t;
+    loop_timer_init(&t, ready_on_timer, "pod-late");
+    loop_timer_start(T.loop, &t, loop_now(T.loop));
+    close(fd);
+    struct pool_counters k = {0};
+    for (uint64_t end = mono_ms() + 10000; k.released == 0 && mono_ms() < end;) {
+        loop_run_once(T.loop, 5);
+        pool_get_counters(T.pools[0], &k);
+    }
+    cr_assert_eq(k.waiters_bound, 1, "the waiter was bound, not cancelled");
+    cr_assert_eq(k.released, 1, "the session nobody received was released");
+    struct pool_counts c;
+    pool_get_counts(T.pools[0], &c);
+    cr_assert_eq(c.sessions, 0);
+    cr_assert_eq(c.waiters, 0);
+}
+
+/* Shutdown answers every queued waiter at once (503 ShuttingDown, not a
+ * closed connection or a wait until wait_ms) and withdraws it from the core. */
+Test(api_routes, shutdown_answers_queued_waiters)
+{
+    int fa = start_request("POST", "/v1/pools/a/claims", "{\"wait_ms\":30000}");
+    int fb = start_request("POST", "/v1/pools/b/claims", "{\"wait_ms\":30000,\"key\":\"k\"}");
+    wait_waiters(0, 1);
+    wait_waiters(1, 1);
+    T.stopping = true;
+    api_shutdown(T.api);
+    int fds[2] = {fa, fb};
+    for (size_t i = 0; i < 2; i++) {
+        struct answer a = {0};
+        cr_assert(read_answer(fds[i], &a, 400), "waiter %zu got no answer", i);
+        close(fds[i]);
+        cr_assert_eq(a.status, 503, "%s", a.body);
+        cr_assert(strstr(a.body, "\"reason\":\"ShuttingDown\""), "%s", a.body);
+        struct pool_counts c;
+        pool_get_counts(T.pools[i], &c);
+        cr_assert_eq(c.waiters, 0, "pool %zu still holds its waiter", i);
+    }
+    ready_pod(0, "pod-after"); /* the core binds a queued waiter inside this call */
+    struct pool_counts c;
+    pool_get_counts(T.pools[0], &c);
+    cr_assert_eq(c.sessions, 0, "a pod Ready after shutdown binds no withdrawn waiter");
 }

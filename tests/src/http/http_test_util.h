@@ -23,6 +23,13 @@
 #include <unistd.h>
 
 #define MAX_PENDING 16
+#define BIG_BODY    (128 * 1024) /* the answer to paths under /big: larger than any window */
+
+/* Byte i of a /big answer, so a receiver can check every byte in place. */
+static inline char big_byte(size_t i)
+{
+    return (char)('a' + i % 26);
+}
 
 struct app {
     int calls;
@@ -69,8 +76,9 @@ static void on_sent(void *data, bool delivered)
         app->lost++;
 }
 
-/* Paths under /defer are kept pending; anything else is echoed at once as
- * "METHOD PATH QUERY BODYLEN", with a delivery watch for paths under /watch. */
+/* Paths under /defer are kept pending; paths under /big get BIG_BODY bytes
+ * of big_byte(); anything else is echoed at once as "METHOD PATH QUERY
+ * BODYLEN", with a delivery watch for paths under /watch. */
 static void test_handler(void *ctx, struct http_exchange *ex, const struct http_request *req)
 {
     struct app *app = ctx;
@@ -86,6 +94,13 @@ static void test_handler(void *ctx, struct http_exchange *ex, const struct http_
     if (req->path_len >= 6 && memcmp(req->path, "/defer", 6) == 0 && app->npending < MAX_PENDING) {
         app->pending[app->npending++] = ex;
         http_exchange_on_cancel(ex, on_cancel, app);
+        return;
+    }
+    if (req->path_len >= 4 && memcmp(req->path, "/big", 4) == 0) {
+        static char big[BIG_BODY];
+        for (size_t i = 0; i < sizeof big; i++)
+            big[i] = big_byte(i);
+        http_respond(ex, 200, NULL, 0, big, sizeof big);
         return;
     }
     if (req->path_len >= 6 && memcmp(req->path, "/watch", 6) == 0)
@@ -129,10 +144,11 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Turns the loop until cond(arg) holds or 5 s pass; returns cond's last value. */
+/* Turns the loop until cond(arg) holds or 30 s pass (generous: a busy
+ * machine); returns cond's last value. */
 static bool turn_until(struct fixture *fx, bool (*cond)(void *), void *arg)
 {
-    uint64_t deadline = mono_ms() + 5000;
+    uint64_t deadline = mono_ms() + 30000;
     while (!cond(arg)) {
         if (mono_ms() > deadline)
             return false;
@@ -152,7 +168,7 @@ static bool count_reached(void *arg)
     return *w->counter >= w->want;
 }
 
-/* Turns the loop until *counter (a field of fx->app) reaches want or 5 s pass. */
+/* Turns the loop until *counter (a field of fx->app) reaches want or 30 s pass. */
 __attribute__((unused)) static bool turn_until_count(struct fixture *fx, const int *counter,
                                                      int want)
 {
@@ -204,7 +220,7 @@ __attribute__((unused)) static int client_connect_refused(uint16_t port)
 static void client_send(struct fixture *fx, int fd, const char *data, size_t len)
 {
     size_t off = 0;
-    uint64_t deadline = mono_ms() + 5000;
+    uint64_t deadline = mono_ms() + 30000;
     while (off < len) {
         ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL);
         if (n < 0 && errno != EAGAIN)

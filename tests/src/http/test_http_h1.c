@@ -613,3 +613,94 @@ Test(http_h1, pipeline_sent_one_byte_at_a_time)
     expect_body(&r->resps[1], "GET /b c 0");
     h1_stop(r);
 }
+
+/* ---- output back-pressure ---- */
+
+#define SLOW_READER_REQUESTS 40 /* x BIG_BODY = 5 MiB of answers */
+
+struct slow_reader {
+    struct fixture *fx;
+    int fd;
+    size_t got;      /* body bytes checked so far, over every answer */
+    size_t answers;  /* complete answers */
+    size_t bad;      /* bytes that were not big_byte() of their offset */
+    char head[4096]; /* the head being read */
+    size_t head_len;
+    size_t body_left; /* of the answer being read; 0 while in a head */
+};
+
+/* Reads what is there; splits answers by their heads and checks each body
+ * byte against big_byte() of its offset in the answer. */
+static void slow_reader_read(struct slow_reader *s)
+{
+    char buf[16384];
+    ssize_t n;
+    while ((n = recv(s->fd, buf, sizeof buf, 0)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (s->body_left == 0) {
+                cr_assert_lt(s->head_len, sizeof s->head - 1);
+                s->head[s->head_len++] = buf[i];
+                s->head[s->head_len] = '\0';
+                if (s->head_len >= 4 && !memcmp(s->head + s->head_len - 4, "\r\n\r\n", 4)) {
+                    cr_assert(strstr(s->head, "HTTP/1.1 200"), "%s", s->head);
+                    s->body_left = content_length(s->head, s->head_len);
+                    cr_assert_eq(s->body_left, BIG_BODY, "%s", s->head);
+                    s->head_len = 0;
+                }
+                continue;
+            }
+            s->bad += buf[i] != big_byte(BIG_BODY - s->body_left);
+            s->got++;
+            if (--s->body_left == 0)
+                s->answers++;
+        }
+    }
+}
+
+static bool slow_reader_done(void *arg)
+{
+    struct slow_reader *s = arg;
+    slow_reader_read(s);
+    return s->answers == SLOW_READER_REQUESTS;
+}
+
+/* A client that asks for 5 MiB of answers and reads nothing: the server
+ * stops reading its requests once more than HTTP_OUT_HIGH_WATER (1 MiB) of
+ * output waits, so its memory does not grow with what the client asks;
+ * once the client reads, every answer arrives whole and in order. */
+Test(http_h1, slow_reader_gets_back_pressure_then_everything)
+{
+    struct fixture fx;
+    fixture_start(&fx, NULL);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(fx.port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    static char reqs[SLOW_READER_REQUESTS * 64];
+    size_t len = 0;
+    for (int i = 0; i < SLOW_READER_REQUESTS; i++)
+        len += (size_t)snprintf(reqs + len, sizeof reqs - len,
+                                "GET /big/%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+    client_send(&fx, fd, reqs, len);
+    /* Nothing is read: a server without back-pressure answers all 40 at
+     * once (5 MiB held in memory); give it two seconds to do so. */
+    for (uint64_t end = mono_ms() + 2000; mono_ms() < end && fx.app.calls < SLOW_READER_REQUESTS;)
+        loop_run_once(fx.loop, 5);
+    int held_calls = fx.app.calls;
+    cr_assert_gt(held_calls, 0);
+    cr_assert_lt(held_calls, SLOW_READER_REQUESTS, "every request answered into memory");
+    cr_assert_leq((size_t)held_calls * BIG_BODY, 4u * 1024 * 1024,
+                  "%d answers (%zu bytes) taken on while the client read nothing", held_calls,
+                  (size_t)held_calls * BIG_BODY);
+    struct slow_reader s = {.fx = &fx, .fd = fd};
+    cr_assert(turn_until(&fx, slow_reader_done, &s), "%zu of %d answers", s.answers,
+              SLOW_READER_REQUESTS);
+    cr_assert_eq(s.bad, 0, "%zu bytes out of place", s.bad);
+    cr_assert_eq(s.got, (size_t)SLOW_READER_REQUESTS * BIG_BODY);
+    cr_assert_eq(fx.app.calls, SLOW_READER_REQUESTS);
+    close(fd);
+    fixture_stop(&fx);
+}

@@ -12,6 +12,8 @@ struct h2_resp {
     int status;
     char body[8192];
     size_t body_len;
+    size_t total;     /* every body byte received, also past body[] */
+    size_t misplaced; /* bytes of a /big answer that are not big_byte(offset) */
     bool closed;
     uint32_t error;
     const char *req_body;
@@ -47,6 +49,10 @@ static int c_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_
     (void)flags;
     (void)user;
     struct h2_resp *r = nghttp2_session_get_stream_user_data(s, id);
+    for (size_t i = 0; r && i < len; i++)
+        r->misplaced += data[i] != (uint8_t)big_byte(r->total + i);
+    if (r)
+        r->total += len;
     if (r && r->body_len + len < sizeof(r->body)) {
         memcpy(r->body + r->body_len, data, len);
         r->body_len += len;
@@ -257,7 +263,7 @@ static bool h2_count_reached(void *arg)
 }
 
 /* Turns the loop, moving the client's bytes while it is connected, until
- * *counter (a field of the fixture's app) reaches want or 5 s pass. */
+ * *counter (a field of the fixture's app) reaches want or 30 s pass. */
 static bool h2_until_count(struct h2client *c, const int *counter, int want)
 {
     struct h2_count_wait w = {c, counter, want};
@@ -536,5 +542,31 @@ Test(http_h2, unfinished_request_stream_is_reset_after_request_timeout)
     cr_assert_eq(stuck->error, NGHTTP2_CANCEL);
     cr_assert_eq(fx.app.calls, 0);
     cr_assert_eq(h2_get(c, "/ok")->status, 200, "the connection survives");
+    h2_stop(c);
+}
+
+/* An answer larger than the stream's flow-control window (the client's
+ * default 64 KiB, then a 1 KiB one) is sent as the client grants window
+ * (WINDOW_UPDATE as it consumes), every byte once and in order. */
+Test(http_h2, answer_larger_than_the_window_arrives_whole)
+{
+    struct fixture fx;
+    struct h2client *c = h2_start(&fx, NULL);
+    struct h2_resp *r = h2_get(c, "/big/default-window");
+    cr_assert_eq(r->status, 200);
+    cr_assert_eq(r->error, 0);
+    cr_assert_eq(r->total, BIG_BODY, "%zu of %d bytes", r->total, BIG_BODY);
+    cr_assert_eq(r->misplaced, 0);
+    nghttp2_settings_entry small = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1024};
+    cr_assert_eq(nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, &small, 1), 0);
+    struct h2_resp *a = h2_submit_get(c, "/big/a");
+    struct h2_resp *b = h2_submit_get(c, "/big/b");
+    h2_wait(c, a);
+    h2_wait(c, b);
+    for (struct h2_resp *x = a; x; x = x == a ? b : NULL) {
+        cr_assert_eq(x->status, 200);
+        cr_assert_eq(x->total, BIG_BODY, "%zu of %d bytes", x->total, BIG_BODY);
+        cr_assert_eq(x->misplaced, 0);
+    }
     h2_stop(c);
 }

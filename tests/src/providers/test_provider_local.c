@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -194,4 +195,78 @@ Test(provider_local, term_ignored_gets_kill_after_grace)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     cr_assert_geq(ms, 900, "gone before the 1 s grace period ended (%ld ms)", ms);
+}
+
+/* ---- readiness probe failures (probe_backend.py misbehaves on purpose) ---- */
+
+static char count_dir[64];
+
+/* Probes probe_backend.py has answered so far (its count file), or 0. */
+static int probes_seen(void)
+{
+    char path[128], buf[32] = "";
+    snprintf(path, sizeof path, "%s/count", count_dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int n = fgets(buf, sizeof buf, f) ? atoi(buf) : 0;
+    fclose(f);
+    return n;
+}
+
+/* A pool whose pod is probe_backend.py in MODE for its first BAD probes. */
+static void start_probe_pool(const char *mode, int bad)
+{
+    snprintf(count_dir, sizeof count_dir, "/tmp/prewarm-probe-XXXXXX");
+    cr_assert_not_null(mkdtemp(count_dir));
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "pools: [{name: p, max_total: 2, local: {command: [/usr/bin/python3, " PROBE_BACKEND
+             ", \"{port}\", %s, \"%d\", %s/count], probe: {type: http, path: /ready}, "
+             "stop_grace_seconds: 1}}]\n",
+             mode, bad, count_dir);
+    start(yaml);
+    cr_assert_eq(prov->ops->create_pods(prov, 1), PROVIDER_OK);
+}
+
+static void end_probe_pool(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/count", count_dir);
+    unlink(path);
+    rmdir(count_dir);
+}
+
+/* Ready only after a probe got a 2xx: the answers before it do not count. */
+static void check_ready_after_bad_probes(int bad)
+{
+    cr_assert(run_until(&seen.ready, 1, 30000), "ready once the probe answers 200");
+    cr_assert_gt(probes_seen(), bad, "Ready after %d probe(s), %d of them bad", probes_seen(), bad);
+    cr_assert_eq(seen.gone, 0);
+    end_probe_pool();
+}
+
+Test(provider_local, probe_non_2xx_is_not_ready)
+{
+    start_probe_pool("status", 3);
+    check_ready_after_bad_probes(3);
+}
+
+Test(provider_local, probe_closed_without_an_answer_is_not_ready)
+{
+    start_probe_pool("eof", 2);
+    check_ready_after_bad_probes(2);
+}
+
+/* A probe that gets no answer is abandoned after its attempt time (1 s)
+ * and tried again; the pod is Ready only through the later attempt. */
+Test(provider_local, probe_attempt_times_out_and_retries)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    start_probe_pool("hang", 1);
+    check_ready_after_bad_probes(1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    cr_assert_geq(ms, 1000, "Ready before the hung attempt could time out (%ld ms)", ms);
 }
