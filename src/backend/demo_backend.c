@@ -15,6 +15,9 @@
  * loudly). Requests without a token (readiness probes) are always answered;
  * without PREWARM_CONNECT_KEY every token is refused.
  *
+ * SIGTERM (how the local provider stops a pod) ends it cleanly: the request
+ * in hand is finished, the listening socket closed, exit status 0.
+ *
  * It asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG), so a
  * prewarmd that is killed outright leaves no backends behind.
  *
@@ -167,6 +170,14 @@ static void serve(struct backend *b, int fd)
     respond(fd, 200, "OK", body);
 }
 
+static volatile sig_atomic_t backend_stop;
+
+static void on_term(int signo)
+{
+    (void)signo;
+    backend_stop = 1;
+}
+
 /* A decimal port number, or -1. */
 static int parse_port(const char *s)
 {
@@ -201,13 +212,15 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
         return 4; /* the parent died before the request took effect */
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: accept() returns */
+    sigaction(SIGTERM, &sa, NULL);
     clock_gettime(CLOCK_MONOTONIC, &b.started);
     int lfd = listen_on(b.port);
     if (lfd < 0) {
         perror("prewarm-demo-backend: bind");
         return 3;
     }
-    for (;;) {
+    while (!backend_stop) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
             continue;
@@ -216,4 +229,6 @@ int main(int argc, char **argv)
         serve(&b, fd);
         close(fd);
     }
+    close(lfd);
+    return 0;
 }

@@ -1,0 +1,273 @@
+/* Tests of src/daemon (the wiring behind service.h) with a real loop, the
+ * real HTTP server on 127.0.0.1, the local provider and real children (the
+ * demo backend, /bin/sleep, a missing program). The test thread turns the
+ * loop while its requests wait; every wait has a deadline. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "loop.h"
+
+#define CONFIG_TEXT                                                                                \
+    "pools:\n"                                                                                     \
+    "  - name: demo\n"                                                                             \
+    "    min_idle: 1\n"                                                                            \
+    "    max_idle: 2\n"                                                                            \
+    "    max_total: 3\n"                                                                           \
+    "    max_waiters: 2\n"                                                                         \
+    "    start_timeout_seconds: 30\n"                                                              \
+    "    local:\n"                                                                                 \
+    "      command: [" DEMO_BACKEND ", --port, \"{port}\", --pod, \"{pod}\"]\n"                    \
+    "      probe: {type: http, path: /}\n"                                                         \
+    "      stop_grace_seconds: 2\n"                                                                \
+    "  - name: stuck\n"                                                                            \
+    "    min_idle: 0\n"                                                                            \
+    "    max_idle: 0\n"                                                                            \
+    "    max_total: 1\n"                                                                           \
+    "    max_waiters: 1\n"                                                                         \
+    "    local: {command: [/bin/sleep, \"120\"], probe: {type: tcp}, stop_grace_seconds: 1}\n"     \
+    "  - name: broken\n"                                                                           \
+    "    min_idle: 1\n"                                                                            \
+    "    local: {command: [/nonexistent/prewarm-backend]}\n"
+
+static struct loop *loop;
+static struct config *cfg;
+static struct daemon *dmn;
+static uint16_t port;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void setup(void)
+{
+    char err[512];
+    const char *text = CONFIG_TEXT;
+    cr_assert_eq(config_load_string("t.yaml", text, strlen(text), &cfg, err, sizeof err), CONFIG_OK,
+                 "%s", err);
+    loop = loop_new();
+    cr_assert_not_null(loop);
+    cr_assert_eq(daemon_new(loop, cfg, true, &dmn, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(daemon_listen(dmn, "127.0.0.1", 0, &port), 0);
+}
+
+/* Stops the daemon as main() does and waits until its children are gone. */
+static void stop_and_drain(void)
+{
+    if (!daemon_stopping(dmn))
+        daemon_shutdown(dmn);
+    uint64_t end = mono_ms() + daemon_stop_grace_ns(dmn) / 1000000u + 30000;
+    while (!daemon_drained(dmn) && mono_ms() < end)
+        loop_run_once(loop, 20);
+    cr_assert(daemon_drained(dmn), "pods and connections still there after shutdown");
+}
+
+static void teardown(void)
+{
+    if (dmn && !daemon_drained(dmn))
+        stop_and_drain();
+    daemon_free(dmn);
+    loop_free(loop);
+    config_free(cfg);
+    dmn = NULL;
+    loop = NULL;
+    cfg = NULL;
+}
+
+TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- a small HTTP/1.1 client that turns the daemon's loop while it waits ---- */
+
+struct answer {
+    int status;
+    char body[16384];
+};
+
+static int send_request(const char *method, const char *path, const char *body)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: "
+                     "application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     method, path, strlen(body), body);
+    cr_assert_eq(write(fd, req, (size_t)n), n);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    return fd;
+}
+
+/* Turns the loop until the answer on fd is complete (EOF), 30 s at most. */
+static struct answer read_answer(int fd)
+{
+    static char raw[sizeof(((struct answer *)0)->body) + 4096];
+    struct answer a = {0};
+    size_t len = 0;
+    for (uint64_t end = mono_ms() + 30000;;) {
+        ssize_t r = read(fd, raw + len, sizeof raw - 1 - len);
+        if (r > 0) {
+            len += (size_t)r;
+            continue;
+        }
+        if (r == 0 || (errno != EAGAIN && errno != EINTR))
+            break;
+        cr_assert_lt(mono_ms(), end, "no complete answer");
+        loop_run_once(loop, 10);
+    }
+    close(fd);
+    raw[len] = '\0';
+    char *sep = strstr(raw, "\r\n\r\n");
+    cr_assert_not_null(sep, "no answer: [%s]", raw);
+    cr_assert_eq(sscanf(raw, "HTTP/1.1 %d", &a.status), 1);
+    snprintf(a.body, sizeof a.body, "%s", sep + 4);
+    return a;
+}
+
+static struct answer request(const char *method, const char *path, const char *body)
+{
+    return read_answer(send_request(method, path, body));
+}
+
+/* The value of "field":"..." (a string) in a JSON body. */
+static void json_str(const char *body, const char *field, char *out, size_t cap)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":\"", field);
+    const char *p = strstr(body, key);
+    cr_assert_not_null(p, "%s not in %s", field, body);
+    p += strlen(key);
+    size_t n = strcspn(p, "\"");
+    cr_assert_lt(n, cap);
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+/* Polls GET path until its body contains needle (30 s). */
+static void wait_body(const char *path, const char *needle)
+{
+    struct answer a;
+    for (uint64_t end = mono_ms() + 30000;;) {
+        a = request("GET", path, "");
+        if (strstr(a.body, needle))
+            return;
+        cr_assert_lt(mono_ms(), end, "%s never showed %s: %s", path, needle, a.body);
+        for (int i = 0; i < 5; i++)
+            loop_run_once(loop, 10);
+    }
+}
+
+/* GET on a backend address ("127.0.0.1:PORT"); returns the body. The loop
+ * is not needed: the backend is another process. */
+static void backend_get(const char *address, char *out, size_t cap)
+{
+    unsigned p = 0;
+    cr_assert_eq(sscanf(address, "127.0.0.1:%u", &p), 1, "%s", address);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    cr_assert_eq(write(fd, req, sizeof req - 1), (ssize_t)sizeof req - 1);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < cap && (n = read(fd, out + len, cap - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
+    close(fd);
+}
+
+/* ---- tests ---- */
+
+Test(daemon, claims_sessions_pools_and_metrics_over_real_pods)
+{
+    wait_body("/v1/pools/demo", "\"ready\":1");
+    struct answer r = request("GET", "/readyz", "");
+    cr_assert_eq(r.status, 503, "the broken pool never fills: %s", r.body);
+    cr_assert(strstr(r.body, "\"demo\":true") && strstr(r.body, "\"broken\":false"), "%s", r.body);
+    struct answer c =
+        request("POST", "/v1/pools/demo/claims", "{\"key\":\"alice\",\"ttl_seconds\":60}");
+    cr_assert_eq(c.status, 201, "%s", c.body);
+    char id[80], address[64], path[160], backend[1024];
+    json_str(c.body, "session_id", id, sizeof id);
+    json_str(c.body, "address", address, sizeof address);
+    backend_get(address, backend, sizeof backend);
+    cr_assert(strstr(backend, "\"pod\":\"local-"), "%s", backend);
+    struct answer again = request("POST", "/v1/pools/demo/claims", "{\"key\":\"alice\"}");
+    cr_assert_eq(again.status, 200, "%s", again.body);
+    cr_assert(strstr(again.body, id), "the key's session: %s", again.body);
+    snprintf(path, sizeof path, "/v1/sessions/%s", id);
+    cr_assert_eq(request("GET", path, "").status, 200);
+    snprintf(path, sizeof path, "/v1/sessions/%s/keepalive", id);
+    cr_assert_eq(request("POST", path, "").status, 200);
+    struct answer all = request("GET", "/v1/pools", "");
+    cr_assert_eq(all.status, 200);
+    cr_assert(strstr(all.body, "\"name\":\"demo\"") && strstr(all.body, "\"name\":\"stuck\"") &&
+                  strstr(all.body, "\"name\":\"broken\"") &&
+                  strstr(all.body, "\"provider\":\"local\""),
+              "%s", all.body);
+    struct answer m = request("GET", "/metrics", "");
+    cr_assert(strstr(m.body, "prewarm_claims_total{pool=\"demo\",result=\"bound\"} 1\n"), "%s",
+              m.body);
+    snprintf(path, sizeof path, "/v1/sessions/%s", id);
+    struct answer d = request("DELETE", path, "");
+    cr_assert_eq(d.status, 200, "%s", d.body);
+    cr_assert_eq(request("GET", path, "").status, 404);
+    cr_assert_eq(request("GET", "/healthz", "").status, 200);
+}
+
+/* A backend killed under its session ends the session (pod_died) and the
+ * pool starts a replacement. */
+Test(daemon, killed_backend_ends_its_session)
+{
+    struct answer c = request("POST", "/v1/pools/demo/claims", "{\"wait_ms\":30000}");
+    cr_assert_eq(c.status, 201, "%s", c.body);
+    char id[80], address[64], path[160], backend[1024];
+    json_str(c.body, "session_id", id, sizeof id);
+    json_str(c.body, "address", address, sizeof address);
+    backend_get(address, backend, sizeof backend);
+    int pid = 0;
+    const char *p = strstr(backend, "\"pid\":");
+    cr_assert(p && sscanf(p, "\"pid\":%d", &pid) == 1 && pid > 0, "%s", backend);
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    snprintf(path, sizeof path, "/v1/sessions/%s", id);
+    for (uint64_t end = mono_ms() + 30000; request("GET", path, "").status != 404;) {
+        cr_assert_lt(mono_ms(), end, "session of the killed pod still there");
+        loop_run_once(loop, 20);
+    }
+    wait_body("/metrics", "prewarm_sessions_ended_total{pool=\"demo\",reason=\"pod_died\"} 1\n");
+    wait_body("/v1/pools/demo", "\"ready\":1");
+}
+
+/* Shutdown answers the waiter queued on a pool that cannot fill (503
+ * ShuttingDown), refuses new claims, stops every child and drains. */
+Test(daemon, shutdown_answers_waiters_and_stops_children)
+{
+    wait_body("/v1/pools/demo", "\"ready\":1");
+    int waiting = send_request("POST", "/v1/pools/stuck/claims", "{\"wait_ms\":30000}");
+    wait_body("/v1/pools/stuck", "\"waiters\":1");
+    struct answer full = request("POST", "/v1/pools/stuck/claims", "{\"wait_ms\":30000}");
+    cr_assert_eq(full.status, 503);
+    cr_assert(strstr(full.body, "TooManyWaiters"), "%s", full.body);
+    daemon_shutdown(dmn);
+    cr_assert(daemon_stopping(dmn));
+    struct answer a = read_answer(waiting);
+    cr_assert_eq(a.status, 503, "%s", a.body);
+    cr_assert(strstr(a.body, "\"reason\":\"ShuttingDown\""), "%s", a.body);
+    stop_and_drain();
+}
