@@ -16,7 +16,8 @@
  * without PREWARM_CONNECT_KEY every token is refused.
  *
  * SIGTERM (how the local provider stops a pod) ends it cleanly: the request
- * in hand is finished, the listening socket closed, exit status 0.
+ * in hand is finished, the listening socket closed, exit status 0 (unless
+ * SIGTERM was ignored when it started: then it stays ignored).
  *
  * It asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG), so a
  * prewarmd that is killed outright leaves no backends behind.
@@ -212,8 +213,10 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
         return 4; /* the parent died before the request took effect */
     signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: accept() returns */
-    sigaction(SIGTERM, &sa, NULL);
+    /* No SA_RESTART: accept() returns. An ignored SIGTERM stays ignored. */
+    struct sigaction sa = {.sa_handler = on_term}, old;
+    if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        sigaction(SIGTERM, &sa, NULL);
     clock_gettime(CLOCK_MONOTONIC, &b.started);
     int lfd = listen_on(b.port);
     if (lfd < 0) {
