@@ -13,3 +13,14 @@ if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
     set_tests_properties(e2e.kubernetes.${scenario} PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)
   endforeach()
 endif()
+
+# The window between a claim's answer and its binding on the pod: binding
+# writes refused by the simulator, then kill -9 / failover (e2e_kube_ha.py).
+if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
+  foreach(scenario kill9_unrecorded failover_unrecorded)
+    add_test(NAME e2e.kube_ha.${scenario}
+      COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_kube_ha.py
+              $<TARGET_FILE:prewarmd> ${PROJECT_SOURCE_DIR}/tests/k8s-sim/sim.js ${scenario})
+    set_tests_properties(e2e.kube_ha.${scenario} PROPERTIES TIMEOUT 300)
+  endforeach()
+endif()
