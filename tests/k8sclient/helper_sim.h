@@ -8,6 +8,8 @@
  * SIGTERM, waits for the child and removes the directory.
  * sim_config() builds a struct k8s_config for k8s_client_new() (TLS with the
  * simulator's CA, bearer token); the caller frees it with sim_config_free().
+ * With PREWARM_K8S_TARGET=kube the same calls use the real control plane
+ * instead (helper_kube.h): a namespace of the test's own on a shared apiserver.
  */
 #ifndef HELPER_SIM_H
 #define HELPER_SIM_H
@@ -23,6 +25,8 @@
 
 struct sim {
     pid_t pid;
+    bool real;   /* the real control plane (helper_kube.h), not a simulator */
+    char ns[64]; /* on the real control plane: the test's own namespace */
     char server[256];
     char ca[1024];
     char token[512];

@@ -7,6 +7,10 @@
 //   sim.dir, sim.pid, sim.stderr() (recent log text)
 //   await sim.stop();   // SIGTERM, waits for exit, removes the temp dir it made
 //
+// With K8S_TARGET=kube in the environment it starts a real control plane
+// instead (tests/kube/target.js: same options, same fields, plus target:
+// 'kube' and the list of simulator-only options it could not honour).
+//
 // opts: {dir, nodes, tokens: [..], readonlyTokens: [..], namespaceTokens: [..],
 // args: [extra CLI args], env: {..}, timeoutMs = 15000, nodeArgs: [..] (or
 // $K8S_SIM_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")}.
@@ -28,6 +32,8 @@ function buildArgs(opts, dir) {
 }
 
 function startSim(opts = {}) {
+  // K8S_TARGET=kube: the same suite against a real control plane (tests/kube).
+  if (process.env.K8S_TARGET === 'kube') return require('../../kube/target.js').startKube(opts);
   const ownDir = !opts.dir;
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-sim-test-'));
   const nodeArgs = opts.nodeArgs || (process.env.K8S_SIM_NODE_ARGS || '').split(' ').filter(Boolean);

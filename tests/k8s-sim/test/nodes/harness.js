@@ -23,6 +23,8 @@ class Sim {
     this.info = {server: proc.server, kubeconfig: proc.kubeconfig, ca: proc.ca, token: proc.token, dir: proc.dir,
                  pid: proc.pid};
     this.stderr = proc.stderr;
+    // 'kube' when lib/spawn.js started a real control plane (K8S_TARGET=kube).
+    this.target = proc.target || 'sim';
     this.url = new URL(proc.server);
     this.ca = proc.caPem;
     this.token = proc.token;
