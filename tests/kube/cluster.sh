@@ -16,7 +16,8 @@
 #   --no-nodes          leave out kwok and the nodes (scheduled pods stay Pending)
 #   --no-controllers    leave out kube-controller-manager (no namespace deletion,
 #                       no garbage collection, no default service accounts)
-#   --api-only          all three of the above: etcd + kube-apiserver alone
+#   --api-only          no scheduler, no nodes: pods stay as written (the controllers
+#                       stay: namespaces, service accounts, garbage collection)
 #   --token T           the admin's bearer token (repeatable; default: random)
 #   --readonly-token T  the read-only user's token (repeatable; default: random)
 #   --readonly-user U   that user's name (default prewarm-readonly)
@@ -89,7 +90,16 @@ cmd_build() {
   cd "$HERE"
   # One invocation: the packages the binaries share compile once. -trimpath
   # and a stripped link keep the link steps (the slow serial part) short.
-  nice -n "${PREWARM_KUBE_NICE:-19}" go build -buildvcs=false -trimpath -ldflags='-s -w' -o "$bin/" \
+  # The version the binaries report (kubectl version, /version, the
+  # scheduler's compatibility checks) is stamped as the release's own build does.
+  local kv x ld=''
+  kv=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
+  for x in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    ld+=" -X $x.gitVersion=$kv -X $x.gitMajor=$(echo "${kv#v}" | cut -d. -f1)"
+    ld+=" -X $x.gitMinor=$(echo "$kv" | cut -d. -f2) -X $x.gitTreeState=clean"
+    ld+=" -X $x.buildDate=1970-01-01T00:00:00Z"
+  done
+  nice -n "${PREWARM_KUBE_NICE:-19}" go build -buildvcs=false -trimpath -ldflags="-s -w$ld" -o "$bin/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
@@ -273,20 +283,25 @@ start_controller_manager() {
     "client-key-data: $(base64 -w0 "$p/controller-manager.key")"
   # The controllers a cluster's API behaviour depends on: namespace deletion,
   # service accounts and their tokens, garbage collection of owned objects,
-  # the workload controllers, pod garbage collection.
+  # the workload controllers, pod garbage collection, node lifecycle (it lifts the
+  # not-ready taint the apiserver puts on new nodes once they report Ready).
   spawn kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig="$p/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$p/controller-manager.kubeconfig" \
     --authorization-kubeconfig="$p/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port=0 \
-    --leader-elect=false --use-service-account-credentials=false \
+    --leader-elect=false --use-service-account-credentials=true \
     --service-account-private-key-file="$p/sa.key" --root-ca-file="$p/ca.crt" \
     --cluster-signing-cert-file="$p/ca.crt" --cluster-signing-key-file="$p/ca.key" \
-    --controllers=namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,replicaset-controller,deployment-controller,pod-garbage-collector-controller,clusterrole-aggregation-controller \
+    --controllers=namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,root-ca-certificate-publisher-controller,replicaset-controller,deployment-controller,pod-garbage-collector-controller,clusterrole-aggregation-controller,node-lifecycle-controller \
     --v="${PREWARM_KUBE_VERBOSITY:-1}"
   # Ready when the default namespace has its service account.
-  wait_until 60 "kube-controller-manager (default/default service account)" \
-    "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" -n default get serviceaccount default -o name --request-timeout=5s
+  wait_until 60 "kube-controller-manager (default/default service account)" default_sa_exists
+}
+
+default_sa_exists() {
+  "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" -n default get serviceaccount default \
+    -o name --request-timeout=5s >/dev/null 2>&1
 }
 
 start_scheduler() {
@@ -379,7 +394,7 @@ cmd_start() {
     --no-scheduler) SCHEDULER=0 ;;
     --no-nodes) KWOK=0 ;;
     --no-controllers) CONTROLLERS=0 ;;
-    --api-only) SCHEDULER=0 KWOK=0 CONTROLLERS=0 ;;
+    --api-only) SCHEDULER=0 KWOK=0 ;;
     --pod-ready-delay-ms) READY_DELAY_MS=$2; shift ;;
     --pod-delete-delay-ms) DELETE_DELAY_MS=$2; shift ;;
     --token) ADMIN_TOKENS+=("$2"); shift ;;
@@ -393,8 +408,11 @@ cmd_start() {
     shift
   done
   [ "$NODES" -gt 0 ] || KWOK=0
-  local b
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
+  local b need=(etcd kube-apiserver kubectl)
+  [ "$CONTROLLERS" = 1 ] && need+=(kube-controller-manager)
+  [ "$SCHEDULER" = 1 ] && need+=(kube-scheduler)
+  [ "$KWOK" = 1 ] && need+=(kwok)
+  for b in "${need[@]}"; do
     [ -x "$BIN/$b" ] || die "$BIN/$b missing: run cluster.sh build $BIN first"
   done
   mkdir -p "$DIR"

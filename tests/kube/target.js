@@ -7,7 +7,7 @@
 // Each call starts its own control plane (cluster.sh start) in a fresh
 // directory, so suites keep the fresh-state assumption they make of the
 // simulator. Simulator options map to cluster.sh options:
-//   --modules without scheduler/kubelet  -> --api-only (etcd + kube-apiserver)
+//   --modules without scheduler/kubelet  -> --api-only (no scheduler, no nodes)
 //   --nodes N                            -> --nodes N (kwok nodes)
 //   tokens / readonlyTokens / namespaceTokens -> --token / --readonly-token /
 //      --namespace-token, with the simulator's user names (sim-readonly,
