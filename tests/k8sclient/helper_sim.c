@@ -77,10 +77,12 @@ static void spawn(struct sim *s, int wfd, const char *const *extra)
 void sim_start(struct sim *s, const char *const *extra_args)
 {
     memset(s, 0, sizeof *s);
-    if (kube_target()) {
+    snprintf(s->ns, sizeof s->ns, "default");
+    if (kube_target())
         kube_attach(s, extra_args);
+    snprintf(s->pods_path, sizeof s->pods_path, "/api/v1/namespaces/%s/pods", s->ns);
+    if (s->real)
         return;
-    }
     cr_assert(getenv("PREWARM_K8S_SIM"), "PREWARM_K8S_SIM not set");
     snprintf(s->dir, sizeof s->dir, "/tmp/prewarm-sim-XXXXXX");
     cr_assert(mkdtemp(s->dir));
@@ -145,8 +147,9 @@ long sim_control(const struct sim *s, const char *method, const char *path, cons
                  cJSON **out)
 {
     if (s->real)
-        cr_skip_test("%s /_sim/%s: the simulator's control API has no counterpart on a real apiserver",
-                     method, path);
+        cr_skip_test(
+            "%s /_sim/%s: the simulator's control API has no counterpart on a real apiserver",
+            method, path);
     char url[1024];
     snprintf(url, sizeof url, "%s/_sim/%s", s->server, path);
     CURL *e = curl_easy_init();
@@ -194,7 +197,7 @@ struct k8s_config *sim_config(const struct sim *s, struct k8s_cred *cred)
     struct k8s_config *cfg = calloc(1, sizeof *cfg);
     cfg->server = strdup(s->server);
     cfg->ca_pem = sim_read_file(s->ca, &cfg->ca_pem_len);
-    cfg->namespace = strdup(s->real ? s->ns : "default");
+    cfg->namespace = strdup(s->ns);
     if (!cred)
         cr_assert_eq(k8s_cred_new_token(s->token, &cred), K8S_OK);
     cfg->cred = cred;

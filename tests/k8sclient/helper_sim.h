@@ -25,8 +25,9 @@
 
 struct sim {
     pid_t pid;
-    bool real;   /* the real control plane (helper_kube.h), not a simulator */
-    char ns[64]; /* on the real control plane: the test's own namespace */
+    bool real;           /* the real control plane (helper_kube.h), not a simulator */
+    char ns[64];         /* the test's namespace: "default", or its own on the real control plane */
+    char pods_path[128]; /* "/api/v1/namespaces/<ns>/pods" */
     char server[256];
     char ca[1024];
     char token[512];

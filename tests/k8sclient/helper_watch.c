@@ -16,7 +16,7 @@ void hw_create_pod(struct k8s_client *c, const char *name)
              name);
     cJSON *pod = cJSON_Parse(json);
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_create(c, "default", pod, NULL, sim_on_result, &r, NULL), K8S_OK);
+    cr_assert_eq(k8s_pods_create(c, NULL, pod, NULL, sim_on_result, &r, NULL), K8S_OK);
     sim_wait(c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "create %s: %s", name, r.error.message);
     sim_result_reset(&r);
@@ -27,7 +27,7 @@ void hw_delete_pod(struct k8s_client *c, const char *name)
 {
     struct k8s_delete_options o = {.set_grace_period = true, .grace_period_seconds = 0};
     struct sim_result r = {0};
-    cr_assert_eq(k8s_pods_delete(c, "default", name, &o, sim_on_result, &r, NULL), K8S_OK);
+    cr_assert_eq(k8s_pods_delete(c, NULL, name, &o, sim_on_result, &r, NULL), K8S_OK);
     sim_wait(c, &r, 10000);
     cr_assert_eq(r.status, K8S_OK, "delete %s: %s", name, r.error.message);
     sim_result_reset(&r);

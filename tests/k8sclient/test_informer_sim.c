@@ -74,7 +74,7 @@ Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup_quiet, .fini = s
     hw_create_pod(fx.c, "b");
     hw_create_pod(fx.c, "c");
     struct counts n = {0};
-    struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
+    struct k8s_informer_options o = {.path = fx.sim.pods_path,
                                      .label_selector = "app=w",
                                      .page_size = 2, /* two pages */
                                      .backoff_initial_ms = 50,
@@ -85,11 +85,11 @@ Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup_quiet, .fini = s
     cr_assert(k8s_informer_has_synced(inf));
     cr_assert_eq(n.adds, 3);
     cr_assert_eq(k8s_informer_count(inf), 3);
-    cr_assert_not_null(k8s_informer_get(inf, "default", "b"));
+    cr_assert_not_null(k8s_informer_get(inf, fx.sim.ns, "b"));
 
     hw_delete_pod(fx.c, "c");
     hw_wait_count(fx.c, &n.deletes, 1, 10000);
-    cr_assert_null(k8s_informer_get(inf, "default", "c"));
+    cr_assert_null(k8s_informer_get(inf, fx.sim.ns, "c"));
 
     /* Blind period: watches are refused, then the history is compacted. */
     cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
@@ -127,7 +127,7 @@ Test(informer, relist_reports_a_recreated_name_as_delete_and_add, .init = sim_fx
     hw_create_pod(fx.c, "a");
     struct counts n = {0};
     struct k8s_informer_options o = {
-        .path = "/api/v1/namespaces/default/pods", .backoff_initial_ms = 50, .backoff_max_ms = 300};
+        .path = fx.sim.pods_path, .backoff_initial_ms = 50, .backoff_max_ms = 300};
     struct k8s_informer *inf = NULL;
     cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
     hw_wait_count(fx.c, &n.synced, 1, 10000);
@@ -150,7 +150,7 @@ Test(informer, relist_reports_a_recreated_name_as_delete_and_add, .init = sim_fx
     cr_assert_eq(n.uid_changed, 0, "an update hid the delete of the old pod");
     cr_assert_str_eq(n.last_deleted_uid, old_uid);
     cr_assert_str_neq(n.last_added_uid, old_uid);
-    const cJSON *now = k8s_informer_get(inf, "default", "a");
+    const cJSON *now = k8s_informer_get(inf, fx.sim.ns, "a");
     cr_assert_not_null(now);
     cr_assert_str_eq(k8s_obj_uid(now), n.last_added_uid);
     k8s_informer_free(inf);
@@ -214,13 +214,12 @@ Test(informer, transform_keeps_only_what_it_returns, .init = sim_fx_setup, .fini
     hw_create_pod(fx.c, "b");
     struct slim_counts s = {0};
     struct k8s_informer_handlers h = {slim_add, slim_update, slim_delete, slim_synced, NULL};
-    struct k8s_informer_options o = {
-        .path = "/api/v1/namespaces/default/pods", .page_size = 1, .transform = slim};
+    struct k8s_informer_options o = {.path = fx.sim.pods_path, .page_size = 1, .transform = slim};
     struct k8s_informer *inf = NULL;
     cr_assert_eq(k8s_informer_start(fx.c, &o, &h, &s, &inf), K8S_OK);
     hw_wait_count(fx.c, &s.n.synced, 1, 10000);
     cr_assert_eq(s.n.adds, 2);
-    const cJSON *b = k8s_informer_get(inf, "default", "b");
+    const cJSON *b = k8s_informer_get(inf, fx.sim.ns, "b");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(b, "slim")), "the store holds the transform's");
     cr_assert_null(cJSON_GetObjectItem(b, "spec"));
     hw_create_pod(fx.c, "d");
@@ -245,7 +244,7 @@ Test(informer, failed_list_is_retried_with_backoff, .init = sim_fx_setup_quiet,
                              "{\"match\":{\"verb\":\"list\"},\"code\":403,\"count\":3}", NULL),
                  201);
     struct counts n = {0};
-    struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
+    struct k8s_informer_options o = {.path = fx.sim.pods_path,
                                      .label_selector = "app=w",
                                      .backoff_initial_ms = 20,
                                      .backoff_max_ms = 80};
@@ -277,7 +276,7 @@ Test(informer, expired_continue_token_lists_anew, .init = sim_fx_setup_quiet,
                              "{\"match\":{\"path\":\"continue=\"},\"code\":410,\"count\":1}", NULL),
                  201);
     struct counts n = {0};
-    struct k8s_informer_options o = {.path = "/api/v1/namespaces/default/pods",
+    struct k8s_informer_options o = {.path = fx.sim.pods_path,
                                      .label_selector = "app=w",
                                      .page_size = 1,
                                      .backoff_initial_ms = 20,

@@ -58,7 +58,7 @@ static const struct k8s_watch_handlers handlers = {on_event, on_expired, on_erro
 
 static struct k8s_watch *start(struct seen *s, const char *rv)
 {
-    struct k8s_watch_options o = {.path = "/api/v1/namespaces/default/pods",
+    struct k8s_watch_options o = {.path = fx.sim.pods_path,
                                   .label_selector = "app=w",
                                   .resource_version = rv,
                                   .backoff_initial_ms = 50,
@@ -145,7 +145,8 @@ Test(watch, free_inside_callback, .init = sim_fx_setup, .fini = sim_fx_teardown)
     hw_create_pod(fx.c, "c");
     hw_wait_count(fx.c, &witness.added, 3, 10000);
     cr_assert_eq(s.events, 1, "the freed watch delivered nothing after its free");
-    cr_assert_eq(sim_stat(&fx.sim, "watches", "open", NULL), 1, "its stream was closed");
+    if (!fx.sim.real) /* the simulator counts open streams; a real apiserver does not say */
+        cr_assert_eq(sim_stat(&fx.sim, "watches", "open", NULL), 1, "its stream was closed");
     k8s_watch_free(w2);
 }
 
@@ -189,8 +190,7 @@ Test(watch, idle_timeout_reconnects, .init = sim_fx_setup, .fini = sim_fx_teardo
 Test(watch, server_timeout_is_routine, .init = sim_fx_setup, .fini = sim_fx_teardown)
 {
     struct seen s = {0};
-    struct k8s_watch_options o = {
-        .path = "/api/v1/namespaces/default/pods", .timeout_min_s = 2, .timeout_max_s = 3};
+    struct k8s_watch_options o = {.path = fx.sim.pods_path, .timeout_min_s = 2, .timeout_max_s = 3};
     hw_create_pod(fx.c, "a");
     struct k8s_watch *w = NULL;
     cr_assert_eq(k8s_watch_start(fx.c, &o, &handlers, &s, &w), K8S_OK);

@@ -75,7 +75,8 @@ async function startKube(opts = {}) {
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-kube-test-'));
   const {args, unsupported} = clusterArgs(opts);
   const bin = opts.bin || defaultBin();
-  const r = await run(['start', dir, '--bin', bin, ...args], opts.timeoutMs || 180000);
+  // A control plane takes longer to start than the simulator: at least 3 minutes.
+  const r = await run(['start', dir, '--bin', bin, ...args], Math.max(opts.timeoutMs || 0, 180000));
   if (r.code !== 0) {
     await run(['stop', dir], 30000);
     if (ownDir) fs.rmSync(dir, {recursive: true, force: true});

@@ -131,8 +131,7 @@ class SimulatorTest(unittest.TestCase):
         return cm.exception, json.loads(cm.exception.body)
 
     def ctl(self, method, path, body=None):
-        if REAL:
-            self.skipTest(NEEDS_SIM)
+        self.assertFalse(REAL, NEEDS_SIM)
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.info['server'] + '/_sim/' + path, data=data, method=method,
                                      headers={'Content-Type': 'application/json'})
@@ -169,7 +168,10 @@ class SimulatorTest(unittest.TestCase):
         self.assertIsNotNone(p.status.container_statuses[0].state.running.started_at)
         # Strategic merge patch (dict body) and JSON patch (list body).
         p = self.v1.patch_namespaced_pod('py-web', self.ns, {'metadata': {'labels': {'tier': 'gold'}}})
-        self.assertEqual(p.metadata.labels, {'app': 'py', 'tier': 'gold'})
+        # The real apiserver (v1.37) copies the node's topology labels onto a bound pod
+        # (PodTopologyLabelsAdmission); the simulator does not.
+        own = {k: v for k, v in p.metadata.labels.items() if not k.startswith('topology.kubernetes.io/')}
+        self.assertEqual(own, {'app': 'py', 'tier': 'gold'})
         p = self.v1.patch_namespaced_pod('py-web', self.ns,
                                          [{'op': 'replace', 'path': '/metadata/labels/tier', 'value': 'silver'}])
         self.assertEqual(p.metadata.labels['tier'], 'silver')
@@ -254,6 +256,16 @@ class SimulatorTest(unittest.TestCase):
         _, body = self.api_error(409, self.coord.replace_namespaced_lease, 'py-lease', self.ns, stale)
         self.assertEqual(body['reason'], 'Conflict')
         self.assertEqual(self.coord.read_namespaced_lease('py-lease', self.ns).spec.holder_identity, 'b')
+
+
+# On a real apiserver the tests that drive the simulator's control API (fault
+# injection, compaction, request counts) are not applicable: left out, not
+# skipped (tests/kube/README.md lists them).
+SIM_ONLY = ['test_watch_too_old_resource_version_raises_410', 'test_429_with_retry_after_is_retried_by_urllib3',
+            'test_500_raises_api_exception_with_status_body']
+if REAL:
+    for _name in SIM_ONLY:
+        delattr(SimulatorTest, _name)
 
 
 if __name__ == '__main__':
