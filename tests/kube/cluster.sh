@@ -24,6 +24,7 @@
 #   --namespace-token T=NS1,NS2  a token whose user may edit only NS1, NS2 (repeatable)
 #   --namespace-user U  name of the first such user (default prewarm-namespaced; the next get -1, -2, ...)
 #   --feature-gates G   kube-apiserver --feature-gates (e.g. WatchList=false)
+#   --compaction-interval D  how often kube-apiserver compacts etcd (Go duration; default 5m)
 #   --pod-ready-delay-ms MS   delay before a scheduled pod turns Running/Ready (default 0;
 #                       a pod's annotation prewarm.dev/ready-delay: "2s" overrides it)
 #   --pod-delete-delay-ms MS  delay before a deleted pod's node lets it go (default 0;
@@ -223,6 +224,7 @@ start_apiserver() {
     --endpoint-reconciler-type=none \
     --profiling=false \
     ${FEATURE_GATES:+--feature-gates="$FEATURE_GATES"} \
+    --etcd-compaction-interval="${COMPACTION:-5m}" \
     --v="${PREWARM_KUBE_VERBOSITY:-1}"
   wait_until 120 "kube-apiserver /readyz at $SERVER" apiserver_ready
 }
@@ -386,7 +388,7 @@ cmd_start() {
   BIN=${PREWARM_KUBE_BIN:-$HERE/bin}
   ADMIN_TOKENS=() READONLY_TOKENS=() NAMESPACE_TOKENS=()
   READONLY_USER=prewarm-readonly NAMESPACE_USER=prewarm-namespaced
-  NODES=3 SCHEDULER=1 CONTROLLERS=1 KWOK=1 READY_DELAY_MS=0 DELETE_DELAY_MS=0 FEATURE_GATES=
+  NODES=3 SCHEDULER=1 CONTROLLERS=1 KWOK=1 READY_DELAY_MS=0 DELETE_DELAY_MS=0 FEATURE_GATES= COMPACTION=
   while [ $# -gt 0 ]; do
     case $1 in
     --bin) BIN=$2; shift ;;
@@ -403,6 +405,7 @@ cmd_start() {
     --namespace-token) NAMESPACE_TOKENS+=("${2//,/ }"); shift ;;
     --namespace-user) NAMESPACE_USER=$2; shift ;;
     --feature-gates) FEATURE_GATES=$2; shift ;;
+    --compaction-interval) COMPACTION=$2; shift ;;
     *) die "unknown option $1" ;;
     esac
     shift

@@ -13,8 +13,9 @@
 //      --namespace-token, with the simulator's user names (sim-readonly,
 //      sim-namespaced) so messages that name the user compare equal
 //   --no-watchlist                       -> --feature-gates=WatchList=false
-// Simulator-only knobs (--too-large-wait-ms, --bookmark-interval-ms,
-// --compact-every-ms, --history, fault and control modules) have no
+//   --compact-every-ms MS                -> --compaction-interval MSms (the
+//      apiserver's own etcd compaction period, 5 minutes by default)
+// Simulator-only knobs (--too-large-wait-ms, --bookmark-interval-ms, --history, fault and control modules) have no
 // counterpart: they are listed in `unsupported` for the suite to see.
 
 const {execFile} = require('node:child_process');
@@ -45,6 +46,8 @@ function clusterArgs(opts) {
       args.push('--nodes', String(simArgs[++i]));
     } else if (a === '--token' || a === '--readonly-token' || a === '--namespace-token') {
       args.push(a, String(simArgs[++i]));
+    } else if (a === '--compact-every-ms') {
+      args.push('--compaction-interval', `${simArgs[++i]}ms`);
     } else if (a === '--no-watchlist') {
       args.push('--feature-gates', 'WatchList=false');
     } else if (a.startsWith('--')) {
