@@ -15,12 +15,17 @@ void hw_create_pod(struct k8s_client *c, const char *name)
              "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}}",
              name);
     cJSON *pod = cJSON_Parse(json);
+    hw_create_pod_object(c, pod);
+    cJSON_Delete(pod);
+}
+
+void hw_create_pod_object(struct k8s_client *c, const cJSON *pod)
+{
     struct sim_result r = {0};
     cr_assert_eq(k8s_pods_create(c, NULL, pod, NULL, sim_on_result, &r, NULL), K8S_OK);
     sim_wait(c, &r, 10000);
-    cr_assert_eq(r.status, K8S_OK, "create %s: %s", name, r.error.message);
+    cr_assert_eq(r.status, K8S_OK, "create %s: %s", k8s_obj_name(pod), r.error.message);
     sim_result_reset(&r);
-    cJSON_Delete(pod);
 }
 
 void hw_delete_pod(struct k8s_client *c, const char *name)

@@ -957,10 +957,9 @@ void kube_provider_get_stats(const struct provider *p, struct kube_provider_stat
 
 /* ---- construction ---- */
 
-static int init_pool(struct kpool *pool, const struct kube_provider_pool *in, char *err,
-                     size_t errlen, uint64_t now)
+static int init_pool(struct kpool *pool, const struct kube_provider_pool *in, uint64_t seed,
+                     char *err, size_t errlen, uint64_t now)
 {
-    uint64_t seed;
     snprintf(pool->name, sizeof pool->name, "%s", in->name);
     pool->max_total = in->max_total;
     pool->cfg = in->kube;
@@ -972,7 +971,7 @@ static int init_pool(struct kpool *pool, const struct kube_provider_pool *in, ch
         snprintf(err, errlen, "pool %s: %s", pool->name, why);
         return -1;
     }
-    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+    if (!seed && getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
         seed = now ^ (uint64_t)(uintptr_t)pool;
     kube_namer_init(&pool->namer, pool->name, seed);
     kube_budget_init(&pool->budget, pool->cfg->create_qps, pool->cfg->create_burst,
@@ -985,18 +984,20 @@ static int start_informers(struct kube_provider *kp, char *err, size_t errlen)
     kp->infs = xcalloc(kp->npools ? kp->npools : 1, sizeof *kp->infs);
     for (size_t i = 0; i < kp->npools; i++) {
         const struct kube_pool_config *c = kp->pools[i].cfg;
-        bool seen = false;
-        for (size_t j = 0; c && j < kp->ninfs; j++)
-            seen |= !strcmp(kp->infs[j].ns, c->namespace);
-        if (!c || seen)
+        if (!c)
             continue;
         struct nsinf *ni = &kp->infs[kp->ninfs++];
         ni->kp = kp;
         ni->ns = xstrdup(c->namespace);
         char path[512];
         snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods", c->namespace);
+        /* Only this pool's pods: pools sharing a namespace each have their
+         * own provider, and must never take the others' pods for unknown. */
+        char selector[256];
+        snprintf(selector, sizeof selector, "%s,%s=%s", KUBE_SELECTOR_MANAGED, KUBE_LABEL_POOL,
+                 kp->pools[i].name);
         struct k8s_informer_options io = {
-            .path = path, .label_selector = KUBE_SELECTOR_MANAGED, .transform = compact};
+            .path = path, .label_selector = selector, .transform = compact};
         struct k8s_informer_handlers h = {on_add, on_update, on_delete, on_synced, on_error};
         if (k8s_informer_start(kp->client, &io, &h, ni, &ni->inf) != K8S_OK) {
             snprintf(err, errlen, "cannot watch pods in namespace %s", c->namespace);
@@ -1050,7 +1051,8 @@ struct provider *kube_provider_new(struct loop *loop, const struct kube_provider
     for (size_t i = 0; i < o->npools; i++) {
         kp->pools[i].kp = kp;
         kp->pools[i].index = i;
-        if (init_pool(&kp->pools[i], &o->pools[i], err, errlen, now))
+        if (init_pool(&kp->pools[i], &o->pools[i], o->name_seed ? o->name_seed + i : 0, err, errlen,
+                      now))
             goto fail;
         capacity += kp->pools[i].cfg ? o->pools[i].max_total : 0;
     }

@@ -151,6 +151,7 @@ struct kube_provider_options {
     size_t npools;
     struct provider_events events; /* pod_restored and recovered required */
     struct kube_ha_hooks ha;
+    uint64_t name_seed; /* 0: pod names from getrandom(); else reproducible (tests) */
 };
 
 /* Counters for the metrics module. API requests by verb and answer. */
