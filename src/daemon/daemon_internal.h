@@ -51,7 +51,6 @@ struct daemon {
     struct loop_timer auth_poll; /* re-reads the tokens file when it changes */
     uint8_t connect_key[256];    /* HMAC key of connect tokens (printable) */
     size_t connect_key_len;
-    uint64_t epoch; /* leader epoch signed into tokens (0: no election) */
 };
 
 /* Drains the pool core's actions and re-arms the tick timer. */

@@ -129,7 +129,7 @@ static int64_t svc_wall_ns(struct service *s, uint64_t mono)
 
 static uint64_t svc_epoch(struct service *s)
 {
-    return ((struct daemon *)s)->epoch;
+    return provider_shared_epoch(((struct daemon *)s)->shared);
 }
 
 const struct service_ops daemon_service_ops = {

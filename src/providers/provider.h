@@ -140,6 +140,20 @@ struct provider_shared *provider_shared_new(struct loop *loop, const struct conf
                                             size_t errlen);
 /* Graceful stop: gives the Lease up so a standby takes over at once. */
 void provider_shared_shutdown(struct provider_shared *s);
+
+struct provider_shared_stats {
+    bool elected;   /* leader election is configured */
+    bool leader;    /* this replica leads and may answer now */
+    uint64_t epoch; /* current (or last) term: signed into connect tokens */
+    uint64_t acquisitions, losses;
+    bool journal; /* a bind journal is configured */
+    uint64_t journal_appended, journal_bytes, journal_failures;
+    uint64_t flush_written, flush_deleted; /* bindings written onto pods at start */
+};
+/* The current term (0 without election or journal); cheap, for every claim. */
+uint64_t provider_shared_epoch(const struct provider_shared *s);
+/* s may be NULL (all zero). */
+void provider_shared_get_stats(const struct provider_shared *s, struct provider_shared_stats *out);
 bool provider_shared_drained(const struct provider_shared *s);
 void provider_shared_free(struct provider_shared *s);
 

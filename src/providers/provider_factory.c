@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "kube_group.h"
@@ -58,6 +59,18 @@ void provider_shared_shutdown(struct provider_shared *s)
 {
     if (s)
         kube_group_shutdown(s->kube);
+}
+
+uint64_t provider_shared_epoch(const struct provider_shared *s)
+{
+    return s ? kube_group_epoch(s->kube) : 0;
+}
+
+void provider_shared_get_stats(const struct provider_shared *s, struct provider_shared_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (s)
+        kube_group_get_stats(s->kube, out);
 }
 
 bool provider_shared_drained(const struct provider_shared *s)

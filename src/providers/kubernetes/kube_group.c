@@ -29,6 +29,7 @@ struct kube_group {
     struct kube_member **members;
     size_t nmembers;
     bool leading, releasing;
+    bool elected, journaled; /* what the config asks for */
     char identity[256];
 };
 
@@ -147,6 +148,8 @@ static int start_ha(struct kube_group *g, const struct config *cfg, char *err, s
         .retry_period_ms = (int)(e->retry_period_s * 1000),
     };
     struct kube_ha_events ev = {.ctx = g, .leading = on_leading, .stopped = on_stopped};
+    g->elected = e->enabled;
+    g->journaled = conn->journal != NULL;
     g->ha = kube_ha_new(g->loop, &o, &ev, err, errlen);
     free(ns);
     return g->ha ? 0 : -1;
@@ -213,6 +216,30 @@ int kube_group_join(struct kube_group *g, struct provider *p, const char *pool, 
     if (g->leading)
         start_member(m);
     return 0;
+}
+
+uint64_t kube_group_epoch(const struct kube_group *g)
+{
+    return g->ha ? kube_ha_epoch(g->ha) : 0;
+}
+
+void kube_group_get_stats(const struct kube_group *g, struct provider_shared_stats *out)
+{
+    struct kube_ha_stats hs;
+    if (!g->ha)
+        return;
+    kube_ha_get_stats(g->ha, &hs);
+    out->elected = g->elected;
+    out->leader = hs.leader;
+    out->epoch = hs.epoch;
+    out->acquisitions = hs.acquisitions;
+    out->losses = hs.losses;
+    out->journal = g->journaled;
+    out->journal_appended = hs.journal.appended;
+    out->journal_bytes = hs.journal.bytes;
+    out->journal_failures = hs.journal_failures;
+    out->flush_written = hs.flush_written;
+    out->flush_deleted = hs.flush_deleted;
 }
 
 static void released(void *arg)

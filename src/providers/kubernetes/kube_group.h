@@ -45,6 +45,10 @@ int kube_group_join(struct kube_group *g, struct provider *p, const char *pool, 
 
 /* Graceful stop: gives the Lease up so a standby takes over at once. */
 void kube_group_shutdown(struct kube_group *g);
+/* The current term (0 when nothing is shared). */
+uint64_t kube_group_epoch(const struct kube_group *g);
+/* Leadership, epoch and journal figures (all zero when nothing is shared). */
+void kube_group_get_stats(const struct kube_group *g, struct provider_shared_stats *out);
 /* Nothing left in flight that shutdown must wait for. */
 bool kube_group_drained(const struct kube_group *g);
 
