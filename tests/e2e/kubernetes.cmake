@@ -24,3 +24,16 @@ if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
     set_tests_properties(e2e.kube_ha.${scenario} PROPERTIES TIMEOUT 300)
   endforeach()
 endif()
+
+# The scenarios that need no fault injection, on the real control plane
+# (tests/kube's kube_cluster fixture: kube-apiserver, kube-scheduler, kwok);
+# skipped (77) when it could not be built.
+if(COMMAND kube_test AND TARGET prewarmd AND PREWARM_PYTHON3)
+  foreach(scenario fill_on_dedicated_nodes claims_bind_and_releases_replace kill9_under_load
+                   leader_failover)
+    kube_test(e2e.kubernetes.real.${scenario} ${PREWARM_PYTHON3}
+              ${CMAKE_CURRENT_LIST_DIR}/e2e_kubernetes.py $<TARGET_FILE:prewarmd>
+              ${PROJECT_SOURCE_DIR}/tests/k8s-sim/sim.js ${scenario})
+    set_tests_properties(e2e.kubernetes.real.${scenario} PROPERTIES TIMEOUT 240)
+  endforeach()
+endif()
