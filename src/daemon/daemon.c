@@ -457,8 +457,21 @@ static struct http_server_config http_config(const struct config *cfg)
  * then unlock every mapping once: the kernel faults all of it in now, and it
  * stays resident (nothing is left locked). Best effort: without the right
  * (RLIMIT_MEMLOCK) the first claims pay the faults. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PREFAULT_SAFE 0 /* the shadow memory maps terabytes: never lock it */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define PREFAULT_SAFE 0
+#endif
+#endif
+#ifndef PREFAULT_SAFE
+#define PREFAULT_SAFE 1
+#endif
+
 static void prefault(struct daemon *d)
 {
+    if (!PREFAULT_SAFE)
+        return;
     if (mlockall(MCL_CURRENT) == 0)
         munlockall();
     else if (d->verbose)
