@@ -58,8 +58,13 @@
  *                              on pods are restored; idle pods are
  *                              doubtful (the dead leader may have
  *                              bound them in its last write window)
- *                              and are retired (deleted, refilled):
- *                              claims wait for pods meanwhile
+ *                              and are quarantined for
+ *                              quarantine_seconds (a binding the
+ *                              old leader's journal writes onto one
+ *                              restores its session), then deleted;
+ *                              sessions whose binding never reached
+ *                              their pod are lost, their pods never
+ *                              handed out again
  *   leader failover            the old leader stops answering at    none
  *   (partition, lost renew)    its renew deadline (10 s) before
  *                              its lease (15 s) can expire; the new
