@@ -11,6 +11,7 @@ target_include_directories(fuzz_http1 PRIVATE ${PROJECT_SOURCE_DIR}/src/http
 prewarm_add_fuzzer(fuzz_http_server ${CMAKE_CURRENT_LIST_DIR}/fuzz_http_server.c
   ${PROJECT_SOURCE_DIR}/src/base/loop.c
   ${PROJECT_SOURCE_DIR}/src/base/buf.c
+  ${PROJECT_SOURCE_DIR}/src/base/json_out.c
   ${PROJECT_SOURCE_DIR}/src/base/utf8.c
   ${PROJECT_SOURCE_DIR}/src/http/addr_limit.c
   ${PROJECT_SOURCE_DIR}/src/http/http_parser.c

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "http_conn.h"
+#include "json_out.h"
 
 void http_respond(struct http_exchange *ex, int status, const struct http_header *headers, size_t n,
                   const char *body, size_t body_len)
@@ -20,11 +21,13 @@ void http_respond(struct http_exchange *ex, int status, const struct http_header
 
 static void error_body(struct buf *b, int status, const char *reason, const char *message)
 {
-    buf_appendf(b, "{\"status\":\"Failure\",\"code\":%d,\"reason\":", status);
-    buf_append_json_string(b, reason);
-    buf_append(b, ",\"message\":", 11);
-    buf_append_json_string(b, message);
-    buf_append(b, "}", 1);
+    JSON_LIT(b, "{\"status\":\"Failure\",\"code\":");
+    json_uint(b, (uint64_t)status);
+    JSON_LIT(b, ",\"reason\":");
+    json_str(b, reason);
+    JSON_LIT(b, ",\"message\":");
+    json_str(b, message);
+    JSON_LIT(b, "}");
 }
 
 void http_respond_error_with(struct http_exchange *ex, int status, const char *reason,
