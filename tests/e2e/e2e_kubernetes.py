@@ -344,6 +344,11 @@ class Ledger:
                     and parse_time(s["expires_at"]) > now + 5]
 
 
+def is_ready(pod):
+    conds = (pod.get("status") or {}).get("conditions") or []
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conds)
+
+
 def parse_time(text):
     return time.mktime(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
 
@@ -450,8 +455,10 @@ def sc_crashed_pods(cl):
     try:
         status, s = ledger.claim(d)
         assert status == 201, s
-        idle = [p["metadata"]["name"] for p in cl.pods()
-                if p["metadata"]["name"] != s["pod"] and not p["metadata"].get("deletionTimestamp")]
+        # an idle pod whose container runs (not a replacement still starting)
+        idle = poll(lambda: [p["metadata"]["name"] for p in cl.pods()
+                             if p["metadata"]["name"] != s["pod"] and is_ready(p)
+                             and not p["metadata"].get("deletionTimestamp")], 30, "a Ready idle pod")
         for name in (s["pod"], idle[0]):
             status, body = cl.control("POST", "pods/%s/%s/crash" % (NS, name), {"exitCode": 1})
             assert status == 200, body
