@@ -41,17 +41,7 @@
     "    min_idle: 1\n"                                                                            \
     "    local: {command: [/nonexistent/prewarm-backend]}\n"
 
-static struct loop *loop;
-static struct config *cfg;
-static struct daemon *dmn;
-static uint16_t port;
-
-static uint64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
+#include "daemon_client.h"
 
 static void setup(void)
 {
@@ -63,17 +53,6 @@ static void setup(void)
     cr_assert_not_null(loop);
     cr_assert_eq(daemon_new(loop, cfg, true, &dmn, err, sizeof err), 0, "%s", err);
     cr_assert_eq(daemon_listen(dmn, "127.0.0.1", 0, &port), 0);
-}
-
-/* Stops the daemon as main() does and waits until its children are gone. */
-static void stop_and_drain(void)
-{
-    if (!daemon_stopping(dmn))
-        daemon_shutdown(dmn);
-    uint64_t end = mono_ms() + daemon_stop_grace_ns(dmn) / 1000000u + 30000;
-    while (!daemon_drained(dmn) && mono_ms() < end)
-        loop_run_once(loop, 20);
-    cr_assert(daemon_drained(dmn), "pods and connections still there after shutdown");
 }
 
 static void teardown(void)
@@ -89,88 +68,6 @@ static void teardown(void)
 }
 
 TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 120);
-
-/* ---- a small HTTP/1.1 client that turns the daemon's loop while it waits ---- */
-
-struct answer {
-    int status;
-    char body[16384];
-};
-
-static int send_request(const char *method, const char *path, const char *body)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    char req[2048];
-    int n = snprintf(req, sizeof req,
-                     "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: "
-                     "application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, path, strlen(body), body);
-    cr_assert_eq(write(fd, req, (size_t)n), n);
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    return fd;
-}
-
-/* Turns the loop until the answer on fd is complete (EOF), 30 s at most. */
-static struct answer read_answer(int fd)
-{
-    static char raw[sizeof(((struct answer *)0)->body) + 4096];
-    struct answer a = {0};
-    size_t len = 0;
-    for (uint64_t end = mono_ms() + 30000;;) {
-        ssize_t r = read(fd, raw + len, sizeof raw - 1 - len);
-        if (r > 0) {
-            len += (size_t)r;
-            continue;
-        }
-        if (r == 0 || (errno != EAGAIN && errno != EINTR))
-            break;
-        cr_assert_lt(mono_ms(), end, "no complete answer");
-        loop_run_once(loop, 10);
-    }
-    close(fd);
-    raw[len] = '\0';
-    char *sep = strstr(raw, "\r\n\r\n");
-    cr_assert_not_null(sep, "no answer: [%s]", raw);
-    cr_assert_eq(sscanf(raw, "HTTP/1.1 %d", &a.status), 1);
-    snprintf(a.body, sizeof a.body, "%s", sep + 4);
-    return a;
-}
-
-static struct answer request(const char *method, const char *path, const char *body)
-{
-    return read_answer(send_request(method, path, body));
-}
-
-/* The value of "field":"..." (a string) in a JSON body. */
-static void json_str(const char *body, const char *field, char *out, size_t cap)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\":\"", field);
-    const char *p = strstr(body, key);
-    cr_assert_not_null(p, "%s not in %s", field, body);
-    p += strlen(key);
-    size_t n = strcspn(p, "\"");
-    cr_assert_lt(n, cap);
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
-/* Polls GET path until its body contains needle (30 s). */
-static void wait_body(const char *path, const char *needle)
-{
-    struct answer a;
-    for (uint64_t end = mono_ms() + 30000;;) {
-        a = request("GET", path, "");
-        if (strstr(a.body, needle))
-            return;
-        cr_assert_lt(mono_ms(), end, "%s never showed %s: %s", path, needle, a.body);
-        for (int i = 0; i < 5; i++)
-            loop_run_once(loop, 10);
-    }
-}
 
 /* GET on a backend address ("127.0.0.1:PORT"); returns the body. The loop
  * is not needed: the backend is another process. */
