@@ -25,6 +25,7 @@ static struct loop *loop;
 static struct config *cfg;
 static struct daemon *dmn;
 static uint16_t port;
+static const char *bearer; /* sent as "Authorization: Bearer <bearer>" when set */
 
 static uint64_t mono_ms(void)
 {
@@ -35,6 +36,7 @@ static uint64_t mono_ms(void)
 
 struct answer {
     int status;
+    char head[2048];
     char body[16384];
 };
 
@@ -44,11 +46,13 @@ static int send_request(const char *method, const char *path, const char *body)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    char req[2048];
+    char req[2048], auth[300] = "";
+    if (bearer)
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", bearer);
     int n = snprintf(req, sizeof req,
-                     "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: "
+                     "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n%sContent-Type: "
                      "application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, path, strlen(body), body);
+                     method, path, auth, strlen(body), body);
     cr_assert_eq(write(fd, req, (size_t)n), n);
     fcntl(fd, F_SETFL, O_NONBLOCK);
     return fd;
@@ -76,6 +80,7 @@ static struct answer read_answer(int fd)
     char *sep = strstr(raw, "\r\n\r\n");
     cr_assert_not_null(sep, "no answer: [%s]", raw);
     cr_assert_eq(sscanf(raw, "HTTP/1.1 %d", &a.status), 1);
+    snprintf(a.head, sizeof a.head, "%.*s", (int)(sep - raw), raw);
     snprintf(a.body, sizeof a.body, "%s", sep + 4);
     return a;
 }

@@ -168,3 +168,61 @@ Test(daemon, shutdown_answers_waiters_and_stops_children)
     cr_assert(strstr(a.body, "\"reason\":\"ShuttingDown\""), "%s", a.body);
     stop_and_drain();
 }
+
+/* With auth: a claim needs a token with the claim role (401 without one,
+ * 403 with a read-only one); keys and sessions are scoped per caller; the
+ * probes stay open. */
+Test(daemon, auth_roles_and_per_caller_scoping)
+{
+    char dir[] = "/tmp/prewarm-auth-XXXXXX", tokens[128], text[2048];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(tokens, sizeof tokens, "%s/tokens", dir);
+    FILE *f = fopen(tokens, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "# token caller roles\n"
+               "alice-token-0123456789 alice claim\n"
+               "bobby-token-0123456789 bobby claim\n"
+               "reader-token-012345678 dash read\n");
+    fclose(f);
+    stop_and_drain();
+    daemon_free(dmn);
+    config_free(cfg);
+    char err[512];
+    snprintf(text, sizeof text, "auth: {tokens_file: %s}\n%s", tokens, CONFIG_TEXT);
+    cr_assert_eq(config_load_string("t.yaml", text, strlen(text), &cfg, err, sizeof err), CONFIG_OK,
+                 "%s", err);
+    cr_assert_eq(daemon_new(loop, cfg, true, &dmn, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(daemon_listen(dmn, "127.0.0.1", 0, &port), 0);
+
+    bearer = NULL;
+    cr_assert_eq(request("GET", "/healthz", "").status, 200, "probes are open");
+    struct answer a = request("POST", "/v1/pools/demo/claims", "{}");
+    cr_assert_eq(a.status, 401, "%s", a.body);
+    cr_assert(strstr(a.head, "WWW-Authenticate: Bearer"), "%s", a.head);
+    bearer = "not-a-known-token-at-all";
+    cr_assert_eq(request("POST", "/v1/pools/demo/claims", "{}").status, 401);
+    bearer = "reader-token-012345678";
+    a = request("POST", "/v1/pools/demo/claims", "{}");
+    cr_assert_eq(a.status, 403, "%s", a.body);
+    cr_assert_eq(request("GET", "/v1/pools", "").status, 200);
+
+    char ida[80], idb[80], path[160];
+    bearer = "alice-token-0123456789";
+    a = request("POST", "/v1/pools/demo/claims", "{\"key\":\"k\",\"wait_ms\":30000}");
+    cr_assert_eq(a.status, 201, "%s", a.body);
+    json_str(a.body, "session_id", ida, sizeof ida);
+    bearer = "bobby-token-0123456789";
+    struct answer b = request("POST", "/v1/pools/demo/claims", "{\"key\":\"k\",\"wait_ms\":30000}");
+    cr_assert_eq(b.status, 201, "one key, two callers, two sessions: %s", b.body);
+    json_str(b.body, "session_id", idb, sizeof idb);
+    cr_assert_str_neq(ida, idb);
+    snprintf(path, sizeof path, "/v1/sessions/%s", ida);
+    cr_assert_eq(request("GET", path, "").status, 404, "another caller's session");
+    cr_assert_eq(request("DELETE", path, "").status, 404);
+    bearer = "alice-token-0123456789";
+    cr_assert_eq(request("GET", path, "").status, 200);
+    cr_assert_eq(request("DELETE", path, "").status, 200);
+    bearer = NULL;
+    unlink(tokens);
+    rmdir(dir);
+}
