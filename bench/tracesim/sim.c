@@ -306,8 +306,10 @@ static enum pool_status setup(struct sim *s, const struct sim_params *p)
         .sizing = p->sizing,
     };
     enum pool_status st = pool_set_new(seed, 4096, &s->set);
-    if (st == POOL_OK)
-        st = pool_set_add(s->set, &cfg, &s->pool);
+    if (st != POOL_OK)
+        return st;
+    pool_set_wall_clock(s->set, -(int64_t)ns_of(0)); /* trace second 0 is 00:00 UTC */
+    st = pool_set_add(s->set, &cfg, &s->pool);
     return st;
 }
 

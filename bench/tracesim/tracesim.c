@@ -14,12 +14,15 @@
  *
  * TRACE is a CSV file (arrival_s,duration_s) or a built-in kind (poisson,
  * flash, diurnal, onoff). POLICY is fixed:N (min_idle = max_idle = N),
- * percent:P (idle = P% of bound), predictive[:MISS] (target miss ratio,
- * default 0.001). Options (anywhere): --seed N (trace seed, 1), --lead
+ * percent:P (idle = P% of bound), schedule:X (hourly min_idle = X/10 seconds
+ * of that hour's busiest minute in the trace: a schedule fitted with
+ * hindsight; trace second 0 is 00:00 UTC), predictive[:MISS] (target miss
+ * ratio, default 0.001). Options (anywhere): --seed N (trace seed, 1), --lead
  * MEDIAN,P99 (pod create -> Ready seconds, log-normal; 2,6), --target H (hit
  * ratio for search and table, 0.999), --warmup S (claims before S seconds
  * are replayed, not measured; 600).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +42,17 @@ struct opts {
 struct policy {
     char label[32];
     struct sim_params params;
+    double hour_peak[24]; /* schedule: the busiest minute of each hour, claims/s */
 };
+
+#define SCHEDULE_CAP 4000 /* the simulator's max_idle */
 
 static int usage(void)
 {
     fprintf(stderr, "usage: tracesim gen KIND | run TRACE POLICY... | search TRACE | table | "
                     "record | check BASELINE  [--seed N] [--lead MEDIAN,P99] [--target H] "
                     "[--warmup S]\n"
-                    "  KIND: poisson flash diurnal onoff; POLICY: fixed:N percent:P "
+                    "  KIND: poisson flash diurnal onoff; POLICY: fixed:N percent:P schedule:X "
                     "predictive[:MISS]\n");
     return 2;
 }
@@ -85,7 +91,28 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return o->nargs > 0 ? 0 : -1;
 }
 
-static int parse_policy(const char *spec, const struct opts *o, struct policy *p)
+/* The trace's busiest minute in each hour of the day: what an operator who
+ * knows the daily curve would schedule for. */
+static void fit_hours(const struct trace *t, struct policy *p)
+{
+    uint32_t count = 0;
+    uint64_t minute = UINT64_MAX;
+    for (size_t i = 0; i <= t->n; i++) {
+        uint64_t m = i < t->n ? (uint64_t)(t->claims[i].arrival_s / 60) : UINT64_MAX - 1;
+        if (m != minute && minute != UINT64_MAX) {
+            double *peak = &p->hour_peak[minute / 60 % 24];
+            *peak = count / 60.0 > *peak ? count / 60.0 : *peak;
+            count = 0;
+        }
+        minute = m;
+        count++;
+    }
+}
+
+static void set_level(struct policy *p, uint32_t x);
+
+static int parse_policy(const char *spec, const struct opts *o, const struct trace *t,
+                        struct policy *p)
 {
     *p = (struct policy){.params = {.lead_median_s = o->lead_median,
                                     .lead_p99_s = o->lead_p99,
@@ -102,6 +129,10 @@ static int parse_policy(const char *spec, const struct opts *o, struct policy *p
     } else if (strncmp(spec, "percent:", 8) == 0 && v >= 1 && v <= 1000) {
         p->params.sizing.policy = POOL_SIZING_PERCENT;
         p->params.sizing.percent = (uint32_t)v;
+    } else if (strncmp(spec, "schedule:", 9) == 0 && v >= 1 && v <= 100000 && t) {
+        p->params.sizing.policy = POOL_SIZING_SCHEDULE;
+        fit_hours(t, p);
+        set_level(p, (uint32_t)v);
     } else if (strcmp(spec, "predictive") == 0 ||
                (strncmp(spec, "predictive:", 11) == 0 && v > 0 && v < 0.5)) {
         p->params.sizing.policy = POOL_SIZING_PREDICTIVE;
@@ -148,10 +179,20 @@ static void print_row(const char *trace, const char *label, const struct sim_res
 
 /* ---- search ---- */
 
-/* Sets the policy's buffer parameter (fixed N or percent P) to x. */
+/* Sets the policy's buffer parameter to x: fixed N, percent P, or schedule
+ * X (each hour keeps X/10 seconds of its busiest minute's claims). */
 static void set_level(struct policy *p, uint32_t x)
 {
-    if (p->params.sizing.policy == POOL_SIZING_PERCENT) {
+    struct pool_sizing_config *s = &p->params.sizing;
+    if (s->policy == POOL_SIZING_SCHEDULE) {
+        s->nschedule = 24;
+        for (uint32_t h = 0; h < 24; h++) {
+            double want = ceil(x / 10.0 * p->hour_peak[h]);
+            s->schedule[h] = (struct pool_schedule_entry){
+                .minute = h * 60, .min_idle = want > SCHEDULE_CAP ? SCHEDULE_CAP : (uint32_t)want};
+        }
+        snprintf(p->label, sizeof(p->label), "schedule:%u", x);
+    } else if (s->policy == POOL_SIZING_PERCENT) {
         p->params.sizing.percent = x;
         snprintf(p->label, sizeof(p->label), "percent:%u", x);
     } else {
@@ -196,27 +237,33 @@ static int search_level(const struct trace *t, struct policy *p, uint32_t lo, ui
 /* The three policies of a comparison: predictive, then the smallest fixed
  * and percent buffers reaching the same hit ratio (or the target, if
  * higher). */
+#define NCOMPARED 4
+
 struct comparison {
-    struct policy pol[3];
-    struct sim_result res[3];
-    bool found[3]; /* a buffer reaching the hit ratio was found */
+    struct policy pol[NCOMPARED]; /* predictive, fixed, percent, schedule */
+    struct sim_result res[NCOMPARED];
+    bool found[NCOMPARED]; /* a buffer reaching the hit ratio was found */
 };
 
 static int compare(const struct trace *t, const struct opts *o, struct comparison *c)
 {
     *c = (struct comparison){0};
-    if (parse_policy("predictive", o, &c->pol[0]) || simulate(t, &c->pol[0], &c->res[0]))
+    if (parse_policy("predictive", o, t, &c->pol[0]) || simulate(t, &c->pol[0], &c->res[0]))
         return -1;
     c->found[0] = true;
     double target = c->res[0].hit_ratio > o->target ? c->res[0].hit_ratio : o->target;
-    parse_policy("fixed:1", o, &c->pol[1]);
-    parse_policy("percent:1", o, &c->pol[2]);
+    parse_policy("fixed:1", o, t, &c->pol[1]);
+    parse_policy("percent:1", o, t, &c->pol[2]);
+    parse_policy("schedule:1", o, t, &c->pol[3]);
     c->found[1] = search_level(t, &c->pol[1], 0, 4000, target, &c->res[1]) == 0;
     c->found[2] = search_level(t, &c->pol[2], 1, 1000, target, &c->res[2]) == 0;
+    c->found[3] = search_level(t, &c->pol[3], 1, 6000, target, &c->res[3]) == 0;
     if (!c->found[1])
         snprintf(c->pol[1].label, sizeof(c->pol[1].label), "fixed: none <= 4000");
     if (!c->found[2])
         snprintf(c->pol[2].label, sizeof(c->pol[2].label), "percent: none <= 1000%%");
+    if (!c->found[3])
+        snprintf(c->pol[3].label, sizeof(c->pol[3].label), "schedule: none <= 600 s");
     return 0;
 }
 
@@ -245,7 +292,7 @@ static int cmd_run(const struct opts *o)
     for (int i = 2; i < o->nargs && rc == 0; i++) {
         struct policy p;
         struct sim_result r;
-        if (parse_policy(o->args[i], o, &p) != 0) {
+        if (parse_policy(o->args[i], o, &t, &p) != 0) {
             fprintf(stderr, "tracesim: bad policy '%s'\n", o->args[i]);
             rc = 2;
         } else if (simulate(&t, &p, &r) != 0) {
@@ -272,7 +319,7 @@ static int cmd_table(const struct opts *o, const char *only)
         trace_free(&t);
         if (rc != 0)
             return 1;
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < NCOMPARED; i++)
             if (c.found[i])
                 print_row(kind, c.pol[i].label, &c.res[i]);
             else
@@ -300,7 +347,7 @@ static int cmd_record(const struct opts *o)
         trace_free(&t);
         if (rc != 0)
             return 1;
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < NCOMPARED; i++)
             if (c.found[i])
                 printf("%s %s %.6f %.6f\n", trace_kinds[k], c.pol[i].label, c.res[i].hit_ratio,
                        c.res[i].idle_per_claim_s);
@@ -316,9 +363,9 @@ static int check_row(const struct opts *o, const char *kind, const char *label, 
     struct trace t;
     struct policy p;
     struct sim_result r;
-    if (parse_policy(label, o, &p) != 0 || load(kind, o, &t) != 0)
+    if (load(kind, o, &t) != 0)
         return -1;
-    int rc = simulate(&t, &p, &r);
+    int rc = parse_policy(label, o, &t, &p) == 0 ? simulate(&t, &p, &r) : -1;
     trace_free(&t);
     if (rc != 0)
         return -1;
