@@ -18,6 +18,10 @@ export interface PoolSettings {
 }
 
 export interface Settings {
+    // Credentials, from the stack's secret config: the connect-token key (the
+    // same in prewarmd and every warm pod) and prewarmd's API tokens file.
+    connectKey: pulumi.Output<string>;
+    apiTokens: pulumi.Output<string>;
     cluster: string;
     location: string;
     project?: string;
@@ -87,6 +91,8 @@ export function readSettings(): Settings {
     const cfg = new pulumi.Config("prewarm");
     const gcp = new pulumi.Config("gcp");
     return {
+        connectKey: cfg.requireSecret("connectKey"),
+        apiTokens: cfg.requireSecret("apiTokens"),
         cluster: cfg.require("cluster"),
         location: cfg.require("location"),
         project: gcp.get("project"),

@@ -2,6 +2,7 @@
 // cluster (they wait for the node pools, so the first warm pods have nodes).
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { clusterProvider } from "./cluster";
 import { customize, renderOverlay } from "./manifests";
 import { nodePool } from "./nodepools";
@@ -10,6 +11,24 @@ import { Settings } from "./settings";
 export interface Stack {
     nodePools: gcp.container.NodePool[];
     workloads: k8s.yaml.ConfigGroup;
+    secrets: k8s.core.v1.Secret[];
+}
+
+// The two Secrets the manifests name but never carry: prewarm-secrets
+// (mounted by prewarmd: API tokens and the connect-token key) and
+// prewarm-connect-key (the same key, for the warm pods). Their values stay
+// secret in the stack's state.
+function credentials(s: Settings, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret[] {
+    return [
+        new k8s.core.v1.Secret("prewarm-secrets", {
+            metadata: { name: "prewarm-secrets", namespace: "prewarm-system" },
+            stringData: { "connect-key": s.connectKey, tokens: s.apiTokens },
+        }, opts),
+        new k8s.core.v1.Secret("prewarm-connect-key", {
+            metadata: { name: "prewarm-connect-key", namespace: "prewarm-sessions" },
+            stringData: { "connect-key": s.connectKey },
+        }, opts),
+    ];
 }
 
 export function deployPrewarm(s: Settings): Stack {
@@ -17,5 +36,6 @@ export function deployPrewarm(s: Settings): Stack {
     const provider = clusterProvider(s);
     const objs = customize(renderOverlay(s.overlay), s);
     const workloads = new k8s.yaml.ConfigGroup("prewarm", { objs }, { provider, dependsOn: nodePools });
-    return { nodePools, workloads };
+    const secrets = credentials(s, { provider, dependsOn: [workloads] });
+    return { nodePools, workloads, secrets };
 }

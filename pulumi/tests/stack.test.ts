@@ -27,11 +27,23 @@ pulumi.runtime.setMocks({
 
 const stackFile = yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.example.yaml"), "utf8")) as any;
 const stackPools = stackFile.config["prewarm:pools"] as any[];
-pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(stackFile.config).map(
-    ([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+// The example keeps its secrets out of the file; the test supplies them.
+const testSecrets = { "prewarm:connectKey": "c".repeat(64), "prewarm:apiTokens": `${"t".repeat(32)} api-server claim,read\n` };
+pulumi.runtime.setAllConfig({
+    ...Object.fromEntries(Object.entries(stackFile.config).map(
+        ([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    ...testSecrets,
+}, Object.keys(testSecrets));
 
 function resolved<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+}
+
+// A secret input reaches the mocks wrapped with Pulumi's secret signature.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+function secretValue(v: any): any {
+    assert.ok(v && typeof v === "object" && SECRET_SIG in v, `${JSON.stringify(v)} is not marked secret`);
+    return v.value;
 }
 
 function ofType(type: string): Recorded[] {
@@ -141,14 +153,36 @@ describe("prewarm on the cluster, from charts-free-manifests/", () => {
     });
 });
 
+describe("credentials", () => {
+    it("one connect key in prewarmd's Secret and the warm pods' Secret, from the stack's secret config", () => {
+        const secrets = Object.fromEntries(k8s("Secret").map((r) => [r.inputs.metadata.name, r.inputs]));
+        assert.equal(secrets["prewarm-secrets"].metadata.namespace, "prewarm-system");
+        assert.equal(secrets["prewarm-connect-key"].metadata.namespace, "prewarm-sessions");
+        const own = secretValue(secrets["prewarm-secrets"].stringData) as any;
+        const pods = secretValue(secrets["prewarm-connect-key"].stringData) as any;
+        assert.equal(own["connect-key"], testSecrets["prewarm:connectKey"]);
+        assert.equal(pods["connect-key"], testSecrets["prewarm:connectKey"]);
+        assert.equal(own.tokens, testSecrets["prewarm:apiTokens"]);
+        const cfg = yaml.load(configMap().data["prewarm.yaml"]) as any;
+        for (const p of cfg.pools) assert.equal(p.kubernetes.connect_key_secret, "prewarm-connect-key");
+    });
+});
+
 describe("the generated configuration", () => {
     it("prewarmd --check accepts the stack's ConfigMap as mounted", () => {
         const prewarmd = process.env.PREWARMD ?? path.join(__dirname, "..", "..", "build", "src", "prewarmd");
         assert.ok(fs.existsSync(prewarmd), `no prewarmd at ${prewarmd} (set PREWARMD)`);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prewarm-pulumi-"));
         try {
-            for (const [k, v] of Object.entries(configMap().data)) fs.writeFileSync(path.join(dir, k), v as string);
-            const r = spawnSync(prewarmd, ["--config", path.join(dir, "prewarm.yaml"), "--check"], { encoding: "utf8" });
+            // As the Deployment mounts them: config/ and secrets/.
+            fs.mkdirSync(path.join(dir, "config"));
+            fs.mkdirSync(path.join(dir, "secrets"));
+            for (const [k, v] of Object.entries(configMap().data)) fs.writeFileSync(path.join(dir, "config", k), v as string);
+            const secret = k8s("Secret").find((r) => r.inputs.metadata.name === "prewarm-secrets")!.inputs;
+            for (const [k, v] of Object.entries(secretValue(secret.stringData)))
+                fs.writeFileSync(path.join(dir, "secrets", k), v as string);
+            const r = spawnSync(prewarmd, ["--config", path.join(dir, "config", "prewarm.yaml"), "--check"],
+                { encoding: "utf8" });
             assert.equal(r.status, 0, r.stderr);
             assert.match(r.stdout, /valid: .* 2 pools: editor \(kubernetes\) notebook \(kubernetes\)/);
         } finally {

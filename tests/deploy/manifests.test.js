@@ -59,6 +59,7 @@ function checkDeployment(objs) {
   assert.equal(c.readinessProbe.httpGet.path, '/readyz', 'ready only on the serving leader');
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.startupProbe.httpGet.path, '/healthz');
+  for (const p of [c.readinessProbe, c.livenessProbe, c.startupProbe]) assert.equal(p.httpGet.port, 'health');
   for (const k of ['cpu', 'memory']) {
     assert.ok(c.resources.requests[k], `requests.${k}`);
     assert.ok(c.resources.limits[k], `limits.${k}`);
@@ -80,6 +81,16 @@ function checkDeployment(objs) {
   return d;
 }
 
+// The files prewarm.yaml names, resolved as prewarmd does: relative to its
+// own folder (the config mount).
+function resolveIn(dir, file) {
+  return path.posix.normalize(file.startsWith('/') ? file : `${dir}/${file}`);
+}
+
+function under(file, mountPath) {
+  return file.startsWith(`${mountPath}/`);
+}
+
 function checkConfig(objs, d) {
   const c = container(d);
   const vol = (name) => d.spec.template.spec.volumes.find((v) => v.name === name);
@@ -88,14 +99,36 @@ function checkConfig(objs, d) {
   assert.equal(vol('config').configMap.name, cm.metadata.name, 'the hashed ConfigMap name is referenced');
   const dir = mount('config').mountPath;
   assert.deepEqual(c.args, ['--config', `${dir}/prewarm.yaml`]);
-  const cfg = cm.data['prewarm.yaml'];
+  const cfg = m.parseYaml(cm.data['prewarm.yaml']);
+  const ports = Object.fromEntries(c.ports.map((p) => [p.name, p.containerPort]));
+  assert.equal(cfg.listen, `0.0.0.0:${ports.http}`, 'the claim API on the container port "http"');
+  assert.equal(cfg.health_listen, `0.0.0.0:${ports.health}`, 'probes and metrics on "health"');
+  assert.equal(cfg.auth.open_probes, true, 'the kubelet probes without a token');
+  assert.ok(under(resolveIn(dir, cfg.auth.tokens_file), mount('secrets').mountPath), 'API tokens from the Secret');
+  assert.ok(under(resolveIn(dir, cfg.connect_tokens.key_file), mount('secrets').mountPath), 'connect key from the Secret');
+  assert.equal(vol('secrets').secret.secretName, 'prewarm-secrets');
   assert.ok(vol('journal').emptyDir, 'the bind journal lives on a volume that outlives a container restart');
-  assert.equal(mount('journal').mountPath, '/var/lib/prewarm');
-  assert.match(cfg, /^listen: "0\.0\.0\.0:8080"$/m, 'listens on the container port');
-  assert.equal(c.ports[0].containerPort, 8080);
+  assert.ok(under(cfg.kubernetes.journal, mount('journal').mountPath), 'the journal is on that volume');
+  assert.equal(cfg.kubernetes.in_cluster, true);
+  assert.equal(cfg.kubernetes.leader_election.lease_namespace, d.metadata.namespace, 'the Lease beside prewarm');
   const templates = m.podTemplates(cm);
-  assert.equal(templates.length, m.poolNames(cfg).length, 'one template per pool');
-  return {cm, templates};
+  assert.equal(templates.length, cfg.pools.length, 'one template per pool');
+  for (const p of cfg.pools) {
+    assert.equal(p.provider, 'kubernetes');
+    assert.equal(p.kubernetes.namespace, 'prewarm-sessions', 'warm pods where the pods Role is');
+    assert.equal(p.kubernetes.connect_key_secret, 'prewarm-connect-key');
+  }
+  return {cm, cfg, templates};
+}
+
+// The dev overlay carries its own Secrets: both hold the same connect key.
+function checkDevSecrets(objs) {
+  const own = m.one(objs, 'Secret', 'prewarm-secrets');
+  const pods = m.one(objs, 'Secret', 'prewarm-connect-key');
+  assert.equal(own.metadata.namespace, 'prewarm-system');
+  assert.equal(pods.metadata.namespace, 'prewarm-sessions');
+  assert.ok(own.data.tokens && own.data['connect-key']);
+  assert.equal(pods.data['connect-key'], own.data['connect-key'], 'prewarmd and the warm pods share the key');
 }
 
 function checkWarmPod(pod, pool, dedicated) {
@@ -121,9 +154,10 @@ function checkNetwork(objs, d) {
   const api = pols.find((p) => p.metadata.name === 'prewarm');
   const labels = d.spec.template.metadata.labels;
   for (const [k, v] of Object.entries(api.spec.podSelector.matchLabels)) assert.equal(labels[k], v);
-  assert.ok(api.spec.ingress[0].from.some((f) => f.namespaceSelector &&
-                                              f.namespaceSelector.matchLabels['prewarm.dev/claim-client'] === 'true'));
-  assert.deepEqual(api.spec.ingress[0].ports, [{protocol: 'TCP', port: 8080}]);
+  const rules = api.spec.ingress.map((r) => [r.from.map((f) => Object.keys(f.namespaceSelector.matchLabels)[0]),
+                                             r.ports.map((p) => p.port)]);
+  assert.deepEqual(rules, [[['prewarm.dev/claim-client'], [8080]], [['prewarm.dev/metrics'], [8081]]],
+                   'claim clients reach the API, scrapers the health port, nobody else anything');
   const warm = pols.find((p) => p.metadata.name === 'warm-pods');
   assert.equal(warm.metadata.namespace, 'prewarm-sessions');
   const egressPorts = warm.spec.egress.flatMap((e) => e.ports.map((p) => p.port));
@@ -145,9 +179,10 @@ for (const overlay of m.OVERLAYS) {
     assert.ok(objs.length >= 15, `${objs.length} objects`);
     checkRbac(objs);
     const d = checkDeployment(objs);
-    const {cm, templates} = checkConfig(objs, d);
-    const pools = m.poolNames(cm.data['prewarm.yaml']);
-    templates.forEach((t, i) => checkWarmPod(t.pod, pools[i], overlay !== 'overlays/dev'));
+    const {cfg, templates} = checkConfig(objs, d);
+    templates.forEach((t, i) => checkWarmPod(t.pod, cfg.pools[i].name, overlay !== 'overlays/dev'));
+    if (overlay === 'overlays/dev') checkDevSecrets(objs);
+    else assert.equal(m.find(objs, 'Secret').length, 0, 'no credentials in the manifests');
     checkNetwork(objs, d);
     checkServiceAndBudget(objs, d);
     const rules = m.one(objs, 'ConfigMap', 'prewarm-prometheus-rules');
@@ -172,14 +207,29 @@ function prewarmdBinary() {
   return p;
 }
 
+// The ConfigMap and the Secret as the Deployment mounts them, under dir:
+// config/ and secrets/ (test credentials where the overlay carries none).
+function writeMounted(objs, dir) {
+  fs.mkdirSync(path.join(dir, 'config'));
+  fs.mkdirSync(path.join(dir, 'secrets'));
+  const cm = m.one(objs, 'ConfigMap', 'prewarm-config');
+  for (const [k, v] of Object.entries(cm.data)) fs.writeFileSync(path.join(dir, 'config', k), v);
+  const secret = m.find(objs, 'Secret', 'prewarm-secrets')[0];
+  const files = secret ? Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64')]))
+                       : {'connect-key': 'a'.repeat(64), tokens: `${'b'.repeat(32)} api-server claim,read\n`};
+  for (const [k, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'secrets', k), v);
+}
+
 test('prewarmd --check accepts every overlay\'s ConfigMap as mounted', () => {
   const prewarmd = prewarmdBinary();
   for (const overlay of m.OVERLAYS) {
-    const cm = m.one(m.render(overlay), 'ConfigMap', 'prewarm-config');
+    const objs = m.render(overlay);
+    const cm = m.one(objs, 'ConfigMap', 'prewarm-config');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-deploy-cm-'));
     try {
-      for (const [k, v] of Object.entries(cm.data)) fs.writeFileSync(path.join(dir, k), v);
-      const r = spawnSync(prewarmd, ['--config', path.join(dir, 'prewarm.yaml'), '--check'], {encoding: 'utf8'});
+      writeMounted(objs, dir);
+      const r = spawnSync(prewarmd, ['--config', path.join(dir, 'config', 'prewarm.yaml'), '--check'],
+                          {encoding: 'utf8'});
       assert.equal(r.status, 0, `${overlay}: ${r.stderr}`);
       const pools = m.poolNames(cm.data['prewarm.yaml']);
       assert.match(r.stdout, new RegExp(`valid: .*${pools.length} pools?: ${pools.map((p) => `${p} \\(kubernetes\\)`).join(' ')}`));

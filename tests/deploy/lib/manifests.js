@@ -48,6 +48,13 @@ function decodeYaml(yamlText) {
   return splitJsonStream(kubectl(['label', '--local', '-f', '-', '-o', 'json', 'prewarm.dev/unused-'], {input: yamlText}));
 }
 
+// Any YAML (prewarm.yaml is not a Kubernetes object) -> JSON, through
+// Debian's PyYAML (python3-yaml, which python3-kubernetes pulls in).
+function parseYaml(text) {
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c',
+    'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {input: text}).toString());
+}
+
 function renderYaml(overlay) {
   return kubectl(['kustomize', path.join(MANIFESTS, overlay)]);
 }
@@ -87,5 +94,5 @@ function poolNames(prewarmYaml) {
   return [...prewarmYaml.matchAll(/^  - name: (\S+)\s*$/gm)].map((m) => m[1]);
 }
 
-module.exports = {ROOT, MANIFESTS, OVERLAYS, kubectl, kubectlBin, decodeYaml, render, renderYaml, find, one,
+module.exports = {ROOT, MANIFESTS, OVERLAYS, kubectl, kubectlBin, decodeYaml, parseYaml, splitJsonStream, render, renderYaml, find, one,
                   podTemplates, poolNames};
