@@ -25,6 +25,16 @@ pulumi.runtime.setMocks({
     },
 }, "prewarm", "example", false);
 
+// The program renders the overlay with kubectl: the Google Cloud CLI's, the
+// one on PATH, or the one built with the test control plane.
+if (!process.env.PREWARM_KUBECTL) {
+    const dirs = ["/usr/lib/google-cloud-sdk/bin", ...(process.env.PATH ?? "").split(":"),
+        process.env.PREWARM_KUBE_BIN ?? path.join(__dirname, "..", "..", "build", "kube", "bin")];
+    const found = dirs.map((d) => path.join(d, d.endsWith("google-cloud-sdk/bin") ? "kubectl.1.33" : "kubectl"))
+        .find((p) => fs.existsSync(p));
+    if (found) process.env.PREWARM_KUBECTL = found;
+}
+
 const stackFile = yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.example.yaml"), "utf8")) as any;
 const stackPools = stackFile.config["prewarm:pools"] as any[];
 // The example keeps its secrets out of the file; the test supplies them.

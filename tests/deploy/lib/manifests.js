@@ -12,10 +12,17 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MANIFESTS = path.join(ROOT, 'charts-free-manifests');
 const OVERLAYS = ['base', 'overlays/dev', 'overlays/gke'];
 
+// kubectl: $PREWARM_KUBECTL, else Google Cloud CLI's 1.33, else the one on
+// PATH, else the kubectl built with the test control plane ($PREWARM_KUBE_BIN
+// or build/kube/bin). All of them carry kustomize.
 function kubectlBin() {
   if (process.env.PREWARM_KUBECTL) return process.env.PREWARM_KUBECTL;
-  const pinned = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
-  return fs.existsSync(pinned) ? pinned : 'kubectl';
+  const onPath = (process.env.PATH || '').split(':').map((d) => path.join(d, 'kubectl'));
+  const built = [process.env.PREWARM_KUBE_BIN, path.join(ROOT, 'build', 'kube', 'bin')].filter(Boolean)
+                  .map((d) => path.join(d, 'kubectl'));
+  const found = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.33', ...onPath, ...built].find((p) => fs.existsSync(p));
+  if (!found) throw new Error('no kubectl: install google-cloud-cli or build tests/kube (PREWARM_KUBE_BIN)');
+  return found;
 }
 
 // Runs kubectl; returns stdout, or {stdout, stderr} with opts.both. Throws on
