@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
-  libcurl4-openssl-dev libcjson-dev libyaml-dev libnghttp2-dev libcriterion-dev
+  libcurl4-openssl-dev libssl-dev libcjson-dev libyaml-dev libnghttp2-dev libcriterion-dev valgrind
   nghttp2-client wrk curl openssl python3-kubernetes nodejs
   prometheus chromium python3-venv
   buildah systemd)

@@ -1,5 +1,7 @@
 /*
  * loop.c: epoll + binary min-heap timers + pidfd children + signalfd.
+ * Where pidfd_open is missing (ENOSYS: old kernels, valgrind 3.19), watched
+ * children are found by a waitpid poll every 50 ms instead.
  *
  * File descriptor records live in an array indexed by fd. Each record has a
  * generation number that is stored in the epoll event next to the fd, so a
@@ -41,7 +43,7 @@ struct io_rec {
 struct child {
     struct child *next;
     pid_t pid;
-    int pidfd;
+    int pidfd; /* -1: no pidfd_open here, found by the poll timer */
     loop_child_fn *cb;
     void *data;
 };
@@ -65,6 +67,7 @@ struct loop {
     struct loop_timer **heap;
     size_t heap_len, heap_cap;
     struct child *children;
+    struct loop_timer child_poll; /* only while a child has no pidfd */
     struct hook *hooks;
     size_t hooks_len, hooks_cap;
     bool hooks_running, hooks_removed;
@@ -81,11 +84,13 @@ static uint64_t clock_ns(void)
 }
 
 static void signal_ready(struct loop *loop, int fd, unsigned events, void *data);
+static void child_poll(struct loop *loop, struct loop_timer *t);
 
 struct loop *loop_new(void)
 {
     struct loop *loop = xcalloc(1, sizeof(*loop));
     loop->sigfd = -1;
+    loop_timer_init(&loop->child_poll, child_poll, NULL);
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0)
         goto fail;
@@ -111,7 +116,8 @@ void loop_free(struct loop *loop)
     while (loop->children) {
         struct child *c = loop->children;
         loop->children = c->next;
-        close(c->pidfd);
+        if (c->pidfd >= 0)
+            close(c->pidfd);
         free(c);
     }
     if (loop->sigfd >= 0)
@@ -408,45 +414,77 @@ static void run_hooks(struct loop *loop)
         compact_hooks(loop);
 }
 
-/* ---- children (pidfd) ---- */
+/* ---- children (pidfd; a poll where the kernel or a tool has none) ---- */
 
-static void child_ready(struct loop *loop, int fd, unsigned events, void *data)
+#define CHILD_POLL_NS 50000000ull /* without pidfd_open (valgrind 3.19): 50 ms */
+
+static void child_unlink(struct loop *loop, struct child *c)
 {
-    (void)events;
-    struct child *c = data;
-    int status = 0;
-    pid_t r = waitpid(c->pid, &status, WNOHANG);
-    if (r == 0 || (r < 0 && errno == EINTR))
-        return; /* not exited yet */
-    /* r < 0 (ECHILD): someone else reaped it; report status 0. */
     for (struct child **p = &loop->children; *p; p = &(*p)->next) {
         if (*p == c) {
             *p = c->next;
             break;
         }
     }
-    loop_io_remove(loop, fd);
-    close(fd);
+    if (c->pidfd >= 0) {
+        loop_io_remove(loop, c->pidfd);
+        close(c->pidfd);
+    }
+}
+
+/* Reaps c if it exited and runs its callback; false if it still runs. */
+static bool child_reap(struct loop *loop, struct child *c)
+{
+    int status = 0;
+    pid_t r = waitpid(c->pid, &status, WNOHANG);
+    if (r == 0 || (r < 0 && errno == EINTR))
+        return false; /* not exited yet */
+    /* r < 0 (ECHILD): someone else reaped it; report status 0. */
+    child_unlink(loop, c);
     loop_child_fn *cb = c->cb;
     void *cb_data = c->data;
     pid_t pid = c->pid;
     free(c);
     cb(loop, pid, r < 0 ? 0 : status, cb_data);
+    return true;
+}
+
+static void child_ready(struct loop *loop, int fd, unsigned events, void *data)
+{
+    (void)fd;
+    (void)events;
+    child_reap(loop, data);
+}
+
+static void child_poll(struct loop *loop, struct loop_timer *t)
+{
+    bool waiting = false;
+    for (struct child *c = loop->children, *next; c; c = next) {
+        next = c->next; /* c may be freed, and callbacks may add children */
+        if (c->pidfd < 0 && !child_reap(loop, c))
+            waiting = true;
+    }
+    for (struct child *c = loop->children; c && !waiting; c = c->next)
+        waiting = c->pidfd < 0;
+    if (waiting)
+        loop_timer_start(loop, t, loop_now(loop) + CHILD_POLL_NS);
 }
 
 int loop_child_watch(struct loop *loop, pid_t pid, loop_child_fn *cb, void *data)
 {
     struct child *c = xcalloc(1, sizeof(*c));
     c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (c->pidfd < 0)
+    if (c->pidfd < 0 && errno != ENOSYS)
         goto fail;
     c->pid = pid;
     c->cb = cb;
     c->data = data;
-    if (loop_io_add(loop, c->pidfd, LOOP_READ, child_ready, c) < 0)
+    if (c->pidfd >= 0 && loop_io_add(loop, c->pidfd, LOOP_READ, child_ready, c) < 0)
         goto fail;
     c->next = loop->children;
     loop->children = c;
+    if (c->pidfd < 0 && !loop_timer_armed(&loop->child_poll))
+        loop_timer_start(loop, &loop->child_poll, loop_now(loop) + CHILD_POLL_NS);
     return 0;
 fail:;
     int saved = errno;
@@ -459,13 +497,10 @@ fail:;
 
 int loop_child_unwatch(struct loop *loop, pid_t pid)
 {
-    for (struct child **p = &loop->children; *p; p = &(*p)->next) {
-        struct child *c = *p;
+    for (struct child *c = loop->children; c; c = c->next) {
         if (c->pid != pid)
             continue;
-        *p = c->next;
-        loop_io_remove(loop, c->pidfd);
-        close(c->pidfd);
+        child_unlink(loop, c);
         free(c);
         return 0;
     }

@@ -74,7 +74,8 @@ void loop_timer_start(struct loop *loop, struct loop_timer *timer, uint64_t when
 void loop_timer_stop(struct loop *loop, struct loop_timer *timer);
 int loop_timer_armed(const struct loop_timer *timer);
 
-/* Calls cb once when the child exits (pidfd); the loop reaps it. */
+/* Calls cb once when the child exits (pidfd, or a 50 ms waitpid poll where
+ * pidfd_open is missing); the loop reaps it. */
 int loop_child_watch(struct loop *loop, pid_t pid, loop_child_fn *cb, void *data);
 /* Stops watching pid (its callback will not run; the child is not reaped).
  * Returns 0, or -1 if pid was not watched. */

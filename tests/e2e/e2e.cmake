@@ -22,3 +22,22 @@ if(TARGET prewarmd AND PREWARM_PYTHON3)
             $<TARGET_FILE:prewarmd> $<TARGET_FILE:prewarm-demo-backend>)
   set_tests_properties(e2e.hardening PROPERTIES TIMEOUT 300)
 endif()
+
+# The same daemons under valgrind (Release build only: valgrind and the
+# sanitizers do not mix): any memory error, or a definite or indirect leak at
+# exit, makes prewarmd exit 99 and the test fail.
+find_program(PREWARM_VALGRIND valgrind)
+if(TARGET prewarmd AND PREWARM_PYTHON3 AND NOT PREWARM_SANITIZE)
+  if(PREWARM_VALGRIND)
+    add_test(NAME e2e.valgrind
+      COMMAND ${CMAKE_COMMAND} -E env
+              "PREWARM_E2E_WRAP=${PREWARM_VALGRIND} --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+              ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_hardening.py
+              $<TARGET_FILE:prewarmd> $<TARGET_FILE:prewarm-demo-backend>)
+    set_tests_properties(e2e.valgrind PROPERTIES TIMEOUT 600)
+  else()
+    add_test(NAME e2e.valgrind COMMAND ${CMAKE_COMMAND} -E false)
+    set_tests_properties(e2e.valgrind PROPERTIES WILL_FAIL FALSE)
+    message(WARNING "valgrind not found: e2e.valgrind fails (./prewarm.sh test installs it)")
+  endif()
+endif()

@@ -23,10 +23,10 @@ def poll(cond, timeout=15.0, what="condition"):
         delay = min(delay * 2, 0.2)
 
 
-def read_port(proc, pattern, log):
-    """Reads one line of proc's stdout (10 s at most) and returns the port
-    that pattern's group 1 matches; log() explains an early exit."""
-    deadline = time.monotonic() + 10
+def read_port(proc, pattern, log, timeout=30.0):
+    """Reads one line of proc's stdout (timeout s at most) and returns the
+    port that pattern's group 1 matches; log() explains an early exit."""
+    deadline = time.monotonic() + timeout
     line = b""
     while not line.endswith(b"\n"):
         left = deadline - time.monotonic()
