@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""The claim API against its OpenAPI document, driven by schemathesis.
+
+    openapi_test.py PREWARMD DEMO_BACKEND OPENAPI_YAML SCHEMATHESIS REPORT_DIR
+
+Starts a real prewarmd (one pool of demo backends), checks that it serves
+the repository's OpenAPI document byte for byte at /openapi.yaml, then runs
+schemathesis (pinned in tests/api/requirements.txt) against the live server
+from that served document: every check (status codes, content types,
+headers, response schemas, negative data rejected, Allow on 405, stateful
+sequences through the document's links: claim -> get / keepalive / release),
+with a bounded number of examples per operation and a fixed seed
+(PREWARM_SCHEMATHESIS_SEED overrides it). Prints how many HTTP requests
+schemathesis made (from its HAR report) and "N passed, M failed" last.
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prewarmd import Checks, Prewarmd, tools_present  # noqa: E402
+
+PREWARMD, BACKEND, SPEC, SCHEMATHESIS, REPORT_DIR = sys.argv[1:6]
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAX_EXAMPLES = int(os.environ.get("PREWARM_SCHEMATHESIS_EXAMPLES", "25"))
+SEED = os.environ.get("PREWARM_SCHEMATHESIS_SEED", "20261206")
+
+# Short sessions and a few waiters: claims keep finding pods (sessions expire
+# and pods are replaced), and no generated wait_ms blocks for long.
+POOLS = """\
+  - name: demo
+    min_idle: 3
+    max_idle: 6
+    max_total: 12
+    session_ttl_seconds: 3
+    session_ttl_max_seconds: 3600
+    idle_timeout_seconds: 2
+    max_waiters: 4
+    start_timeout_seconds: 10
+    local:
+      command: [{backend}, --port, "{port}", --pod, "{pod}"]
+      probe: {type: tcp}
+      stop_grace_seconds: 1
+"""
+
+checks = Checks()
+check = checks.check
+
+
+def served_document_is_the_repository_one(d):
+    status, headers, body = d.request("GET", "/openapi.yaml")
+    assert status == 200, status
+    assert headers["content-type"].startswith("application/yaml"), headers
+    with open(SPEC, "rb") as f:
+        assert body == f.read(), "the served document differs from " + SPEC
+
+
+def count_requests(report_dir):
+    hars = [f for f in os.listdir(report_dir) if f.endswith(".har")]
+    assert hars, "schemathesis wrote no HAR report"
+    with open(os.path.join(report_dir, hars[0])) as f:
+        return len(json.load(f)["log"]["entries"])
+
+
+def schemathesis_passes(d):
+    os.makedirs(REPORT_DIR, exist_ok=True)
+    for f in os.listdir(REPORT_DIR):
+        os.unlink(os.path.join(REPORT_DIR, f))
+    cmd = [SCHEMATHESIS, "--no-color", "--config-file", os.path.join(HERE, "schemathesis.toml"),
+           "run", d.base + "/openapi.yaml", "--checks", "all",
+           "--max-examples", str(MAX_EXAMPLES), "--seed", SEED, "--workers", "1",
+           "--request-timeout", "40", "--report", "har,junit", "--report-dir", REPORT_DIR]
+    print("$ " + " ".join(cmd), flush=True)
+    rc = subprocess.run(cmd).returncode
+    n = count_requests(REPORT_DIR)
+    print(f"schemathesis made {n} HTTP requests to prewarmd "
+          f"(max {MAX_EXAMPLES} examples per operation, seed {SEED}; report in {REPORT_DIR})",
+          flush=True)
+    assert rc == 0, f"schemathesis exited {rc}"
+    assert n >= 100, f"only {n} requests: the run did not exercise the API"
+
+
+def daemon_survived(d):
+    assert d.proc.poll() is None, "prewarmd exited: " + d.log()
+    status, _, body = d.request("GET", "/v1/pools/demo")
+    assert status == 200, body
+
+
+def main():
+    tools_present(SCHEMATHESIS)
+    with Prewarmd(PREWARMD, BACKEND, POOLS, extra_args=["--quiet"]) as d:
+        d.wait_ready()
+        check("GET /openapi.yaml serves the repository's document", lambda: served_document_is_the_repository_one(d))
+        check("schemathesis: every check, every operation, stateful links", lambda: schemathesis_passes(d))
+        check("prewarmd still serves after the run", lambda: daemon_survived(d))
+    return checks.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
