@@ -8,7 +8,7 @@
 #include "api_guard.h"
 #include "api_internal.h"
 #include "json_out.h"
-#include "metrics_pools.h"
+#include "metrics.h"
 #include "oom.h"
 
 void api_respond_buf(struct http_exchange *ex, int status, struct buf *b, const char *type)
@@ -141,22 +141,18 @@ static void readyz(void *ctx, struct http_exchange *ex, const struct http_reques
     api_respond_buf(ex, ready ? 200 : 503, &b, API_JSON_TYPE);
 }
 
+/* Prometheus text, or OpenMetrics when Accept prefers it. */
 static void metrics(void *ctx, struct http_exchange *ex, const struct http_request *req,
                     const struct http_route_match *m)
 {
-    (void)req, (void)m;
+    (void)m;
     struct service *svc = ((struct api *)ctx)->svc;
-    size_t n = svc->ops->pool_count(svc);
-    struct metrics_pool *pools = xcalloc(n, sizeof *pools);
-    for (size_t i = 0; i < n; i++) {
-        struct service_pool_info p;
-        svc->ops->pool_info(svc, i, &p);
-        pools[i] = (struct metrics_pool){p.name, p.counts, p.counters, p.bind, p.sizing};
-    }
+    size_t accept_len = 0;
+    const char *accept = http_request_header(req, "accept", &accept_len);
     struct buf b = {0};
-    metrics_pools_write(&b, pools, n, svc->ops->ready(svc));
-    free(pools);
-    api_respond_buf(ex, 200, &b, METRICS_CONTENT_TYPE);
+    struct metrics_writer w = {.buf = &b, .format = metrics_negotiate(accept, accept_len)};
+    svc->ops->collect_metrics(svc, &w);
+    api_respond_buf(ex, 200, &b, metrics_content_type(w.format));
 }
 
 /* ---- routing ---- */
@@ -216,12 +212,12 @@ void api_handle_health(void *ctx, struct http_exchange *ex, const struct http_re
     api->caller = (struct api_caller){0};
 }
 
-struct api *api_new(struct service *svc, bool verbose)
+struct api *api_new(struct service *svc, struct log *log)
 {
     const size_t n = sizeof routes / sizeof routes[0];
     struct api *api = xcalloc(1, sizeof *api);
     api->svc = svc;
-    api->verbose = verbose;
+    api->log = log;
     api->router = (struct http_router){
         .routes = routes, .count = n, .ctx = api, .resolve = resolve, .guard = api_guard};
     api->health_router = (struct http_router){.routes = routes + n - HEALTH_ROUTES,

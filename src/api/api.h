@@ -83,8 +83,9 @@ struct api_stats {
     uint64_t rate_limited;    /* 429 */
 };
 
-/* verbose: one log line per session bound (log.h). */
-struct api *api_new(struct service *svc, bool verbose);
+/* log: where session lines go (log.h), and whose level PUT /v1/log/level
+ * changes; borrowed, not NULL. */
+struct api *api_new(struct service *svc, struct log *log);
 void api_set_security(struct api *api, const struct api_security *sec);
 const struct api_stats *api_stats(const struct api *api);
 /* Frees waiters whose answer never came (their exchanges are already gone). */

@@ -11,6 +11,7 @@
 #include "api_internal.h"
 #include "json_out.h"
 #include "log.h"
+#include "loop.h"
 #include "oom.h"
 
 /* A deferred claim. ex is NULL once the client went away while the core's
@@ -21,6 +22,7 @@ struct api_waiter {
     size_t pool;
     uint64_t waiter_id;
     uint64_t queued_at;
+    uint64_t started_ns; /* loop_clock_ns() when the request was handled */
     uint64_t bind_ns;
     struct api_caller who; /* counted in who.caller->waiters while queued */
     struct api_waiter *prev, *next;
@@ -44,8 +46,9 @@ static void claim_sent(void *data, bool delivered)
 {
     struct unsent_claim *u = data;
     struct service *svc = u->api->svc;
-    if (!delivered && svc->ops->release(svc, u->id) == POOL_OK && u->api->verbose)
-        log_line("session %s released: its answer was not delivered", u->id);
+    if (!delivered && svc->ops->release(svc, u->id) == POOL_OK)
+        LOG_INFO(u->api->log, "session released: its answer was not delivered",
+                 LOG_STR("session", u->id));
     free(u);
 }
 
@@ -58,30 +61,43 @@ static void watch_new_session(struct api *api, struct http_exchange *ex,
     http_exchange_on_sent(ex, claim_sent, u);
 }
 
+/* What a claim answer needs besides the session. */
+struct claim_answer {
+    size_t pool;
+    uint64_t started_ns; /* loop_clock_ns() when the request was handled */
+    uint64_t bind_ns;
+    uint64_t waited_ns; /* 0 = did not wait */
+};
+
 static void respond_session(struct api *api, struct http_exchange *ex, int status,
                             const struct pool_session_info *s, const char *outcome,
-                            uint64_t bind_ns, uint64_t waited_ns)
+                            const struct claim_answer *c)
 {
     struct buf b = {0};
-    if (status == 201)
+    if (status == 201) {
         watch_new_session(api, ex, s);
-    if (status == 201 && api->verbose)
-        log_line("session %s bound (%s) pool=%s pod=%s", s->id, outcome, s->pool, s->pod);
+        LOG_INFO(api->log, "session bound", LOG_STR("session", s->id), LOG_STR("outcome", outcome),
+                 LOG_STR("pool", s->pool), LOG_STR("pod", s->pod), LOG_UINT("bind_ns", c->bind_ns));
+    }
     api_json_session(api, &b, s, true);
     JSON_LIT(&b, ",\"outcome\":");
     json_str(&b, outcome);
     JSON_LIT(&b, ",\"bind_ns\":");
-    json_uint(&b, bind_ns);
-    if (waited_ns) {
+    json_uint(&b, c->bind_ns);
+    if (c->waited_ns) {
         JSON_LIT(&b, ",\"waited_ns\":");
-        json_uint(&b, waited_ns);
+        json_uint(&b, c->waited_ns);
     }
     JSON_LIT(&b, "}");
     api_respond_buf(ex, status, &b, API_JSON_TYPE);
+    api->svc->ops->claim_answered(api->svc, c->pool, status, loop_clock_ns() - c->started_ns);
 }
 
-static void claim_failed(struct http_exchange *ex, enum pool_status rc)
+static void claim_refused(struct api *api, struct http_exchange *ex, size_t pool,
+                          enum pool_status rc)
 {
+    int status = rc == POOL_E_TTL ? 422 : rc == POOL_E_TOO_LONG ? 400 : 503;
+    api->svc->ops->claim_answered(api->svc, pool, status, 0);
     switch (rc) {
     case POOL_E_EMPTY:
         return api_unavailable(ex, "PoolEmpty", "no warm backend is idle; retry or pass wait_ms");
@@ -121,7 +137,8 @@ static void waiter_cancelled(void *data)
     /* else its answer is queued; api_waiter_* frees it when drained */
 }
 
-static struct api_waiter *waiter_new(struct api *api, struct http_exchange *ex, size_t pool)
+static struct api_waiter *waiter_new(struct api *api, struct http_exchange *ex, size_t pool,
+                                     uint64_t started_ns)
 {
     struct api_waiter *w = xcalloc(1, sizeof *w);
     w->api = api;
@@ -129,6 +146,7 @@ static struct api_waiter *waiter_new(struct api *api, struct http_exchange *ex, 
     w->pool = pool;
     w->who = api->caller;
     w->queued_at = api->svc->ops->now(api->svc);
+    w->started_ns = started_ns;
     return w;
 }
 
@@ -146,7 +164,7 @@ static void waiter_queued(struct api *api, struct api_waiter *w, uint64_t waiter
 
 /* Asks the service; answers now, or queues the waiter for a later answer. */
 static void claim(struct api *api, struct http_exchange *ex, size_t pool,
-                  const struct api_claim_args *a)
+                  const struct api_claim_args *a, uint64_t started_ns)
 {
     struct service *svc = api->svc;
     char key[API_SCOPED_MAX], request_id[API_SCOPED_MAX];
@@ -156,7 +174,7 @@ static void claim(struct api *api, struct http_exchange *ex, size_t pool,
                                     .ttl_seconds = a->ttl_seconds};
     struct api_waiter *w = NULL;
     if (a->wait_ms) {
-        w = waiter_new(api, ex, pool);
+        w = waiter_new(api, ex, pool, started_ns);
         pr.wait_until = svc->ops->now(svc) + (uint64_t)a->wait_ms * 1000000u;
         pr.waiter_data = w;
     }
@@ -169,11 +187,12 @@ static void claim(struct api *api, struct http_exchange *ex, size_t pool,
     }
     free(w);
     if (rc != POOL_OK)
-        return claim_failed(ex, rc);
+        return claim_refused(api, ex, pool, rc);
     if (res.outcome == POOL_CLAIM_BOUND)
         api_guard_own(api, res.session.id, &api->caller);
+    struct claim_answer c = {.pool = pool, .started_ns = started_ns, .bind_ns = bind_ns};
     respond_session(api, ex, res.outcome == POOL_CLAIM_BOUND ? 201 : 200, &res.session,
-                    outcome_str(res.outcome), bind_ns, 0);
+                    outcome_str(res.outcome), &c);
 }
 
 void api_claim_route(void *ctx, struct http_exchange *ex, const struct http_request *req,
@@ -183,12 +202,16 @@ void api_claim_route(void *ctx, struct http_exchange *ex, const struct http_requ
     struct api_claim_args a;
     struct api_claim_error err;
     cJSON *root;
+    uint64_t started_ns = loop_clock_ns();
+    size_t pool = (size_t)m->params[0].resolved;
     if (api->svc->ops->stopping(api->svc))
         return api_unavailable(ex, "ShuttingDown", "prewarmd is stopping");
-    if (api_claim_parse(req->body, req->body_len, &root, &a, &err))
+    if (api_claim_parse(req->body, req->body_len, &root, &a, &err)) {
+        api->svc->ops->claim_answered(api->svc, pool, err.status, 0);
         http_respond_error(ex, err.status, err.reason, err.message);
-    else if (api_guard_admit_claim(api, ex, a.wait_ms > 0))
-        claim(api, ex, (size_t)m->params[0].resolved, &a);
+    } else if (api_guard_admit_claim(api, ex, a.wait_ms > 0)) {
+        claim(api, ex, pool, &a, started_ns);
+    }
     cJSON_Delete(root);
 }
 
@@ -202,8 +225,12 @@ void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_sess
         api_guard_own(api, s->id, &w->who);
     if (w->ex) {
         uint64_t waited = svc->ops->now(svc) - w->queued_at;
+        struct claim_answer c = {.pool = w->pool,
+                                 .started_ns = w->started_ns,
+                                 .bind_ns = w->bind_ns,
+                                 .waited_ns = waited ? waited : 1};
         respond_session(api, w->ex, fresh ? 201 : 200, s, fresh ? "waited" : outcome_str(outcome),
-                        w->bind_ns, waited ? waited : 1);
+                        &c);
     } else if (fresh) {
         /* The client left after the core bound it a new session: give the
          * pod back. A reused or replayed session belongs to the caller that

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "buf.h"
 #include "http_route.h"
+#include "log.h"
 
 #define API_JSON_TYPE "application/json"
 
@@ -26,7 +27,7 @@ struct api_caller {
 
 struct api {
     struct service *svc;
-    bool verbose;
+    struct log *log;
     struct http_router router;
     struct http_router health_router; /* the health listener's routes */
     struct api_waiter *waiters;       /* every live record */

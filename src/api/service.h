@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "metrics.h"
 #include "pool.h"
 
@@ -38,8 +39,9 @@ struct service_pool_info {
     struct pool_config limits;
     struct pool_counts counts;
     struct pool_counters counters;
-    const struct metrics_histogram *bind; /* seconds taken by pool_claim */
-    struct pool_sizing_info sizing;       /* the policy's live estimates */
+    const struct metrics_histogram *bind;  /* seconds taken by pool_claim */
+    const struct metrics_histogram *claim; /* request to answer with a session */
+    struct pool_sizing_info sizing;        /* the policy's live estimates */
     bool reached_min_idle;
 };
 
@@ -67,6 +69,15 @@ struct service_ops {
     /* The leader epoch signed into connect tokens; NULL means 0 (no
      * election: the local provider). */
     uint64_t (*epoch)(struct service *s);
+
+    /* A claim on pool was answered with status after elapsed_ns (request
+     * to answer): sessions (200, 201) feed the claim-time histogram, refused
+     * input (400, 422) counts as a claim error. */
+    void (*claim_answered)(struct service *s, size_t pool, int status, uint64_t elapsed_ns);
+    /* Writes every metric family (the daemon's collector registry). */
+    void (*collect_metrics)(struct service *s, struct metrics_writer *w);
+    /* Recent events, for the dashboard. */
+    const struct events *(*events)(struct service *s);
 };
 
 /* Every implementation starts with this header (first member). */

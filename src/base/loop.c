@@ -135,6 +135,13 @@ uint64_t loop_now(const struct loop *loop)
     return loop->now;
 }
 
+uint64_t loop_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void loop_stop(struct loop *loop)
 {
     loop->stop = true;

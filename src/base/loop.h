@@ -63,6 +63,9 @@ int loop_run_once(struct loop *loop, int timeout_ms);
 void loop_stop(struct loop *loop);
 
 uint64_t loop_now(const struct loop *loop);
+/* CLOCK_MONOTONIC in nanoseconds, read now (not cached per turn): for
+ * measuring durations inside one turn. */
+uint64_t loop_clock_ns(void);
 
 int loop_io_add(struct loop *loop, int fd, unsigned events, loop_io_fn *cb, void *data);
 int loop_io_modify(struct loop *loop, int fd, unsigned events);

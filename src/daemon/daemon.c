@@ -14,6 +14,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "oom.h"
+#include "version.h"
 
 void daemon_update_reached(struct daemon_pool *dp)
 {
@@ -43,10 +44,18 @@ int daemon_bind_durable(struct daemon_pool *dp, const struct pool_session_info *
     struct provider *p = dp->provider;
     if (!p->ops->bind_durable || p->ops->bind_durable(p, s) == 0)
         return 0;
-    log_line("pool %s: session %s could not be made durable; refused", dp->cfg->name, s->id);
+    LOG_ERROR(dp->d->log, "session could not be made durable; refused",
+              LOG_STR("pool", dp->cfg->name), LOG_STR("session", s->id));
     pool_set_release(dp->d->set, s->id, loop_now(dp->d->loop));
     daemon_wake(dp->d);
     return -1;
+}
+
+void daemon_event(struct daemon *d, enum log_level level, const char *kind, const char *pool,
+                  const char *pod, const char *detail)
+{
+    events_add(&d->events, (int64_t)loop_clock_ns() + d->wall_offset_ns, level, kind, pool, pod,
+               detail);
 }
 
 static struct daemon_pool *pool_of(struct daemon *d, const struct pool *pool)
@@ -72,8 +81,11 @@ static void create_pods(struct daemon_pool *dp, uint32_t count)
     enum provider_status rc = dp->provider->ops->create_pods(dp->provider, count);
     if (rc == PROVIDER_OK)
         return;
-    log_line("pool %s: %u pod(s) could not be created: %s", dp->cfg->name, count,
-             provider_status_str(rc));
+    LOG_ERROR(dp->d->log, "pods could not be created", LOG_STR("pool", dp->cfg->name),
+              LOG_UINT("count", count), LOG_STR("error", provider_status_str(rc)));
+    dp->create_failures += count;
+    daemon_event(dp->d, LOG_LEVEL_ERROR, "pod_create_failed", dp->cfg->name, NULL,
+                 provider_status_str(rc));
     pool_pods_create_failed(dp->pool, count, loop_now(dp->d->loop));
 }
 
@@ -83,8 +95,8 @@ static void delete_pod(struct daemon_pool *dp, const char *pod)
     if (rc == PROVIDER_ERR_UNKNOWN)
         pod_gone_now(dp, pod); /* the provider no longer has it */
     else if (rc != PROVIDER_OK)
-        log_line("pool %s: deleting pod %s failed: %s", dp->cfg->name, pod,
-                 provider_status_str(rc));
+        LOG_WARN(dp->d->log, "deleting a pod failed", LOG_STR("pool", dp->cfg->name),
+                 LOG_STR("pod", pod), LOG_STR("error", provider_status_str(rc)));
 }
 
 static void record_binding(struct daemon_pool *dp, const struct pool_session_info *s)
@@ -92,8 +104,9 @@ static void record_binding(struct daemon_pool *dp, const struct pool_session_inf
     enum provider_status rc = dp->provider->ops->record_binding(dp->provider, s);
     if (rc == PROVIDER_OK)
         return;
-    log_line("pool %s: recording session %s on pod %s failed: %s", dp->cfg->name, s->id, s->pod,
-             provider_status_str(rc));
+    LOG_WARN(dp->d->log, "recording a binding failed", LOG_STR("pool", dp->cfg->name),
+             LOG_STR("pod", s->pod), LOG_STR("session", s->id),
+             LOG_STR("error", provider_status_str(rc)));
     if (rc == PROVIDER_ERR_UNKNOWN)
         pod_gone_now(dp, s->pod); /* its session ends as pod_died */
 }
@@ -108,12 +121,15 @@ static void waiter_bound(struct daemon_pool *dp, const struct pool_action *a)
 
 static void session_ended(struct daemon_pool *dp, const struct pool_action *a)
 {
+    struct daemon *d = dp->d;
     struct provider *p = dp->provider;
     if (p->ops->session_ended)
         p->ops->session_ended(p, &a->session);
-    if (dp->d->verbose)
-        log_line("session %s ended (%s) pool=%s pod=%s", a->session.id,
-                 pool_end_reason_str(a->reason), a->pool_name, a->pod);
+    const char *reason = pool_end_reason_str(a->reason);
+    enum log_level level = a->reason == POOL_END_POD_DIED ? LOG_LEVEL_WARN : LOG_LEVEL_INFO;
+    LOG_AT(d->log, level, "session ended", LOG_STR("session", a->session.id),
+           LOG_STR("reason", reason), LOG_STR("pool", a->pool_name), LOG_STR("pod", a->pod));
+    daemon_event(d, level, "session_ended", a->pool_name, a->pod, reason);
 }
 
 static void handle_action(struct daemon *d, const struct pool_action *a)
@@ -178,11 +194,31 @@ static void drain_hook(struct loop *loop, void *data)
         daemon_drain(d);
 }
 
+/* Pods the core gave up on (not Ready within start_timeout) since the last
+ * look: logged and shown as events. */
+static void report_start_timeouts(struct daemon *d)
+{
+    for (size_t i = 0; i < d->npools; i++) {
+        struct daemon_pool *dp = &d->pools[i];
+        struct pool_counters c;
+        pool_get_counters(dp->pool, &c);
+        if (c.start_timeouts == dp->start_timeouts_seen)
+            continue;
+        LOG_WARN(d->log, "pods were not Ready in time", LOG_STR("pool", dp->cfg->name),
+                 LOG_UINT("count", c.start_timeouts - dp->start_timeouts_seen),
+                 LOG_UINT("start_timeout_seconds", dp->cfg->start_timeout_s));
+        daemon_event(d, LOG_LEVEL_WARN, "pod_start_timeout", dp->cfg->name, NULL,
+                     "not Ready within start_timeout_seconds");
+        dp->start_timeouts_seen = c.start_timeouts;
+    }
+}
+
 static void on_tick(struct loop *loop, struct loop_timer *timer)
 {
     struct daemon *d = timer->data;
     pool_set_tick(d->set, loop_now(loop));
     daemon_drain(d);
+    report_start_timeouts(d);
 }
 
 /* ---- provider observations (ctx: the struct daemon_pool) ---- */
@@ -193,7 +229,8 @@ static void observe(struct daemon_pool *dp, enum pool_obs what, const char *pod,
     struct pool_pod_obs obs = {.name = pod, .address = address, .node = node};
     enum pool_status rc = pool_observe(dp->pool, what, &obs, loop_now(dp->d->loop));
     if (rc == POOL_E_FULL || rc == POOL_E_STATE || rc == POOL_E_BUSY)
-        log_line("pool %s: observation of %s refused: %s", dp->cfg->name, pod, pool_status_str(rc));
+        LOG_WARN(dp->d->log, "observation refused", LOG_STR("pool", dp->cfg->name),
+                 LOG_STR("pod", pod), LOG_STR("error", pool_status_str(rc)));
     if (what == POOL_OBS_READY)
         daemon_update_reached(dp);
     daemon_wake(dp->d);
@@ -202,31 +239,32 @@ static void observe(struct daemon_pool *dp, enum pool_obs what, const char *pod,
 static void ev_starting(void *ctx, const char *pod, const char *address, const char *node)
 {
     struct daemon_pool *dp = ctx;
-    if (dp->d->verbose)
-        log_line("pod %s starting pool=%s address=%s", pod, dp->cfg->name, address);
+    LOG_INFO(dp->d->log, "pod starting", LOG_STR("pool", dp->cfg->name), LOG_STR("pod", pod),
+             LOG_STR("address", address));
     observe(dp, POOL_OBS_STARTING, pod, address, node);
 }
 
 static void ev_ready(void *ctx, const char *pod)
 {
     struct daemon_pool *dp = ctx;
-    if (dp->d->verbose)
-        log_line("pod %s ready pool=%s", pod, dp->cfg->name);
+    LOG_INFO(dp->d->log, "pod ready", LOG_STR("pool", dp->cfg->name), LOG_STR("pod", pod));
     observe(dp, POOL_OBS_READY, pod, NULL, NULL);
 }
 
 static void ev_gone(void *ctx, const char *pod)
 {
     struct daemon_pool *dp = ctx;
-    if (dp->d->verbose)
-        log_line("pod %s gone pool=%s", pod, dp->cfg->name);
+    LOG_INFO(dp->d->log, "pod gone", LOG_STR("pool", dp->cfg->name), LOG_STR("pod", pod));
     observe(dp, POOL_OBS_GONE, pod, NULL, NULL);
 }
 
 static void ev_create_failed(void *ctx, uint32_t count, const char *why)
 {
     struct daemon_pool *dp = ctx;
-    log_line("pool %s: %u pod(s) could not be started (%s)", dp->cfg->name, count, why);
+    LOG_ERROR(dp->d->log, "pods could not be started", LOG_STR("pool", dp->cfg->name),
+              LOG_UINT("count", count), LOG_STR("error", why));
+    dp->create_failures += count;
+    daemon_event(dp->d, LOG_LEVEL_ERROR, "pod_create_failed", dp->cfg->name, NULL, why);
     pool_pods_create_failed(dp->pool, count, loop_now(dp->d->loop));
     daemon_wake(dp->d);
 }
@@ -251,7 +289,8 @@ static int ev_restored(void *ctx, const char *pod, bool ready, const char *addre
     enum pool_status rc = pool_restore(dp->pool, ready ? POOL_OBS_READY : POOL_OBS_STARTING, &obs,
                                        s ? &rs : NULL, loop_now(d->loop));
     if (rc != POOL_OK)
-        log_line("pool %s: pod %s not restored: %s", dp->cfg->name, pod, pool_status_str(rc));
+        LOG_WARN(d->log, "pod not restored", LOG_STR("pool", dp->cfg->name), LOG_STR("pod", pod),
+                 LOG_STR("error", pool_status_str(rc)));
     else if (ready)
         daemon_update_reached(dp);
     return rc == POOL_OK ? 0 : -1;
@@ -261,7 +300,7 @@ static void ev_recovered(void *ctx)
 {
     struct daemon_pool *dp = ctx;
     if (!dp->recovered)
-        log_line("pool %s: rebuilt from the pods found", dp->cfg->name);
+        LOG_INFO(dp->d->log, "pool rebuilt from the pods found", LOG_STR("pool", dp->cfg->name));
     dp->recovered = true;
     daemon_wake(dp->d); /* arms the first tick once every pool is rebuilt */
 }
@@ -314,6 +353,8 @@ static int add_pool(struct daemon *d, size_t i, char *err, size_t errlen)
 {
     struct daemon_pool *dp = &d->pools[i];
     *dp = (struct daemon_pool){.d = d, .cfg = &d->cfg->pools[i], .index = i};
+    metrics_histogram_init(&dp->bind, metrics_latency_bounds, METRICS_LATENCY_BOUNDS);
+    metrics_histogram_init(&dp->claim, metrics_latency_bounds, METRICS_LATENCY_BOUNDS);
     dp->limits = pool_limits(dp->cfg);
     enum pool_status rc = pool_set_add(d->set, &dp->limits, &dp->pool);
     if (rc != POOL_OK) {
@@ -362,9 +403,11 @@ static void init_clock(struct daemon *d)
 static void log_reload(struct daemon *d, int rc, const char *err)
 {
     if (rc < 0)
-        log_line("reload failed, the previous tokens stay in force: %s", err);
+        LOG_ERROR(d->log, "reload failed, the previous tokens stay in force",
+                  LOG_STR("error", err));
     else if (rc > 0)
-        log_line("reload: %zu tokens from %s", auth_token_count(d->auth), d->cfg->auth.tokens_file);
+        LOG_INFO(d->log, "tokens reloaded", LOG_UINT("tokens", auth_token_count(d->auth)),
+                 LOG_STR("file", d->cfg->auth.tokens_file));
 }
 
 static void auth_poll(struct loop *loop, struct loop_timer *t)
@@ -379,7 +422,7 @@ void daemon_reload(struct daemon *d)
 {
     char err[512];
     if (!d->auth)
-        log_line("reload: no tokens file configured; nothing to reload");
+        LOG_INFO(d->log, "reload: no tokens file configured; nothing to reload");
     else
         log_reload(d, auth_reload(d->auth, true, loop_now(d->loop), err, sizeof err), err);
 }
@@ -474,12 +517,13 @@ static void prefault(struct daemon *d)
         return;
     if (mlockall(MCL_CURRENT) == 0)
         munlockall();
-    else if (d->verbose)
-        log_line("pre-faulting the pool core's memory: %s (first claims take page faults)",
-                 strerror(errno));
+    else
+        LOG_INFO(d->log,
+                 "pre-faulting the pool core's memory failed; first claims take page faults",
+                 LOG_STR("error", strerror(errno)));
 }
 
-int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct daemon **out,
+int daemon_new(struct loop *loop, const struct config *cfg, struct log *log, struct daemon **out,
                char *err, size_t errlen)
 {
     struct daemon *d = xcalloc(1, sizeof *d);
@@ -487,14 +531,16 @@ int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct
     d->svc.ops = &daemon_service_ops;
     d->loop = loop;
     d->cfg = cfg;
-    d->verbose = verbose;
+    d->log = log;
+    d->build = (struct metrics_build){PREWARM_VERSION, PREWARM_GIT_COMMIT};
+    daemon_register_metrics(d);
     d->pools = xcalloc(cfg->npools, sizeof *d->pools);
     init_clock(d);
     loop_timer_init(&d->tick, on_tick, d);
     /* Before the HTTP server's flush hook: waiter answers leave this turn. */
     loop_before_sleep(loop, drain_hook, d);
     struct http_server_config hc = http_config(cfg);
-    d->api = api_new(&d->svc, verbose);
+    d->api = api_new(&d->svc, log);
     d->http = http_server_new(loop, &hc, api_handle, d->api);
     if (load_security(d, err, errlen) || new_pool_set(d, err, errlen) || new_shared(d, err, errlen))
         goto fail;
@@ -544,6 +590,11 @@ void daemon_shutdown(struct daemon *d)
 int daemon_exit_status(const struct daemon *d)
 {
     return d->exit_status;
+}
+
+struct log *daemon_log(const struct daemon *d)
+{
+    return d->log;
 }
 
 bool daemon_stopping(const struct daemon *d)

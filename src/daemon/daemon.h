@@ -26,7 +26,14 @@
  * reached min_idle at least once (min_idle 0: at once); the daemon is ready
  * when every pool is.
  *
- * Ownership: daemon_new borrows loop and cfg (they must outlive the daemon)
+ * Logging and events: pod and session lifecycle lines at info, failures at
+ * warn/error (log.h); the notable ones (sessions ending, pods failing to
+ * start or dying with a session, leader changes) also go to the event ring
+ * the dashboard shows (events.h). GET /metrics runs the daemon's collector
+ * registry: the pool families (metrics_pools.h), then process and build
+ * info (metrics_process.h), then whatever providers registered.
+ *
+ * Ownership: daemon_new borrows loop, cfg and log (they must outlive it)
  * and owns the pool set, the providers, the HTTP server and the API state;
  * daemon_free releases them all and kills leftover children.
  * Callers: main.c and tests.
@@ -39,13 +46,14 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "log.h"
 #include "loop.h"
 
 struct daemon;
 
 /* Builds everything (pools start filling at once); nothing listens yet.
  * Returns 0, or -1 with a message in err. */
-int daemon_new(struct loop *loop, const struct config *cfg, bool verbose, struct daemon **out,
+int daemon_new(struct loop *loop, const struct config *cfg, struct log *log, struct daemon **out,
                char *err, size_t errlen);
 
 /* Listens on host:port; the bound port is written to *bound. Returns 0 or
@@ -63,6 +71,8 @@ void daemon_reload(struct daemon *d);
 /* Graceful stop: stop listening, answer waiters, stop every pod. */
 void daemon_shutdown(struct daemon *d);
 bool daemon_stopping(const struct daemon *d);
+/* The log given to daemon_new. */
+struct log *daemon_log(const struct daemon *d);
 /* True once pods are gone and connections closed after shutdown. */
 bool daemon_drained(const struct daemon *d);
 /* The longest time a provider may take to stop its pods, in ns. */

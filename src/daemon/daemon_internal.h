@@ -7,7 +7,10 @@
 #define PREWARM_DAEMON_INTERNAL_H
 
 #include "daemon.h"
+#include "events.h"
+#include "log.h"
 #include "metrics.h"
+#include "metrics_process.h"
 #include "pool.h"
 #include "provider.h"
 #include "service.h"
@@ -25,8 +28,12 @@ struct daemon_pool {
     struct provider *provider;
     size_t index;
     bool reached_min_idle;
-    bool recovered;                /* the provider rebuilt the pool (at once for local pools) */
-    struct metrics_histogram bind; /* seconds taken by pool_claim */
+    bool recovered;                 /* the provider rebuilt the pool (at once for local pools) */
+    struct metrics_histogram bind;  /* seconds taken by pool_claim */
+    struct metrics_histogram claim; /* request to answer with a session */
+    uint64_t claims_error;          /* claims refused for bad input */
+    uint64_t create_failures;       /* pods the provider could not create */
+    uint64_t start_timeouts_seen;   /* counters.start_timeouts already reported */
 };
 
 struct daemon {
@@ -45,12 +52,15 @@ struct daemon {
     bool draining;
     bool shutting_down;
     int exit_status;
-    bool verbose;                /* one log line per pod / session event */
     struct http_server *health;  /* the health listener's server, or NULL */
     struct auth *auth;           /* bearer tokens; NULL: the API is open */
     struct loop_timer auth_poll; /* re-reads the tokens file when it changes */
     uint8_t connect_key[256];    /* HMAC key of connect tokens (printable) */
     size_t connect_key_len;
+    struct log *log;                 /* borrowed from main */
+    struct events events;            /* recent events, for the dashboard */
+    struct metrics_registry metrics; /* collectors of GET /metrics */
+    struct metrics_build build;
 };
 
 /* Drains the pool core's actions and re-arms the tick timer. */
@@ -66,6 +76,11 @@ bool daemon_pool_serving(const struct daemon_pool *dp);
 /* Makes a new session durable before its answer leaves (the provider's
  * bind_durable); on failure the session is released and -1 returned. */
 int daemon_bind_durable(struct daemon_pool *dp, const struct pool_session_info *s);
+/* Registers the daemon's own collectors (pools, process, build). */
+void daemon_register_metrics(struct daemon *d);
+/* Records an event for the dashboard (pool, pod, detail may be NULL). */
+void daemon_event(struct daemon *d, enum log_level level, const char *kind, const char *pool,
+                  const char *pod, const char *detail);
 
 extern const struct service_ops daemon_service_ops;
 

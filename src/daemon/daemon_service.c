@@ -1,8 +1,10 @@
 /* daemon_service: the service interface (service.h) over the pool core. */
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon_internal.h"
+#include "metrics_pools.h"
+#include "oom.h"
 
 static struct daemon *of(struct service *s)
 {
@@ -34,17 +36,11 @@ static void svc_pool_info(struct service *s, size_t pool, struct service_pool_in
                                       .provider = dp->provider->ops->name,
                                       .limits = dp->limits,
                                       .bind = &dp->bind,
+                                      .claim = &dp->claim,
                                       .reached_min_idle = dp->reached_min_idle};
     pool_get_counts(dp->pool, &out->counts);
     pool_get_counters(dp->pool, &out->counters);
     pool_get_sizing(dp->pool, loop_now(of(s)->loop), &out->sizing);
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Calls the core, timing the call; drains first if the action queue is full. */
@@ -60,9 +56,9 @@ static enum pool_status svc_claim(struct service *s, size_t pool,
     for (int attempt = 0; attempt < 2 && rc == POOL_E_BUSY; attempt++) {
         if (attempt)
             daemon_drain(d);
-        uint64_t t0 = mono_ns();
+        uint64_t t0 = loop_clock_ns();
         rc = pool_claim(dp->pool, req, loop_now(d->loop), res);
-        *bind_ns = mono_ns() - t0;
+        *bind_ns = loop_clock_ns() - t0;
     }
     if (rc == POOL_OK && res->outcome == POOL_CLAIM_BOUND && daemon_bind_durable(dp, &res->session))
         return POOL_E_BUSY;
@@ -132,6 +128,54 @@ static uint64_t svc_epoch(struct service *s)
     return provider_shared_epoch(((struct daemon *)s)->shared);
 }
 
+static void svc_claim_answered(struct service *s, size_t pool, int status, uint64_t elapsed_ns)
+{
+    struct daemon_pool *dp = &of(s)->pools[pool];
+    if (status == 200 || status == 201)
+        metrics_histogram_observe(&dp->claim, (double)elapsed_ns / 1e9);
+    else if (status == 400 || status == 422)
+        dp->claims_error++;
+}
+
+static void svc_collect_metrics(struct service *s, struct metrics_writer *w)
+{
+    metrics_collect(&of(s)->metrics, w);
+}
+
+static const struct events *svc_events(struct service *s)
+{
+    return &of(s)->events;
+}
+
+/* The pool families (metrics_pools.h), from one snapshot per pool. */
+static void collect_pools(void *ctx, struct metrics_writer *w)
+{
+    struct daemon *d = ctx;
+    struct metrics_pool *pools = xcalloc(d->npools ? d->npools : 1, sizeof *pools);
+    for (size_t i = 0; i < d->npools; i++) {
+        struct service_pool_info p;
+        svc_pool_info(&d->svc, i, &p);
+        pools[i] = (struct metrics_pool){.name = p.name,
+                                         .counts = p.counts,
+                                         .counters = p.counters,
+                                         .min_idle = p.limits.min_idle,
+                                         .max_total = p.limits.max_total,
+                                         .claims_error = d->pools[i].claims_error,
+                                         .create_failures = d->pools[i].create_failures,
+                                         .bind = p.bind,
+                                         .claim = p.claim,
+                                         .sizing = p.sizing};
+    }
+    metrics_pools_write(w, pools, d->npools, svc_ready(&d->svc));
+    free(pools);
+}
+
+void daemon_register_metrics(struct daemon *d)
+{
+    metrics_register(&d->metrics, collect_pools, d);
+    metrics_register(&d->metrics, metrics_process_collect, &d->build);
+}
+
 const struct service_ops daemon_service_ops = {
     .pool_count = svc_pool_count,
     .find_pool = svc_find_pool,
@@ -146,4 +190,7 @@ const struct service_ops daemon_service_ops = {
     .now = svc_now,
     .wall_ns = svc_wall_ns,
     .epoch = svc_epoch,
+    .claim_answered = svc_claim_answered,
+    .collect_metrics = svc_collect_metrics,
+    .events = svc_events,
 };

@@ -1,14 +1,15 @@
 /*
  * prewarmd: keeps pools of warm backends and binds sessions to them.
  *
- *     prewarmd --config FILE [--listen HOST:PORT] [--quiet]
+ *     prewarmd --config FILE [--listen HOST:PORT] [--log-level LEVEL] [--quiet]
  *     prewarmd --config FILE --check | --help | --version
  *
  * The command line is options.h's. Loads the config (errors name file:line:col), builds the daemon
  * on one loop, listens, and prints "prewarmd listening on http://HOST:PORT" on stdout once the port
  * is bound (with --listen 127.0.0.1:0 the kernel picks the port; tests read it from that line).
  * Then "prewarmd health on http://HOST:PORT" when health_listen is set. Lifecycle lines go to
- * stderr (--quiet: only errors and start/stop).
+ * stderr as JSON lines (log.h) at --log-level and above (info by default; --quiet is warn);
+ * PUT /v1/log/level changes the level while running.
  *
  * Signals:
  *   SIGINT, SIGTERM  graceful stop: stop accepting, answer waiters 503, stop
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -80,12 +82,12 @@ static void on_signal(struct loop *loop, int signo, void *data)
     struct daemon *d = data;
     (void)loop;
     if (signo == SIGHUP) {
-        log_line("SIGHUP: reloading");
+        LOG_INFO(daemon_log(d), "SIGHUP: reloading");
         daemon_reload(d);
     } else if (signo == SIGUSR1 || signo == SIGUSR2) {
-        log_line("signal %d ignored", signo);
+        LOG_INFO(daemon_log(d), "signal ignored", LOG_INT("signal", signo));
     } else {
-        log_line("signal %d: shutting down", signo);
+        LOG_INFO(daemon_log(d), "shutting down", LOG_INT("signal", signo));
         daemon_shutdown(d);
     }
 }
@@ -144,7 +146,7 @@ static void run(struct loop *loop, struct daemon *d)
 }
 
 static int start(struct loop *loop, const struct config *cfg, const struct options *o,
-                 struct daemon **d)
+                 struct log *log, struct daemon **d)
 {
     char err[512], name[256], host[64], where[300];
     uint16_t port = cfg->listen_port, bound = 0;
@@ -155,7 +157,7 @@ static int start(struct loop *loop, const struct config *cfg, const struct optio
                 o->listen);
         return -1;
     }
-    if (daemon_new(loop, cfg, !o->quiet, d, err, sizeof err)) {
+    if (daemon_new(loop, cfg, log, d, err, sizeof err)) {
         fprintf(stderr, "prewarmd: %s\n", err);
         return -1;
     }
@@ -197,19 +199,20 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
+    struct log log = log_init(STDERR_FILENO, o.log_level);
     struct loop *loop = loop_new();
     if (!loop) {
         perror("prewarmd: loop");
         goto out;
     }
-    bool started = start(loop, cfg, &o, &d) == 0;
+    bool started = start(loop, cfg, &o, &log, &d) == 0;
     if (started) {
         run(loop, d);
         rc = daemon_exit_status(d);
     }
     daemon_free(d);
     if (started)
-        log_line(rc ? "stopped (exit status %d)" : "stopped", rc);
+        LOG_INFO(&log, "stopped", LOG_INT("exit_status", rc));
 out:
     loop_free(loop);
     config_free(cfg);

@@ -9,7 +9,15 @@
 
 #include "version.h"
 
-enum option_id { OPT_CONFIG, OPT_LISTEN, OPT_QUIET, OPT_CHECK, OPT_HELP, OPT_VERSION };
+enum option_id {
+    OPT_CONFIG,
+    OPT_LISTEN,
+    OPT_LOG_LEVEL,
+    OPT_QUIET,
+    OPT_CHECK,
+    OPT_HELP,
+    OPT_VERSION
+};
 
 struct option_spec {
     enum option_id id;
@@ -26,7 +34,11 @@ static const struct option_spec option_table[] = {
     {OPT_LISTEN, 'l', "listen", "HOST:PORT",
      "listen here, not at the configuration's `listen:`\n"
      "([::1]:8080 for IPv6; port 0: any free port)"},
-    {OPT_QUIET, 'q', "quiet", NULL, "log only errors and start/stop, not pool lifecycle"},
+    {OPT_LOG_LEVEL, 0, "log-level", "LEVEL",
+     "log lines (JSON) at LEVEL and above: debug, info\n"
+     "(the default), warn, error; PUT /v1/log/level\n"
+     "changes it while running"},
+    {OPT_QUIET, 'q', "quiet", NULL, "same as --log-level warn: no pool lifecycle lines"},
     {OPT_CHECK, 0, "check", NULL,
      "load and check the configuration, print a summary\n"
      "on stdout, and exit"},
@@ -68,8 +80,10 @@ static void option_apply(struct options *o, enum option_id id, const char *value
     case OPT_LISTEN:
         o->listen = value;
         break;
+    case OPT_LOG_LEVEL:
+        break; /* parsed (and checked) by options_parse */
     case OPT_QUIET:
-        o->quiet = true;
+        o->log_level = LOG_LEVEL_WARN;
         break;
     case OPT_CHECK:
         o->action = OPTIONS_CHECK;
@@ -85,7 +99,7 @@ static void option_apply(struct options *o, enum option_id id, const char *value
 
 int options_parse(int argc, char *const *argv, struct options *o, char *err, size_t errlen)
 {
-    *o = (struct options){0};
+    *o = (struct options){.log_level = LOG_LEVEL_INFO};
     bool help = false, version = false;
     for (int i = 1; i < argc; i++) {
         const char *value;
@@ -104,6 +118,10 @@ int options_parse(int argc, char *const *argv, struct options *o, char *err, siz
         }
         if (s->arg && !*value) {
             snprintf(err, errlen, "--%s: empty value", s->long_name);
+            return -1;
+        }
+        if (s->id == OPT_LOG_LEVEL && !log_level_parse(value, strlen(value), &o->log_level)) {
+            snprintf(err, errlen, "--log-level %s: must be debug, info, warn or error", value);
             return -1;
         }
         help |= s->id == OPT_HELP;
@@ -138,7 +156,7 @@ static void option_help_line(FILE *out, const struct option_spec *s)
 
 void options_help(FILE *out)
 {
-    fputs("usage: prewarmd --config FILE [--listen HOST:PORT] [--quiet]\n"
+    fputs("usage: prewarmd --config FILE [--listen HOST:PORT] [--log-level LEVEL] [--quiet]\n"
           "       prewarmd --config FILE --check\n"
           "       prewarmd --help | --version\n"
           "\n"

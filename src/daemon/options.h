@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "log.h"
+
 enum options_action {
     OPTIONS_RUN = 0, /* serve until SIGTERM/SIGINT */
     OPTIONS_CHECK,   /* validate the configuration and exit */
@@ -28,9 +30,9 @@ enum options_action {
 
 struct options {
     enum options_action action;
-    const char *config; /* --config FILE */
-    const char *listen; /* --listen HOST:PORT, NULL = the configuration's */
-    bool quiet;
+    const char *config;       /* --config FILE */
+    const char *listen;       /* --listen HOST:PORT, NULL = the configuration's */
+    enum log_level log_level; /* --log-level [info]; --quiet is warn */
 };
 
 /* Fills o from argv. Returns 0, or -1 with one line in err (the offending

@@ -6,13 +6,14 @@
 
 #include "metrics_pools.h"
 
-static void per_pool(struct buf *b, const struct metrics_pool *pools, size_t n, const char *name,
-                     const char *help, double (*value)(const struct pool_sizing_info *))
+static void per_pool(struct metrics_writer *w, const struct metrics_pool *pools, size_t n,
+                     const char *name, const char *help,
+                     double (*value)(const struct pool_sizing_info *))
 {
-    metrics_family(b, name, "gauge", help);
+    metrics_family(w, name, METRICS_GAUGE, help);
     for (size_t i = 0; i < n; i++) {
         const char *l[] = {"pool", pools[i].name};
-        metrics_sample(b, name, l, 1, value(&pools[i].sizing));
+        metrics_sample(w, name, l, 1, value(&pools[i].sizing));
     }
 }
 
@@ -27,17 +28,18 @@ static double burst(const struct pool_sizing_info *s)
 }
 
 /* A gauge with a second label, three values per pool. */
-static void labelled(struct buf *b, const struct metrics_pool *pools, size_t n, const char *name,
-                     const char *help, const char *label, const char *const values[3],
+static void labelled(struct metrics_writer *w, const struct metrics_pool *pools, size_t n,
+                     const char *name, const char *help, const char *label,
+                     const char *const values[3],
                      void (*get)(const struct pool_sizing_info *, double out[3]))
 {
-    metrics_family(b, name, "gauge", help);
+    metrics_family(w, name, METRICS_GAUGE, help);
     for (size_t i = 0; i < n; i++) {
         double v[3];
         get(&pools[i].sizing, v);
         for (int k = 0; k < 3; k++) {
             const char *l[] = {"pool", pools[i].name, label, values[k]};
-            metrics_sample(b, name, l, 2, v[k]);
+            metrics_sample(w, name, l, 2, v[k]);
         }
     }
 }
@@ -53,10 +55,10 @@ static void leads(const struct pool_sizing_info *s, double out[3])
 }
 
 /* Every create -> Ready observation, as a histogram on the core's bounds. */
-static void lead_histogram(struct buf *b, const struct metrics_pool *pools, size_t n)
+static void lead_histogram(struct metrics_writer *w, const struct metrics_pool *pools, size_t n)
 {
     static const char *const name = "prewarm_pod_lead_time_seconds";
-    metrics_family(b, name, "histogram", "Pod create -> Ready time, by pool.");
+    metrics_family(w, name, METRICS_HISTOGRAM, "Pod create -> Ready time, by pool.");
     for (size_t i = 0; i < n; i++) {
         const struct pool_sizing_info *s = &pools[i].sizing;
         uint64_t cumulative = 0;
@@ -68,30 +70,30 @@ static void lead_histogram(struct buf *b, const struct metrics_pool *pools, size
             else
                 snprintf(le, sizeof le, "+Inf");
             const char *l[] = {"pool", pools[i].name, "le", le};
-            metrics_sample(b, "prewarm_pod_lead_time_seconds_bucket", l, 2, (double)cumulative);
+            metrics_sample(w, "prewarm_pod_lead_time_seconds_bucket", l, 2, (double)cumulative);
         }
         const char *l[] = {"pool", pools[i].name};
-        metrics_sample(b, "prewarm_pod_lead_time_seconds_sum", l, 1, s->lead_sum_s);
-        metrics_sample(b, "prewarm_pod_lead_time_seconds_count", l, 1, (double)cumulative);
+        metrics_sample(w, "prewarm_pod_lead_time_seconds_sum", l, 1, s->lead_sum_s);
+        metrics_sample(w, "prewarm_pod_lead_time_seconds_count", l, 1, (double)cumulative);
     }
 }
 
-void metrics_sizing_write(struct buf *b, const struct metrics_pool *pools, size_t n)
+void metrics_sizing_write(struct metrics_writer *w, const struct metrics_pool *pools, size_t n)
 {
-    per_pool(b, pools, n, "prewarm_pool_target_idle",
+    per_pool(w, pools, n, "prewarm_pool_target_idle",
              "Idle plus starting pods the sizing policy wants now, by pool.", target);
-    per_pool(b, pools, n, "prewarm_pool_burst",
+    per_pool(w, pools, n, "prewarm_pool_burst",
              "1 while the short arrival window is above what noise explains, by pool.", burst);
     static const char *const windows[3] = {"short", "long", "sized"};
-    labelled(b, pools, n, "prewarm_pool_arrival_rate",
+    labelled(w, pools, n, "prewarm_pool_arrival_rate",
              "Claims per second by pool: short and long windows, and the rate the predictive "
              "policy sizes for.",
              "window", windows, rates);
     /* "quantile" is reserved for summaries (promtool says so). */
     static const char *const percentiles[3] = {"50", "90", "99"};
-    labelled(b, pools, n, "prewarm_pool_lead_time_estimate_seconds",
+    labelled(w, pools, n, "prewarm_pool_lead_time_estimate_seconds",
              "Pod create -> Ready time the sizing policy expects, by pool and percentile (recent "
              "pods weigh most).",
              "percentile", percentiles, leads);
-    lead_histogram(b, pools, n);
+    lead_histogram(w, pools, n);
 }

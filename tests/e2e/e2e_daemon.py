@@ -301,8 +301,8 @@ def test_wait_timeout_and_cancel(d):
     conn.close()
     poll(lambda: d.pool("stuck")["waiters"] == 0, what="waiter withdrawn")
     _, _, metrics = d.request("GET", "/metrics")
-    assert re.search(rb'prewarm_waiters_total\{pool="stuck",result="cancelled"\} 1\n', metrics)
-    assert re.search(rb'prewarm_waiters_total\{pool="stuck",result="timed_out"\} 1\n', metrics)
+    assert re.search(rb'prewarm_claims_total\{pool="stuck",outcome="cancelled"\} 1\n', metrics)
+    assert re.search(rb'prewarm_claims_total\{pool="stuck",outcome="timed_out"\} 1\n', metrics)
 
 
 def metric(d, pattern):
@@ -407,7 +407,7 @@ def test_metrics(d):
         assert "# TYPE %s %s\n" % (family, kind) in text, family
         assert "# HELP %s " % family in text, family
     assert re.search(r'prewarm_pods\{pool="demo",state="ready"\} \d+', text)
-    assert re.search(r'prewarm_claims_total\{pool="demo",result="bound"\} [1-9]', text)
+    assert re.search(r'prewarm_claims_total\{pool="demo",outcome="bound"\} [1-9]', text)
     assert re.search(r'prewarm_claim_bind_seconds_count\{pool="demo"\} [1-9]', text)
 
 
@@ -419,7 +419,11 @@ def test_shutdown_stops_children(d):
     for pid in kids:
         assert not os.path.exists("/proc/%d/stat" % pid) or \
             open("/proc/%d/stat" % pid).read().split()[2] == "Z", pid
-    assert "prewarmd: stopped" in d.log()
+    # The log is JSON lines (one object each, with ts, level and msg); the
+    # last says the daemon stopped.
+    lines = [json.loads(line) for line in d.log().splitlines() if line]
+    assert all({"ts", "level", "msg"} <= set(line) for line in lines), lines
+    assert lines[-1]["msg"] == "stopped", lines[-1]
 
 
 TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim_http2,

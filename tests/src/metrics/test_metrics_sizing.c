@@ -24,7 +24,8 @@ Test(metrics_sizing, families_from_the_estimates)
         .lead_sum_s = 9.5,
     };
     struct buf b = {0};
-    metrics_sizing_write(&b, &p, 1);
+    struct metrics_writer w = {.buf = &b, .format = METRICS_TEXT};
+    metrics_sizing_write(&w, &p, 1);
     const char *t = buf_cstr(&b);
     const char *want[] = {
         "# TYPE prewarm_pool_target_idle gauge\n",
@@ -50,10 +51,12 @@ Test(metrics_sizing, families_from_the_estimates)
 
 Test(metrics_sizing, written_with_the_pool_families)
 {
-    struct metrics_histogram bind = {0};
+    struct metrics_histogram bind;
+    metrics_histogram_init(&bind, metrics_latency_bounds, METRICS_LATENCY_BOUNDS);
     struct metrics_pool p = {.name = "a", .bind = &bind};
     struct buf b = {0};
-    metrics_pools_write(&b, &p, 1, true);
+    struct metrics_writer w = {.buf = &b, .format = METRICS_TEXT};
+    metrics_pools_write(&w, &p, 1, true);
     cr_assert(strstr(buf_cstr(&b), "prewarm_pool_target_idle{pool=\"a\"} 0\n"), "%s", buf_cstr(&b));
     buf_free(&b);
 }
