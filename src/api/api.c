@@ -1,6 +1,7 @@
 /* api: the route table and the small routes of prewarmd (see api.h). */
 #include "api.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,50 @@ static void metrics(void *ctx, struct http_exchange *ex, const struct http_reque
     api_respond_buf(ex, 200, &b, metrics_content_type(w.format));
 }
 
+/* ---- log level ---- */
+
+static void log_level_answer(struct api *api, struct http_exchange *ex)
+{
+    struct buf b = {0};
+    JSON_LIT(&b, "{\"level\":");
+    json_str(&b, log_level_name(api->log->level));
+    JSON_LIT(&b, "}");
+    api_respond_buf(ex, 200, &b, API_JSON_TYPE);
+}
+
+/* GET /v1/log/level: {"level":"info"}. */
+static void log_level_get(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                          const struct http_route_match *m)
+{
+    (void)req, (void)m;
+    log_level_answer(ctx, ex);
+}
+
+/* PUT /v1/log/level {"level":"debug"}: the level from now on. */
+static void log_level_put(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                          const struct http_route_match *m)
+{
+    (void)m;
+    struct api *api = ctx;
+    enum log_level level;
+    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(root, "level");
+    bool only_level = cJSON_IsObject(root) && cJSON_GetArraySize(root) == 1;
+    if (!only_level || !cJSON_IsString(l) ||
+        !log_level_parse(l->valuestring, strlen(l->valuestring), &level)) {
+        cJSON_Delete(root);
+        return http_respond_error(ex, 400, "BadRequest",
+                                  "the body must be {\"level\": \"debug|info|warn|error\"}");
+    }
+    cJSON_Delete(root);
+    if (level != api->log->level)
+        LOG_AT(api->log, level > api->log->level ? api->log->level : level, "log level changed",
+               LOG_STR("from", log_level_name(api->log->level)),
+               LOG_STR("to", log_level_name(level)));
+    log_set_level(api->log, level);
+    log_level_answer(api, ex);
+}
+
 /* ---- routing ---- */
 
 /* Every route of prewarmd. Order matters only for the Allow header of a
@@ -167,6 +212,8 @@ static const struct http_route routes[] = {
     {"GET", "/v1/sessions/{id}", session_get, HTTP_AUTH_CLIENT},
     {"DELETE", "/v1/sessions/{id}", session_delete, HTTP_AUTH_CLIENT},
     {"POST", "/v1/sessions/{id}/keepalive", session_keepalive, HTTP_AUTH_CLIENT},
+    {"GET", "/v1/log/level", log_level_get, HTTP_AUTH_OPERATOR},
+    {"PUT", "/v1/log/level", log_level_put, HTTP_AUTH_OPERATOR},
     {"GET", "/healthz", healthz, HTTP_AUTH_PROBE},
     {"GET", "/readyz", readyz, HTTP_AUTH_PROBE},
     {"GET", "/metrics", metrics, HTTP_AUTH_SCRAPE},

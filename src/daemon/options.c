@@ -156,7 +156,7 @@ static void option_help_line(FILE *out, const struct option_spec *s)
 
 void options_help(FILE *out)
 {
-    fputs("usage: prewarmd --config FILE [--listen HOST:PORT] [--log-level LEVEL] [--quiet]\n"
+    fputs("usage: prewarmd --config FILE [--listen HOST:PORT] [--log-level LEVEL]\n"
           "       prewarmd --config FILE --check\n"
           "       prewarmd --help | --version\n"
           "\n"

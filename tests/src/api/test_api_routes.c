@@ -14,6 +14,7 @@
 #include "api.h"
 #include "http_server.h"
 #include "loop.h"
+#include "metrics_pools.h"
 #include "service.h"
 
 #define NPOOLS 2
@@ -29,7 +30,10 @@ struct tsvc {
     bool stopping;
     struct api *api;
     struct http_server *http;
-    uint32_t creates; /* pods the core asked for */
+    uint32_t creates;             /* pods the core asked for */
+    uint32_t answered[NPOOLS][6]; /* claim answers by status class */
+    struct events events;
+    struct log log;
 };
 
 static struct tsvc *of(struct service *s)
@@ -116,9 +120,44 @@ static int64_t t_wall(struct service *s, uint64_t mono)
     return (int64_t)mono;
 }
 
-static const struct service_ops tsvc_ops = {
-    t_pool_count, t_find_pool, t_pool_info, t_claim, t_cancel, t_release, t_keepalive,
-    t_session,    t_ready,     t_stopping,  t_now,   t_wall,   NULL};
+static void t_claim_answered(struct service *s, size_t i, int status, uint64_t elapsed_ns)
+{
+    (void)elapsed_ns;
+    of(s)->answered[i][status / 100]++;
+}
+
+static void t_collect_metrics(struct service *s, struct metrics_writer *w)
+{
+    struct metrics_pool pools[NPOOLS];
+    for (size_t i = 0; i < NPOOLS; i++) {
+        struct service_pool_info p;
+        t_pool_info(s, i, &p);
+        pools[i] = (struct metrics_pool){.name = p.name, .counts = p.counts, .bind = p.bind};
+    }
+    metrics_pools_write(w, pools, NPOOLS, t_ready(s));
+    metrics_finish(w);
+}
+
+static const struct events *t_events(struct service *s)
+{
+    return &of(s)->events;
+}
+
+static const struct service_ops tsvc_ops = {.pool_count = t_pool_count,
+                                            .find_pool = t_find_pool,
+                                            .pool_info = t_pool_info,
+                                            .claim = t_claim,
+                                            .cancel_waiter = t_cancel,
+                                            .release = t_release,
+                                            .keepalive = t_keepalive,
+                                            .session = t_session,
+                                            .ready = t_ready,
+                                            .stopping = t_stopping,
+                                            .now = t_now,
+                                            .wall_ns = t_wall,
+                                            .claim_answered = t_claim_answered,
+                                            .collect_metrics = t_collect_metrics,
+                                            .events = t_events};
 
 /* The daemon's drain, reduced to what the API sees. */
 static void drain(struct loop *loop, void *data)
@@ -159,7 +198,8 @@ static void setup(void)
         cr_assert_eq(pool_set_add(T.set, &T.cfg[i], &T.pools[i]), POOL_OK);
     }
     loop_before_sleep(T.loop, drain, &T);
-    T.api = api_new(&T.svc, false);
+    T.log = log_init(open("/dev/null", O_WRONLY | O_CLOEXEC), LOG_LEVEL_INFO);
+    T.api = api_new(&T.svc, &T.log);
     T.http = http_server_new(T.loop, NULL, api_handle, T.api);
 }
 
@@ -167,6 +207,7 @@ static void teardown(void)
 {
     http_server_free(T.http);
     api_free(T.api);
+    close(T.log.fd);
     pool_set_free(T.set);
     loop_free(T.loop);
 }
@@ -372,6 +413,7 @@ Test(api_routes, pools_readyz_metrics)
     cr_assert(strstr(m.body, "prewarm_pods{pool=\"a\",state=\"ready\"} 1\n"), "%s", m.body);
     cr_assert(strstr(m.body, "prewarm_ready 1\n"), "%s", m.body);
     cr_assert(strstr(m.body, "prewarm_pool_target_idle{pool=\"a\"} 0\n"), "%s", m.body);
+    cr_assert_null(strstr(m.body, "# EOF"), "%s", m.body);
     T.stopping = true;
     cr_assert_eq(request("GET", "/readyz", "").status, 503);
     struct answer s = request("POST", "/v1/pools/a/claims", "");
@@ -456,4 +498,22 @@ Test(api_routes, shutdown_answers_queued_waiters)
     struct pool_counts c;
     pool_get_counts(T.pools[0], &c);
     cr_assert_eq(c.sessions, 0, "a pod Ready after shutdown binds no withdrawn waiter");
-}
+    Test(api_routes, log_level_changes_at_run_time)
+    {
+        struct answer g = request("GET", "/v1/log/level", "");
+        cr_assert_eq(g.status, 200);
+        cr_assert_str_eq(g.body, "{\"level\":\"info\"}");
+        struct answer p = request("PUT", "/v1/log/level", "{\"level\":\"debug\"}");
+        cr_assert_eq(p.status, 200, "%s", p.body);
+        cr_assert_str_eq(p.body, "{\"level\":\"debug\"}");
+        cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG);
+        const char *bad[] = {"{\"level\":\"loud\"}",        "{\"level\":3}", "[]", "{", "",
+                             "{\"level\":\"warn\",\"x\":1}"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            struct answer b = request("PUT", "/v1/log/level", bad[i]);
+            cr_assert_eq(b.status, 400, "%s -> %d", bad[i], b.status);
+            cr_assert(strstr(b.body, "\"reason\":\"BadRequest\""), "%s", b.body);
+        }
+        cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG, "a refused change changes nothing");
+        cr_assert_eq(request("POST", "/v1/log/level", "").status, 405);
+    }

@@ -30,7 +30,7 @@ Test(options, run_with_config_listen_and_quiet)
     cr_assert_eq(o.action, OPTIONS_RUN);
     cr_assert_str_eq(o.config, "p.yaml");
     cr_assert_str_eq(o.listen, "127.0.0.1:0");
-    cr_assert(o.quiet);
+    cr_assert_eq(o.log_level, LOG_LEVEL_WARN);
 }
 
 Test(options, short_forms_and_check)
@@ -41,7 +41,7 @@ Test(options, short_forms_and_check)
     cr_assert_eq(o.action, OPTIONS_CHECK);
     cr_assert_str_eq(o.config, "a.yaml");
     cr_assert_str_eq(o.listen, "[::1]:80");
-    cr_assert_not(o.quiet);
+    cr_assert_eq(o.log_level, LOG_LEVEL_INFO);
 }
 
 Test(options, help_and_version_need_no_config_and_win)
@@ -107,4 +107,16 @@ Test(options, version_names_release_build_and_libraries)
     for (const char *lib = "libcurl \0nghttp2 \0cJSON \0libyaml \0"; *lib; lib += strlen(lib) + 1)
         cr_assert_not_null(strstr(v, lib), "--version lacks %s", lib);
     free(v);
+}
+
+Test(options, log_level)
+{
+    struct options o;
+    char err[128];
+    cr_assert_eq(PARSE(&o, err, "-c", "a.yaml", "--log-level", "debug"), 0);
+    cr_assert_eq(o.log_level, LOG_LEVEL_DEBUG);
+    cr_assert_eq(PARSE(&o, err, "-c", "a.yaml", "--log-level=error"), 0);
+    cr_assert_eq(o.log_level, LOG_LEVEL_ERROR);
+    cr_assert_eq(PARSE(&o, err, "-c", "a.yaml", "--log-level", "loud"), -1);
+    cr_assert(strstr(err, "--log-level loud: must be debug, info, warn or error"), "%s", err);
 }
