@@ -132,7 +132,8 @@ static void t_collect_metrics(struct service *s, struct metrics_writer *w)
     for (size_t i = 0; i < NPOOLS; i++) {
         struct service_pool_info p;
         t_pool_info(s, i, &p);
-        pools[i] = (struct metrics_pool){.name = p.name, .counts = p.counts, .bind = p.bind};
+        pools[i] = (struct metrics_pool){
+            .name = p.name, .counts = p.counts, .bind = p.bind, .sizing = p.sizing};
     }
     metrics_pools_write(w, pools, NPOOLS, t_ready(s));
     metrics_finish(w);
