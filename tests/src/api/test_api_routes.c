@@ -499,22 +499,24 @@ Test(api_routes, shutdown_answers_queued_waiters)
     struct pool_counts c;
     pool_get_counts(T.pools[0], &c);
     cr_assert_eq(c.sessions, 0, "a pod Ready after shutdown binds no withdrawn waiter");
-    Test(api_routes, log_level_changes_at_run_time)
-    {
-        struct answer g = request("GET", "/v1/log/level", "");
-        cr_assert_eq(g.status, 200);
-        cr_assert_str_eq(g.body, "{\"level\":\"info\"}");
-        struct answer p = request("PUT", "/v1/log/level", "{\"level\":\"debug\"}");
-        cr_assert_eq(p.status, 200, "%s", p.body);
-        cr_assert_str_eq(p.body, "{\"level\":\"debug\"}");
-        cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG);
-        const char *bad[] = {"{\"level\":\"loud\"}",        "{\"level\":3}", "[]", "{", "",
-                             "{\"level\":\"warn\",\"x\":1}"};
-        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            struct answer b = request("PUT", "/v1/log/level", bad[i]);
-            cr_assert_eq(b.status, 400, "%s -> %d", bad[i], b.status);
-            cr_assert(strstr(b.body, "\"reason\":\"BadRequest\""), "%s", b.body);
-        }
-        cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG, "a refused change changes nothing");
-        cr_assert_eq(request("POST", "/v1/log/level", "").status, 405);
+}
+
+Test(api_routes, log_level_changes_at_run_time)
+{
+    struct answer g = request("GET", "/v1/log/level", "");
+    cr_assert_eq(g.status, 200);
+    cr_assert_str_eq(g.body, "{\"level\":\"info\"}");
+    struct answer p = request("PUT", "/v1/log/level", "{\"level\":\"debug\"}");
+    cr_assert_eq(p.status, 200, "%s", p.body);
+    cr_assert_str_eq(p.body, "{\"level\":\"debug\"}");
+    cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG);
+    const char *bad[] = {"{\"level\":\"loud\"}",        "{\"level\":3}", "[]", "{", "",
+                         "{\"level\":\"warn\",\"x\":1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct answer b = request("PUT", "/v1/log/level", bad[i]);
+        cr_assert_eq(b.status, 400, "%s -> %d", bad[i], b.status);
+        cr_assert(strstr(b.body, "\"reason\":\"BadRequest\""), "%s", b.body);
     }
+    cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG, "a refused change changes nothing");
+    cr_assert_eq(request("POST", "/v1/log/level", "").status, 405);
+}

@@ -19,11 +19,14 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "log.h"
 #include "loop.h"
 
 static struct loop *loop;
 static struct config *cfg;
 static struct daemon *dmn;
+/* The log of the daemon under test: JSON lines on stderr. */
+static struct log test_log = {.fd = STDERR_FILENO, .level = LOG_LEVEL_INFO};
 static uint16_t port;
 static const char *bearer; /* sent as "Authorization: Bearer <bearer>" when set */
 

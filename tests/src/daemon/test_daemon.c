@@ -51,7 +51,7 @@ static void setup(void)
                  "%s", err);
     loop = loop_new();
     cr_assert_not_null(loop);
-    cr_assert_eq(daemon_new(loop, cfg, true, &dmn, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(daemon_new(loop, cfg, &test_log, &dmn, err, sizeof err), 0, "%s", err);
     cr_assert_eq(daemon_listen(dmn, "127.0.0.1", 0, &port), 0);
 }
 
@@ -119,7 +119,7 @@ Test(daemon, claims_sessions_pools_and_metrics_over_real_pods)
                   strstr(all.body, "\"provider\":\"local\""),
               "%s", all.body);
     struct answer m = request("GET", "/metrics", "");
-    cr_assert(strstr(m.body, "prewarm_claims_total{pool=\"demo\",result=\"bound\"} 1\n"), "%s",
+    cr_assert(strstr(m.body, "prewarm_claims_total{pool=\"demo\",outcome=\"bound\"} 1\n"), "%s",
               m.body);
     snprintf(path, sizeof path, "/v1/sessions/%s", id);
     struct answer d = request("DELETE", path, "");
@@ -191,7 +191,7 @@ Test(daemon, auth_roles_and_per_caller_scoping)
     snprintf(text, sizeof text, "auth: {tokens_file: %s}\n%s", tokens, CONFIG_TEXT);
     cr_assert_eq(config_load_string("t.yaml", text, strlen(text), &cfg, err, sizeof err), CONFIG_OK,
                  "%s", err);
-    cr_assert_eq(daemon_new(loop, cfg, true, &dmn, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(daemon_new(loop, cfg, &test_log, &dmn, err, sizeof err), 0, "%s", err);
     cr_assert_eq(daemon_listen(dmn, "127.0.0.1", 0, &port), 0);
 
     bearer = NULL;

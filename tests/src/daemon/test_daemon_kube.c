@@ -23,7 +23,7 @@ static void start_daemon(void)
     cr_assert_eq(
         config_load_string("t.yaml", config_text, strlen(config_text), &cfg, err, sizeof err),
         CONFIG_OK, "%s", err);
-    cr_assert_eq(daemon_new(loop, cfg, true, &dmn, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(daemon_new(loop, cfg, &test_log, &dmn, err, sizeof err), 0, "%s", err);
     cr_assert_eq(daemon_listen(dmn, "127.0.0.1", 0, &port), 0);
 }
 
