@@ -155,7 +155,7 @@ Test(daemon_kube, fills_binds_releases_and_refills)
     wait_pod_gone(pod);
     wait_body("/v1/pools/warm", "\"ready\":2");
     struct answer m = request("GET", "/metrics", "");
-    cr_assert(strstr(m.body, "prewarm_claims_total{pool=\"warm\",result=\"bound\"} 1\n"), "%s",
+    cr_assert(strstr(m.body, "prewarm_claims_total{pool=\"warm\",outcome=\"bound\"} 1\n"), "%s",
               m.body);
 }
 
