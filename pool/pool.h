@@ -125,10 +125,12 @@
  *   SCHEDULE    target = min_idle of the schedule entry in force one lead
  *               time (p90) from now, so the pods are Ready when it starts.
  *   PREDICTIVE  target = the smallest supply whose chance of running out
- *               before refills are Ready is at most target_miss: claims in a
- *               lead time are Poisson at the estimated arrival rate (with a
- *               ramp term during a burst), mixed over the measured lead-time
- *               distribution (pool_estimate.h has the statistics).
+ *               before refills are Ready is at most target_miss: the pods
+ *               on their way hold Poisson(rate x mean lead time) claims (an
+ *               M/G/infinity queue), widened to a negative binomial by the
+ *               variance the rate itself shows; during a burst the rate is
+ *               the short window's plus a ramp term over the lead time's
+ *               p90 (pool_estimate.h has the statistics).
  * Dynamic policies re-evaluate on a per-pool timer every 500 ms, and at once
  * when a claim reveals a burst. keep = the highest target of the last
  * scale_down_delay_s: a pool scales down late, only by draining idle pods

@@ -6,12 +6,14 @@
  * claim adds 1/tau, everything decays by exp(-dt/tau)): fast (the short
  * window, ~1 s, sees a burst within about a second), slow (the long window,
  * ~60 s, the rate sizing trusts when nothing unusual happens) and mid (5 x
- * fast, only to measure a ramp's slope). Claims are counted into 100 ms
- * buckets and folded in when a bucket closes, so a claim costs an increment
- * and two exp() calls at most every 100 ms. A burst is declared when the
- * fast rate exceeds what Poisson noise around the slow rate explains (three
- * standard deviations of the fast estimator, plus two claims' worth): noise
- * does not flap the pool, a real burst switches sizing to the fast rate.
+ * fast: a ramp's slope, a rise too slow for the fast window, and how far the
+ * rate strays from the slow one, kept as a variance). Claims are counted
+ * into 100 ms buckets and folded in when a bucket closes, so a claim costs
+ * an increment and three exp() calls at most every 100 ms. A burst is
+ * declared when the fast rate exceeds what Poisson noise around the slow
+ * rate explains (three standard deviations of the fast estimator, plus two
+ * claims' worth): noise does not flap the pool, a real burst switches sizing
+ * to the fast rate.
  *
  * Lead time. Create -> Ready durations go into a histogram of 64
  * logarithmic buckets (10 ms x 2^(i/4), up to ~11 min) whose weights decay
