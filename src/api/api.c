@@ -213,7 +213,7 @@ static const struct http_route routes[] = {
     {"DELETE", "/v1/sessions/{id}", session_delete, HTTP_AUTH_CLIENT},
     {"POST", "/v1/sessions/{id}/keepalive", session_keepalive, HTTP_AUTH_CLIENT},
     {"GET", "/v1/log/level", log_level_get, HTTP_AUTH_OPERATOR},
-    {"PUT", "/v1/log/level", log_level_put, HTTP_AUTH_OPERATOR},
+    {"PUT", "/v1/log/level", log_level_put, HTTP_AUTH_ADMIN},
     {"GET", "/healthz", healthz, HTTP_AUTH_PROBE},
     {"GET", "/readyz", readyz, HTTP_AUTH_PROBE},
     {"GET", "/metrics", metrics, HTTP_AUTH_SCRAPE},

@@ -107,6 +107,8 @@ static unsigned role_of(const struct api *api, enum http_auth auth)
         return AUTH_ROLE_CLAIM;
     case HTTP_AUTH_OPERATOR:
         return AUTH_ROLE_READ;
+    case HTTP_AUTH_ADMIN:
+        return AUTH_ROLE_ADMIN;
     case HTTP_AUTH_PROBE:
         return api->sec.open_probes ? 0 : AUTH_ROLE_READ;
     case HTTP_AUTH_SCRAPE:
@@ -144,8 +146,9 @@ bool api_guard(void *ctx, struct http_exchange *ex, const struct http_request *r
     if (!auth_allows(id.roles, role)) {
         api->stats.forbidden++;
         http_respond_error(ex, 403, "Forbidden",
-                           role == AUTH_ROLE_CLAIM ? "this token has no claim role"
-                                                   : "this token has no read role");
+                           role == AUTH_ROLE_CLAIM   ? "this token has no claim role"
+                           : role == AUTH_ROLE_ADMIN ? "this token has no admin role"
+                                                     : "this token has no read role");
         return false;
     }
     api->caller = (struct api_caller){id.caller, id.roles};

@@ -4,7 +4,8 @@
  * It is the route table's guard (http_route.h). With auth configured
  * (api_set_security with an auth table) every route's auth field names what
  * it needs: HTTP_AUTH_CLIENT the claim role, HTTP_AUTH_OPERATOR the read
- * role, HTTP_AUTH_PROBE (health, readiness) nothing while open_probes is set
+ * role, HTTP_AUTH_ADMIN (changing settings: the log level) the admin role,
+ * HTTP_AUTH_PROBE (health, readiness) nothing while open_probes is set
  * (the default) and HTTP_AUTH_SCRAPE (metrics) nothing while open_metrics is;
  * the admin role covers everything. A request without a valid bearer token
  * gets 401 Unauthenticated with WWW-Authenticate: Bearer; a token whose roles

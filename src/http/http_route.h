@@ -39,7 +39,8 @@
 enum http_auth {
     HTTP_AUTH_NONE = 0,
     HTTP_AUTH_CLIENT,   /* an application asking for backends */
-    HTTP_AUTH_OPERATOR, /* pool status, administration */
+    HTTP_AUTH_OPERATOR, /* pool status, reading the daemon's state */
+    HTTP_AUTH_ADMIN,    /* changing the daemon's settings */
     HTTP_AUTH_PROBE,    /* health and readiness: open or operator, by config */
     HTTP_AUTH_SCRAPE,   /* metrics: open or operator, by config */
 };

@@ -453,6 +453,10 @@ def test_auth_401_403_and_roles(d):
         assert status == 200
     status, hdrs, _ = d.request("GET", "/v1/pools")
     assert hdrs.get("WWW-Authenticate", "").startswith("Bearer"), hdrs
+    # Changing the log level takes the admin role; reading it, read.
+    assert d.request("PUT", "/v1/log/level", {"level": "info"}, token=TOKENS["reader"])[0] == 403
+    assert d.request("PUT", "/v1/log/level", {"level": "info"}, token=TOKENS["admin"])[0] == 200
+    assert d.request("GET", "/v1/log/level", token=TOKENS["reader"])[0] == 200
 
 
 def test_keys_and_sessions_are_scoped_per_caller(d):
