@@ -79,7 +79,7 @@ def main():
         report = os.path.join(tmp, "report.xml")
         try:
             out = subprocess.run([exe, "-h", "127.0.0.1", "-p", str(port), "-P", "/healthz",
-                                  "-o", "3", "-j", report], capture_output=True, text=True,
+                                  "-o", "10", "-j", report], capture_output=True, text=True,
                                  timeout=600)
         finally:
             proc.terminate()
