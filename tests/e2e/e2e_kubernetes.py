@@ -27,6 +27,7 @@ import os
 import random
 import re
 import select
+import shutil
 import signal
 import ssl
 import subprocess
@@ -251,6 +252,7 @@ def config_text(cl, min_idle=3, max_total=8, extra_top="", extra_pool=""):
 
 class Daemon:
     def __init__(self, text, workdir=None):
+        self.owned = workdir is None  # removed at stop(); a caller's workdir is the caller's
         self.dir = workdir or tempfile.mkdtemp(prefix="prewarm-k8s-d-")
         self.config = os.path.join(self.dir, "prewarm.yaml")
         with open(self.config, "w") as f:
@@ -311,6 +313,8 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.owned and not os.environ.get("PREWARM_E2E_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---- the ledger of answers and the invariants ----
@@ -606,6 +610,7 @@ def sc_kill9_under_load(cl):
         return check_all(cl, d2, ledger, max_total=12) + "; %d claims before the kill" % len(ledger.sessions)
     finally:
         d2.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def sc_leader_failover(cl):
@@ -651,6 +656,8 @@ def sc_leader_failover(cl):
     finally:
         for d in daemons:
             d.stop()
+        for path in dirs:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 SCENARIOS = [
