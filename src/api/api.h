@@ -10,7 +10,11 @@
  *   GET    /readyz                       200 once every pool's Ready count has
  *                                        reached min_idle at least once (503
  *                                        before, and while shutting down)
- *   GET    /metrics                      Prometheus text format 0.0.4
+ *   GET    /metrics                      Prometheus text 0.0.4, or OpenMetrics 1.0
+ *                                        when Accept prefers it
+ *   GET    /dashboard, /dashboard/state  the live page and the JSON it polls
+ *   GET    /openapi.yaml                 this API's OpenAPI document
+ *   GET|PUT /v1/log/level                the log level, changed at run time
  *
  * Claim body (optional; {} or empty = defaults):
  *   {"key": str<=128, "request_id": str<=128, "ttl_seconds": int,

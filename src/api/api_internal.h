@@ -47,6 +47,14 @@ void api_unavailable(struct http_exchange *ex, const char *reason, const char *m
 void api_claim_route(void *ctx, struct http_exchange *ex, const struct http_request *req,
                      const struct http_route_match *m);
 
+/* GET /dashboard, /dashboard/state, /openapi.yaml (api_dashboard.c). */
+void api_dashboard_page(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                        const struct http_route_match *m);
+void api_dashboard_state(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                         const struct http_route_match *m);
+void api_openapi(void *ctx, struct http_exchange *ex, const struct http_request *req,
+                 const struct http_route_match *m);
+
 /* api_json.c. A session without its closing brace (callers add fields). */
 void api_json_session(struct api *api, struct buf *b, const struct pool_session_info *s,
                       bool with_token);

@@ -41,6 +41,7 @@ struct service_pool_info {
     struct pool_counters counters;
     const struct metrics_histogram *bind;  /* seconds taken by pool_claim */
     const struct metrics_histogram *claim; /* request to answer with a session */
+    uint64_t claims_error;                 /* claims refused for bad input */
     struct pool_sizing_info sizing;        /* the policy's live estimates */
     bool reached_min_idle;
 };

@@ -37,6 +37,7 @@ static void svc_pool_info(struct service *s, size_t pool, struct service_pool_in
                                       .limits = dp->limits,
                                       .bind = &dp->bind,
                                       .claim = &dp->claim,
+                                      .claims_error = dp->claims_error,
                                       .reached_min_idle = dp->reached_min_idle};
     pool_get_counts(dp->pool, &out->counts);
     pool_get_counters(dp->pool, &out->counters);

@@ -57,7 +57,7 @@ def served_document_is_the_repository_one(d):
 
 
 def count_requests(report_dir):
-    hars = [f for f in os.listdir(report_dir) if f.endswith(".har")]
+    hars = [f for f in os.listdir(report_dir) if f.startswith("har")]
     assert hars, "schemathesis wrote no HAR report"
     with open(os.path.join(report_dir, hars[0])) as f:
         return len(json.load(f)["log"]["entries"])
