@@ -10,6 +10,7 @@
 #include "k8s_pods.h"
 #include "kube_binds.h"
 #include "kube_pod.h"
+#include "oom.h"
 
 #define BACKOFF_FIRST_NS 1000000000ull
 #define BACKOFF_MAX_NS   30000000000ull
@@ -42,11 +43,8 @@ static void pass_start(struct kube_flush *f);
 
 static struct op *op_new(struct kube_flush *f, const char *ns)
 {
-    struct op *o = calloc(1, sizeof(*o));
-    if (!o || (ns && !(o->ns = strdup(ns)))) {
-        free(o);
-        return NULL;
-    }
+    struct op *o = xcalloc(1, sizeof(*o));
+    o->ns = ns ? xstrdup(ns) : NULL;
     o->f = f;
     o->next = f->ops;
     if (f->ops)
@@ -149,15 +147,13 @@ static bool flush_pod(struct kube_flush *f, const char *ns, const cJSON *pod)
     enum k8s_status st = K8S_OK;
     if (e->ended && same) {
         struct k8s_delete_options d = {.precondition_uid = k8s_obj_uid(pod)};
-        if (!(o = op_new(f, NULL)))
-            return false;
+        o = op_new(f, NULL);
         st = k8s_pods_delete(f->c, ns, name, &d, delete_done, o, &o->req);
     } else if (!e->ended && !same && (!has || on_pod.epoch < e->epoch)) {
         char *body = binding_patch(e, rv);
-        if (!body || !(o = op_new(f, NULL))) {
-            free(body);
+        if (!body)
             return false;
-        }
+        o = op_new(f, NULL);
         st = k8s_pods_patch(f->c, ns, name, K8S_PATCH_MERGE, body, strlen(body), write_done, o,
                             &o->req);
         free(body);
@@ -193,19 +189,15 @@ static void pass_start(struct kube_flush *f)
     f->stats.passes++;
     /* a placeholder op keeps the pass open until every list is issued */
     struct op *hold = op_new(f, NULL);
-    bool ok = hold != NULL;
+    bool ok = true;
     for (size_t i = 0; ok && i < f->nns; i++) {
         struct op *o = op_new(f, f->ns[i]);
-        if (!o || k8s_pods_list(f->c, f->ns[i], &lo, list_done, o, &o->req) != K8S_OK) {
-            if (o)
-                op_free(o);
+        if (k8s_pods_list(f->c, f->ns[i], &lo, list_done, o, &o->req) != K8S_OK) {
+            op_free(o);
             ok = false;
         }
     }
-    if (hold)
-        op_done(hold, ok);
-    else
-        f->failed = true;
+    op_done(hold, ok);
 }
 
 static void retry_fired(struct loop *loop, struct loop_timer *t)
@@ -214,35 +206,26 @@ static void retry_fired(struct loop *loop, struct loop_timer *t)
     pass_start(t->data);
 }
 
-static bool add_namespace(struct kube_flush *f, const char *ns)
+static void add_namespace(struct kube_flush *f, const char *ns)
 {
     for (size_t i = 0; i < f->nns; i++)
         if (strcmp(f->ns[i], ns) == 0)
-            return true;
-    return (f->ns[f->nns] = strdup(ns)) != NULL && ++f->nns;
+            return;
+    f->ns[f->nns++] = xstrdup(ns);
 }
 
-int kube_flush_start(struct loop *loop, struct k8s_client *c, struct kube_journal *j,
-                     const char *const *namespaces, size_t n, void (*done)(void *), void *arg,
-                     struct kube_flush **out)
+void kube_flush_start(struct loop *loop, struct k8s_client *c, struct kube_journal *j,
+                      const char *const *namespaces, size_t n, void (*done)(void *), void *arg,
+                      struct kube_flush **out)
 {
-    struct kube_flush *f = calloc(1, sizeof(*f));
-    *out = NULL;
-    if (!f || !(f->ns = calloc(n ? n : 1, sizeof(*f->ns)))) {
-        free(f);
-        return -1;
-    }
+    struct kube_flush *f = xcalloc(1, sizeof(*f));
+    f->ns = xcalloc(n ? n : 1, sizeof(*f->ns));
     f->loop = loop, f->c = c, f->j = j, f->done = done, f->arg = arg;
     loop_timer_init(&f->retry, retry_fired, f);
-    for (size_t i = 0; i < n; i++) {
-        if (!add_namespace(f, namespaces[i])) {
-            kube_flush_free(f);
-            return -1;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        add_namespace(f, namespaces[i]);
     *out = f;
     loop_timer_start(loop, &f->retry, loop_now(loop)); /* the first pass, on the loop */
-    return 0;
 }
 
 void kube_flush_free(struct kube_flush *f)

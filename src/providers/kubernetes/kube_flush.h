@@ -46,11 +46,10 @@ struct kube_flush;
 
 /* namespaces: the pools' namespaces (duplicates are listed once), copied.
  * done(arg) runs once, on the loop, after a clean pass. The first pass
- * starts on the next loop turn. Returns 0, or -1 on OOM (nothing left
- * allocated). */
-int kube_flush_start(struct loop *loop, struct k8s_client *c, struct kube_journal *j,
-                     const char *const *namespaces, size_t n, void (*done)(void *arg), void *arg,
-                     struct kube_flush **out);
+ * starts on the next loop turn. Aborts on OOM (src/base/oom.h). */
+void kube_flush_start(struct loop *loop, struct k8s_client *c, struct kube_journal *j,
+                      const char *const *namespaces, size_t n, void (*done)(void *arg), void *arg,
+                      struct kube_flush **out);
 void kube_flush_free(struct kube_flush *f);
 void kube_flush_get_stats(const struct kube_flush *f, struct kube_flush_stats *out);
 

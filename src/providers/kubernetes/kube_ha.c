@@ -10,6 +10,7 @@
 #include "k8s_timer.h"
 #include "kube_flush.h"
 #include "k8s_loop.h"
+#include "oom.h"
 
 #define COMPACT_EVERY_NS  60000000000ull
 #define COMPACT_MIN_BYTES (1u << 20)
@@ -191,11 +192,7 @@ static int start_election(struct kube_ha *ha, const struct kube_ha_options *o, c
 struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
                             const struct kube_ha_events *ev, char *err, size_t errlen)
 {
-    struct kube_ha *ha = calloc(1, sizeof(*ha));
-    if (!ha) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
+    struct kube_ha *ha = xcalloc(1, sizeof(*ha));
     ha->loop = loop;
     ha->ev = *ev;
     ha->elect = o->lease_name != NULL;
@@ -203,11 +200,9 @@ struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
     loop_timer_init(&ha->compact, compact_fired, ha);
     if (open_journal(ha, o, err, errlen) != 0 || start_client(ha, o, err, errlen) != 0)
         goto fail;
-    if (ha->journal && kube_flush_start(loop, ha->client, ha->journal, o->namespaces,
-                                        o->nnamespaces, flushed, ha, &ha->flush) != 0) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
+    if (ha->journal)
+        kube_flush_start(loop, ha->client, ha->journal, o->namespaces, o->nnamespaces, flushed, ha,
+                         &ha->flush);
     if (ha->elect && start_election(ha, o, err, errlen) != 0)
         goto fail;
     if (!ha->elect)

@@ -77,7 +77,7 @@ struct kube_ha_stats {
 
 struct kube_ha;
 
-/* NULL with a message in err (journal unreadable, client, OOM). */
+/* NULL with a message in err (journal unreadable, client). */
 struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
                             const struct kube_ha_events *ev, char *err, size_t errlen);
 void kube_ha_free(struct kube_ha *ha);
