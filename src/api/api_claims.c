@@ -76,8 +76,9 @@ static void respond_session(struct api *api, struct http_exchange *ex, int statu
     struct buf b = {0};
     if (status == 201) {
         watch_new_session(api, ex, s);
-        LOG_INFO(api->log, "session bound", LOG_STR("session", s->id), LOG_STR("outcome", outcome),
-                 LOG_STR("pool", s->pool), LOG_STR("pod", s->pod), LOG_UINT("bind_ns", c->bind_ns));
+        LOG_INFO(api->log, "session bound", LOG_STR("request_id", http_exchange_request_id(ex)),
+                 LOG_STR("session", s->id), LOG_STR("outcome", outcome), LOG_STR("pool", s->pool),
+                 LOG_STR("pod", s->pod), LOG_UINT("bind_ns", c->bind_ns));
     }
     api_json_session(api, &b, s, true);
     JSON_LIT(&b, ",\"outcome\":");

@@ -60,6 +60,9 @@ bool http_conn_may_dispatch(struct http_conn *c)
 void http_conn_dispatch(struct http_conn *c, struct http_exchange *ex,
                         const struct http_request *req)
 {
+    size_t len = 0;
+    const char *id = http_request_header(req, "x-request-id", &len);
+    http_exchange_set_request_id(ex, id, len);
     c->env->handler(c->env->ctx, ex, req);
 }
 

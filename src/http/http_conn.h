@@ -74,7 +74,8 @@ struct http_exchange {
     http_sent_fn *sent_cb; /* set until handed to the connection or reported */
     void *sent_data;
     bool responded;
-    bool head_request; /* HEAD: send Content-Length but no body */
+    bool head_request;                        /* HEAD: send Content-Length but no body */
+    char request_id[HTTP_REQUEST_ID_MAX + 1]; /* "" until dispatched or answered */
 };
 
 /* What the server does after a flush, as the protocol says. */

@@ -3,19 +3,64 @@
  * the JSON error answers, exchange callbacks, header lookup, status texts.
  * An answer goes to the protocol of the exchange's connection.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http_conn.h"
 #include "json_out.h"
 
+static bool request_id_valid(const char *id, size_t len)
+{
+    if (!id || len == 0 || len > HTTP_REQUEST_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+void http_exchange_set_request_id(struct http_exchange *ex, const char *id, size_t len)
+{
+    if (request_id_valid(id, len)) {
+        memcpy(ex->request_id, id, len);
+        ex->request_id[len] = '\0';
+        return;
+    }
+    /* Unix time in ns, in hex: unique on this server (one thread, and the
+     * clock moves between two requests) and across restarts. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(ex->request_id, sizeof ex->request_id, "%016llx",
+             (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+}
+
+const char *http_exchange_request_id(const struct http_exchange *ex)
+{
+    return ex->request_id;
+}
+
+#define RESPONSE_HEADERS_MAX 16
+
 void http_respond(struct http_exchange *ex, int status, const struct http_header *headers, size_t n,
                   const char *body, size_t body_len)
 {
+    struct http_header all[RESPONSE_HEADERS_MAX];
     if (status < 200 || status > 999)
         status = 500; /* interim and invalid codes cannot end an exchange */
     if (!body)
         body_len = 0;
+    if (!ex->request_id[0])
+        http_exchange_set_request_id(ex, NULL, 0);
+    if (n < RESPONSE_HEADERS_MAX) {
+        memcpy(all, headers, n * sizeof *headers);
+        all[n++] = (struct http_header){"X-Request-Id", 12, ex->request_id, strlen(ex->request_id)};
+        headers = all;
+    }
     ex->conn->proto->respond(ex, status, headers, n, body, body_len);
 }
 

@@ -195,6 +195,15 @@ void http_exchange_on_cancel(struct http_exchange *ex, http_cancel_fn *cb, void 
  * "Delivered" is the best a server can know: the bytes left this process. */
 void http_exchange_on_sent(struct http_exchange *ex, http_sent_fn *cb, void *data);
 
+/* Request ids: every answer carries X-Request-Id, the caller's own (up to
+ * HTTP_REQUEST_ID_MAX of [A-Za-z0-9._:-]) or one the server makes; handlers
+ * log it with their lines for the request. */
+#define HTTP_REQUEST_ID_MAX 64
+const char *http_exchange_request_id(const struct http_exchange *ex);
+/* Sets the id from a caller's value (len bytes), or makes one if it is not
+ * a valid id. The server calls it before the handler. */
+void http_exchange_set_request_id(struct http_exchange *ex, const char *id, size_t len);
+
 /* Case-insensitive header lookup; returns the first value or NULL. */
 const char *http_request_header(const struct http_request *req, const char *name,
                                 size_t *value_len);

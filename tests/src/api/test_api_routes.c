@@ -520,3 +520,12 @@ Test(api_routes, log_level_changes_at_run_time)
     cr_assert_eq(T.log.level, LOG_LEVEL_DEBUG, "a refused change changes nothing");
     cr_assert_eq(request("POST", "/v1/log/level", "").status, 405);
 }
+
+Test(api_routes, every_answer_carries_a_request_id)
+{
+    struct answer a = request("GET", "/healthz", "");
+    struct answer b = request("GET", "/no/such/route", "");
+    const char *ida = strstr(a.head, "X-Request-Id: "), *idb = strstr(b.head, "X-Request-Id: ");
+    cr_assert(ida && idb, "%s\n%s", a.head, b.head);
+    cr_assert_neq(strncmp(ida, idb, 30), 0, "two requests, two ids");
+}
