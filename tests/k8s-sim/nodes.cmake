@@ -20,4 +20,14 @@ if(COMMAND kube_test)
   set_property(TEST kube.kubectl APPEND PROPERTY ENVIRONMENT "K8S_TARGET=kube" "PREWARM_KUBE_BIN=${PREWARM_KUBE_BIN}")
   kube_test(kube.python ${PREWARM_SKIPCODE} /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test/clients/test_python_client.py)
   set_property(TEST kube.python APPEND PROPERTY ENVIRONMENT "PREWARM_K8S_TARGET=kube")
+  # The differential check as a standing test: conformance suites that agree
+  # in full with kube-apiserver run against it too (each starts its own
+  # control plane, as each starts its own simulator). tests/kube/differential.sh
+  # runs every suite on both; the README lists the differences of the others.
+  foreach(suite 05-create 10-leases)
+    kube_test(kube.conformance.${suite} ${K8S_SIM_NODE_TEST} ${CMAKE_CURRENT_SOURCE_DIR}/test/conformance/${suite}.test.js)
+    set_tests_properties(kube.conformance.${suite} PROPERTIES TIMEOUT 300)
+    set_property(TEST kube.conformance.${suite} APPEND PROPERTY ENVIRONMENT "K8S_TARGET=kube"
+      "PREWARM_KUBE_BIN=${PREWARM_KUBE_BIN}")
+  endforeach()
 endif()

@@ -31,7 +31,7 @@
 #                       annotation prewarm.dev/delete-delay overrides it)
 #
 # What start leaves in DIR (the same names as tests/k8s-sim's --dir):
-#   ca.crt                      cluster CA (openssl CLI), also signs client certificates
+#   ca.crt, ca.key              cluster CA (openssl CLI); the key signs tests' client certificates
 #   token                       bearer token of the admin user (group system:masters)
 #   client.crt client.key       client certificate of the same admin (CN prewarm-admin)
 #   readonly-token              bearer token of a user RBAC lets only get/list/watch
@@ -127,9 +127,10 @@ extendedKeyUsage=serverAuth"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$p/sa.key" 2>/dev/null
   openssl pkey -in "$p/sa.key" -pubout -out "$p/sa.pub" 2>/dev/null
   cp "$p/ca.crt" "$DIR/ca.crt"
+  cp "$p/ca.key" "$DIR/ca.key" # tests sign client certificates of their own with it
   cp "$p/admin.crt" "$DIR/client.crt"
   cp "$p/admin.key" "$DIR/client.key"
-  chmod 600 "$p"/*.key "$DIR/client.key"
+  chmod 600 "$p"/*.key "$DIR/client.key" "$DIR/ca.key"
 }
 
 sign() { # sign NAME SUBJECT EXTENSIONS
@@ -218,7 +219,7 @@ start_apiserver() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
     --api-audiences=https://kubernetes.default.svc.cluster.local \
-    --authorization-mode=Node,RBAC --anonymous-auth=false \
+    --authorization-mode=Node,RBAC \
     --service-cluster-ip-range=10.96.0.0/16 \
     --allow-privileged=true \
     --endpoint-reconciler-type=none \

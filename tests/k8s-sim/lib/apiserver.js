@@ -500,21 +500,26 @@ class ApiServer {
     } else {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
     }
-    this.validateFields(q, res, info, obj);
+    this.validateFields(q, res, info, obj, what === 'update' ? 'UpdateOptions' : 'CreateOptions');
     return this.checkObject(obj, info, what);
   }
 
   // ?fieldValidation: unknown fields are dropped (Ignore), dropped with a
-  // Warning header each (Warn, the default) or refused (Strict).
-  validateFields(q, res, info, obj) {
+  // Warning header each (Warn, the default) or refused (Strict). Another
+  // value is an invalid Create/Update/PatchOptions (422), as the real
+  // handlers validate the request's options before the body.
+  validateFields(q, res, info, obj, optionsKind = 'PatchOptions') {
     const mode = q.get('fieldValidation') || 'Warn';
     if (!['Ignore', 'Warn', 'Strict'].includes(mode)) {
-      throw errors.badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
+      throw errors.invalid({kind: optionsKind, group: 'meta.k8s.io'}, '', [{type: 'FieldValueNotSupported',
+        field: 'fieldValidation', message: `Unsupported value: "${mode}": supported values: "", "Ignore", "Strict", "Warn"`}]);
     }
     const unknown = fieldsLib.prune(info.resource, obj);
     if (unknown.length === 0 || mode === 'Ignore') return;
     if (mode === 'Strict') {
-      throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      // As the real handler words it (endpoints/handlers/rest.go): "<Kind> in version "v1" cannot be handled as a <Kind>: ...".
+      throw errors.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ` +
+                              `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
     res.setHeader('Warning', unknown.map((f) => `299 - "unknown field \\"${f}\\""`));
   }
@@ -813,17 +818,18 @@ class ApiServer {
     return opts;
   }
 
+  // DELETE preconditions, as the apiserver's BeforeDelete words them
+  // (registry/rest/delete.go): the conflict names the Kind (group-qualified), not the resource.
   checkPreconditions(info, cur, pre) {
     if (!pre) return;
-    const key = `/registry/${info.group ? info.group + '/' : ''}${info.resource}/` +
-                `${info.namespaced ? cur.metadata.namespace + '/' : ''}${cur.metadata.name}`;
-    const fail = (what) => errors.conflict(info, cur.metadata.name, `StorageError: invalid object, Code: 4, Key: ${key}, ` +
-                                          `ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ${what}`);
+    const fail = (why) => errors.conflict({...info, resource: info.kind}, cur.metadata.name, why);
     if (pre.uid && pre.uid !== cur.metadata.uid) {
-      throw fail(`UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+      throw fail(`the UID in the precondition (${pre.uid}) does not match the UID in record (${cur.metadata.uid}). ` +
+                 'The object might have been deleted and then recreated');
     }
     if (pre.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-      throw fail(`ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`);
+      throw fail(`the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion ` +
+                 `in record (${cur.metadata.resourceVersion}). The object might have been modified`);
     }
   }
 

@@ -50,7 +50,7 @@ function validateMeta(info, obj) {
   }
   const annSize = Object.entries(m.annotations || {}).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
   if (annSize > 262144) {
-    throw invalid(info, name, 'metadata.annotations', 'FieldValueTooLong', 'Too long: must have at most 262144 bytes');
+    throw invalid(info, name, 'metadata.annotations', 'FieldValueTooLong', 'Too long: may not be more than 262144 bytes');
   }
   for (const [k, v] of Object.entries(m.labels || {})) {
     if (typeof v !== 'string') throw errors.badRequest(`json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.labels of type string`);
@@ -176,16 +176,31 @@ function sortKeys(v) {
   return v;
 }
 
-const MICROTIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+// metav1.MicroTime parses with Go's time.Parse and the layout
+// "2006-01-02T15:04:05.000000Z07:00": exactly six fractional digits, any
+// offset; it marshals in UTC, again with six digits.
+const MICROTIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+const MICRO_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
 
-// Go's MicroTime marshals in UTC with exactly 6 fractional digits.
 function normalizeMicroTime(v) {
   if (v === undefined || v === null) return v;
   if (typeof v !== 'string' || !MICROTIME.test(v)) return undefined;
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) return undefined;
-  const frac = (v.match(/\.(\d+)/) || ['', ''])[1].padEnd(9, '0').slice(0, 6);
-  return d.toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
+  return d.toISOString().replace(/\.\d{3}Z$/, `.${v.slice(20, 26)}Z`);
+}
+
+// time.Parse's complaint about v, for the common mistakes (too few or too
+// many fractional digits) and, otherwise, in general.
+function microTimeError(v) {
+  const text = String(v);
+  const head = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(text);
+  let why = `cannot parse "${text}" as "2006"`;
+  if (head) {
+    const frac = (/^\.(\d*)/.exec(text.slice(19)) || [null, ''])[1];
+    why = frac.length > 6 ? `cannot parse "${text.slice(26)}" as "Z07:00"` : `cannot parse "${text.slice(19)}" as ".000000"`;
+  }
+  return `parsing time "${text}" as "${MICRO_LAYOUT}": ${why}`;
 }
 
 function validateLease(info, name, spec) {
@@ -195,8 +210,7 @@ function validateLease(info, name, spec) {
     if (spec[f] === undefined) continue;
     const n = normalizeMicroTime(spec[f]);
     if (n === undefined) {
-      throw errors.badRequest(`Lease in version "v1" cannot be handled as a Lease: parsing time "${spec[f]}" as ` +
-                              `"2006-01-02T15:04:05.000000Z07:00": cannot parse "${spec[f]}" as "2006"`);
+      throw errors.badRequest(`Lease in version "v1" cannot be handled as a Lease: ${microTimeError(spec[f])}`);
     }
     spec[f] = n;
   }

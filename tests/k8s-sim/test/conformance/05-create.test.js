@@ -118,7 +118,7 @@ describe('create', () => {
     body.extra = true;
     const strict = await c.request('POST', `${NS}/pods?fieldValidation=Strict`, {body});
     assert.equal(strict.status, 400);
-    assert.equal(strict.json.message, 'strict decoding error: unknown field "spec.containers[0].imag", ' +
+    assert.equal(strict.json.message, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imag", ' +
       'unknown field "spec.bogus", unknown field "extra"');
     const warn = await c.request('POST', `${NS}/pods`, {body});
     assert.equal(warn.status, 201);
@@ -131,13 +131,15 @@ describe('create', () => {
     assert.equal(ignore.status, 201);
     assert.equal(ignore.headers.warning, undefined);
     const bad = await c.request('POST', `${NS}/pods?fieldValidation=Loud`, {body: pod('fv3')});
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json.message, 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": ' +
+                 'supported values: "", "Ignore", "Strict", "Warn"');
   });
 
   it('limits annotations to 256 KiB in all (422)', async () => {
     const r = await c.request('POST', `${NS}/pods`, {body: pod('ann', {metadata: {annotations: {a: 'x'.repeat(262144)}}})});
     assert.equal(r.status, 422);
-    assert.equal(r.json.message, 'Pod "ann" is invalid: metadata.annotations: Too long: must have at most 262144 bytes');
+    assert.equal(r.json.message, 'Pod "ann" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes');
   });
 
   it('refuses bodies over 3 MiB with 413', async () => {

@@ -70,8 +70,8 @@ describe('delete', () => {
     const uid = await c.request('DELETE', `${NS}/pods/pre`, {body: {preconditions: {uid: 'other'}}});
     assert.equal(uid.status, 409);
     assert.equal(uid.json.reason, 'Conflict');
-    assert.equal(uid.json.message, `Operation cannot be fulfilled on pods "pre": StorageError: invalid object, Code: 4, ` +
-      `Key: /registry/pods/default/pre, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: other, UID in object meta: ${p.metadata.uid}`);
+    assert.equal(uid.json.message, `Operation cannot be fulfilled on Pod "pre": the UID in the precondition (other) does not match ` +
+      `the UID in record (${p.metadata.uid}). The object might have been deleted and then recreated`);
     const rv = await c.request('DELETE', `${NS}/pods/pre`, {body: {preconditions: {resourceVersion: '1'}}});
     assert.equal(rv.status, 409);
     const ok = await c.request('DELETE', `${NS}/pods/pre`, {body: {preconditions: {uid: p.metadata.uid, resourceVersion: p.metadata.resourceVersion}}});

@@ -28,7 +28,13 @@ describe('leases', () => {
     const g = await c.request('GET', `${LEASES}/pool-a`);
     assert.deepEqual(g.json, cr.json);
     const next = g.json;
+    // MicroTime takes exactly six fractional digits (Go's layout ".000000"), as the real apiserver.
     next.spec.renewTime = '2024-06-11T04:19:39.5Z';
+    const short = await c.request('PUT', `${LEASES}/pool-a`, {body: next});
+    assert.equal(short.status, 400);
+    assert.equal(short.json.message, 'Lease in version "v1" cannot be handled as a Lease: parsing time "2024-06-11T04:19:39.5Z" ' +
+                 'as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".5Z" as ".000000"');
+    next.spec.renewTime = '2024-06-11T04:19:39.500000Z';
     const up = await c.request('PUT', `${LEASES}/pool-a`, {body: next});
     assert.equal(up.status, 200);
     assert.equal(up.json.spec.renewTime, '2024-06-11T04:19:39.500000Z');
@@ -42,11 +48,17 @@ describe('leases', () => {
   });
 
   it('writes MicroTime with exactly 6 fractional digits in UTC', async () => {
-    const r = await c.request('POST', LEASES, {body: lease('mt', 'x', {acquireTime: '2024-06-11T06:19:37+02:00', renewTime: '2024-06-11T04:19:37.123456789Z'})});
+    const r = await c.request('POST', LEASES, {body: lease('mt', 'x', {acquireTime: '2024-06-11T06:19:37.000000+02:00', renewTime: '2024-06-11T04:19:37.123456Z'})});
     assert.equal(r.status, 201, r.text);
     assert.match(r.json.spec.acquireTime, MICRO);
     assert.equal(r.json.spec.acquireTime, '2024-06-11T04:19:37.000000Z');
     assert.equal(r.json.spec.renewTime, '2024-06-11T04:19:37.123456Z');
+    for (const [t, why] of [['2024-06-11T06:19:37+02:00', 'cannot parse "+02:00" as ".000000"'],
+      ['2024-06-11T04:19:37.123456789Z', 'cannot parse "789Z" as "Z07:00"']]) {
+      const loose = await c.request('POST', LEASES, {body: lease('loose', 'x', {renewTime: t})});
+      assert.equal(loose.status, 400);
+      assert.ok(loose.json.message.endsWith(why), loose.json.message);
+    }
     const bad = await c.request('POST', LEASES, {body: lease('bad', 'x', {renewTime: 'yesterday'})});
     assert.equal(bad.status, 400);
   });
