@@ -69,9 +69,9 @@ static void teardown(void)
 
 TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 120);
 
-/* GET on a backend address ("127.0.0.1:PORT"); returns the body. The loop
- * is not needed: the backend is another process. */
-static void backend_get(const char *address, char *out, size_t cap)
+/* GET target on a backend address ("127.0.0.1:PORT"); returns the whole
+ * answer. The loop is not needed: the backend is another process. */
+static void backend_fetch(const char *address, const char *target, char *out, size_t cap)
 {
     unsigned p = 0;
     cr_assert_eq(sscanf(address, "127.0.0.1:%u", &p), 1, "%s", address);
@@ -79,14 +79,20 @@ static void backend_get(const char *address, char *out, size_t cap)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-    cr_assert_eq(write(fd, req, sizeof req - 1), (ssize_t)sizeof req - 1);
+    char req[512];
+    int w = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", target);
+    cr_assert_eq(write(fd, req, (size_t)w), w);
     size_t len = 0;
     ssize_t n;
     while (len + 1 < cap && (n = read(fd, out + len, cap - 1 - len)) > 0)
         len += (size_t)n;
     out[len] = '\0';
     close(fd);
+}
+
+static void backend_get(const char *address, char *out, size_t cap)
+{
+    backend_fetch(address, "/", out, cap);
 }
 
 /* ---- tests ---- */
@@ -105,6 +111,14 @@ Test(daemon, claims_sessions_pools_and_metrics_over_real_pods)
     json_str(c.body, "address", address, sizeof address);
     backend_get(address, backend, sizeof backend);
     cr_assert(strstr(backend, "\"pod\":\"local-"), "%s", backend);
+    char token[160], target[256];
+    json_str(c.body, "token", token, sizeof token);
+    snprintf(target, sizeof target, "/?token=%s", token);
+    backend_fetch(address, target, backend, sizeof backend);
+    cr_assert(strstr(backend, "HTTP/1.1 200") && strstr(backend, id),
+              "the session's token is accepted: %s", backend);
+    backend_fetch(address, "/?token=someone-else", backend, sizeof backend);
+    cr_assert(strncmp(backend, "HTTP/1.1 4", 10) == 0, "another token is refused: %s", backend);
     struct answer again = request("POST", "/v1/pools/demo/claims", "{\"key\":\"alice\"}");
     cr_assert_eq(again.status, 200, "%s", again.body);
     cr_assert(strstr(again.body, id), "the key's session: %s", again.body);
