@@ -18,7 +18,7 @@
 // Simulator-only knobs (--too-large-wait-ms, --bookmark-interval-ms, --history, fault and control modules) have no
 // counterpart: they are listed in `unsupported` for the suite to see.
 
-const {execFile} = require('node:child_process');
+const {execFile, execFileSync} = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -73,15 +73,40 @@ function run(args, timeoutMs) {
   });
 }
 
+// Control planes this process started and has not stopped: stopped at exit
+// too (a failed assertion or SIGTERM), since their processes run in sessions
+// of their own and would outlive the test.
+const running = new Map(); // dir -> whether this module made the dir
+function stopLeftovers() {
+  for (const [dir, own] of running) {
+    try {
+      execFileSync(CLUSTER, ['stop', dir], {stdio: 'ignore', timeout: 60000});
+      if (own) fs.rmSync(dir, {recursive: true, force: true});
+    } catch (e) {
+      // best effort at exit
+    }
+  }
+  running.clear();
+}
+process.on('exit', stopLeftovers);
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.once(sig, () => {
+    stopLeftovers();
+    process.exit(128 + (sig === 'SIGTERM' ? 15 : 2));
+  });
+}
+
 async function startKube(opts = {}) {
   const ownDir = !opts.dir;
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-kube-test-'));
   const {args, unsupported} = clusterArgs(opts);
   const bin = opts.bin || defaultBin();
   // A control plane takes longer to start than the simulator: at least 3 minutes.
+  running.set(dir, ownDir);
   const r = await run(['start', dir, '--bin', bin, ...args], Math.max(opts.timeoutMs || 0, 180000));
   if (r.code !== 0) {
     await run(['stop', dir], 30000);
+    running.delete(dir);
     if (ownDir) fs.rmSync(dir, {recursive: true, force: true});
     throw new Error(`control plane did not start (cluster.sh exit ${r.code}):\n${r.stderr}`);
   }
@@ -102,6 +127,7 @@ async function startKube(opts = {}) {
     stop() {
       if (!stopped) {
         stopped = run(['stop', dir], 60000).then((s) => {
+          running.delete(dir);
           if (ownDir) fs.rmSync(dir, {recursive: true, force: true});
           return {code: s.code, signal: null};
         });
