@@ -57,7 +57,8 @@ void http_respond(struct http_exchange *ex, int status, const struct http_header
     if (!ex->request_id[0])
         http_exchange_set_request_id(ex, NULL, 0);
     if (n < RESPONSE_HEADERS_MAX) {
-        memcpy(all, headers, n * sizeof *headers);
+        if (n)
+            memcpy(all, headers, n * sizeof *headers);
         all[n++] = (struct http_header){"X-Request-Id", 12, ex->request_id, strlen(ex->request_id)};
         headers = all;
     }
