@@ -22,7 +22,10 @@ void daemon_update_reached(struct daemon_pool *dp)
     if (dp->reached_min_idle)
         return;
     pool_get_counts(dp->pool, &counts);
-    dp->reached_min_idle = counts.by_state[POOL_POD_READY] >= dp->cfg->min_idle;
+    /* A pool full of sessions (a takeover finds many bound pods) is as warm
+     * as max_total lets it be: it must not keep a serving leader unready. */
+    dp->reached_min_idle =
+        counts.by_state[POOL_POD_READY] >= dp->cfg->min_idle || counts.live >= dp->cfg->max_total;
 }
 
 bool daemon_recovered(const struct daemon *d)
