@@ -501,13 +501,15 @@ def sc_lost_node(cl):
         d.stop()
 
 
-def claim_load(d, ledger, stop, errors, wait_ms=0):
-    """Claims and releases in a loop until stop is set; keeps half."""
+def claim_load(d, ledger, stop, errors, wait_ms=0, keep_max=4):
+    """Claims and releases in a loop until stop is set; keeps half, and never
+    more than keep_max live sessions (so the pool can get back to min_idle
+    within max_total afterwards)."""
     n = 0
     while not stop.is_set():
         try:
             status, s = ledger.claim(d, wait_ms=wait_ms)
-            if status == 201 and n % 2:
+            if status == 201 and (n % 2 or len(ledger.live()) > keep_max):
                 ledger.release(d, s["session_id"])
             elif status not in (201, 503):
                 errors.append((status, s))
@@ -600,7 +602,7 @@ def sc_kill9_under_load(cl):
     stop, errors = threading.Event(), []
     t = threading.Thread(target=claim_load, args=(d, ledger, stop, errors))
     t.start()
-    time.sleep(2)
+    poll(lambda: len(ledger.sessions) >= 6 or errors, 60, "claims answered before the kill")
     d.kill9()
     stop.set()
     t.join()
@@ -641,7 +643,7 @@ def sc_leader_failover(cl):
         stop, errors = threading.Event(), []
         t = threading.Thread(target=claim_load, args=(leader, ledger, stop, errors))
         t.start()
-        time.sleep(2)
+        poll(lambda: len(ledger.sessions) >= 6 or errors, 60, "claims answered before the kill")
         leader.kill9()
         t0 = time.monotonic()
         stop.set()
