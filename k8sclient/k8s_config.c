@@ -102,9 +102,16 @@ static enum k8s_status set_server(struct k8s_config *cfg, const char *server, bo
         cfg->server = NULL;
         return k8s_error_set(err, K8S_ENOMEM, "out of memory");
     }
+    /* every trailing '/' goes, but never into the scheme's "://" */
+    size_t host = (size_t)(strstr(cfg->server, "://") - cfg->server) + 3;
     size_t n = strlen(cfg->server);
-    while (n > 1 && cfg->server[n - 1] == '/' && cfg->server[n - 2] != '/')
+    while (n > host && cfg->server[n - 1] == '/')
         cfg->server[--n] = '\0';
+    if (n == host) {
+        free(cfg->server);
+        cfg->server = NULL;
+        return mark_error(err, K8S_ECONFIG, m, "cluster.server", "server URL has no host");
+    }
     return K8S_OK;
 }
 

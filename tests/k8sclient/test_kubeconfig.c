@@ -545,3 +545,38 @@ Test(kubeconfig, relative_kubeconfig_path_gives_absolute_paths)
     cfgt_rmrf(dir);
     free(dir);
 }
+
+static enum k8s_status server_of(const char *server, char *out, size_t cap)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+             "clusters:\n- name: c\n  cluster: {server: '%s'}\n"
+             "users:\n- name: u\n  user: {}\n"
+             "contexts:\n- name: x\n  context: {cluster: c, user: u}\n",
+             server);
+    struct k8s_kubeconfig kc;
+    struct k8s_error e;
+    struct k8s_config *cfg = NULL;
+    k8s_kubeconfig_init(&kc);
+    cr_assert_eq(k8s_kubeconfig_load_buffer(&kc, text, strlen(text), NULL, &e), K8S_OK, "%s",
+                 e.message);
+    enum k8s_status st = k8s_config_from_kubeconfig(&kc, NULL, &cfg, &e);
+    if (st == K8S_OK)
+        snprintf(out, cap, "%s", cfg->server);
+    k8s_config_free(cfg);
+    k8s_kubeconfig_free(&kc);
+    return st;
+}
+
+Test(kubeconfig, every_trailing_slash_is_trimmed_and_a_host_is_required)
+{
+    char server[256];
+    cr_assert_eq(server_of("https://a.example:6443///", server, sizeof server), K8S_OK);
+    cr_assert_str_eq(server, "https://a.example:6443");
+    cr_assert_eq(server_of("https://a.example:64://", server, sizeof server), K8S_OK);
+    cr_assert_str_eq(server, "https://a.example:64:");
+    cr_assert_eq(server_of("a.example/", server, sizeof server), K8S_OK);
+    cr_assert_str_eq(server, "http://a.example");
+    cr_assert_eq(server_of("https:///", server, sizeof server), K8S_ECONFIG);
+}
