@@ -218,7 +218,8 @@ static enum config_status get_pools(struct config_ctx *c, yaml_node_t *node, str
 
 /* ---- top level ---- */
 
-static const char *const top_keys[] = {"pools",          "listen", "health_listen", "limits",
+static const char *const top_keys[] = {"pools",          "listen", "health_listen",
+                                       "limits",         "tls",    "health_tls",
                                        "connect_tokens", "auth",   "kubernetes"};
 #define NTOP_KEYS (sizeof top_keys / sizeof top_keys[0])
 

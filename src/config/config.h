@@ -14,6 +14,12 @@
  *                                       # name is resolved here, at load time
  *     health_listen: "127.0.0.1:8081"   # optional second port: /healthz, /readyz,
  *                                       # /metrics only, with its own connection slots
+ *     tls:                              # optional: the listen port speaks TLS only
+ *       cert_file: server.crt           # PEM, certificate then chain; loaded and
+ *       key_file: server.key            # checked at load time (config_tls.c)
+ *       client_ca_file: clients-ca.crt  # optional: client certificates required
+ *       min_version: "1.2"              # or "1.3"; reloaded on SIGHUP or change
+ *     health_tls: {...}                 # the same for health_listen
  *     limits:
  *       max_header_bytes: 16384
  *       max_body_bytes: 65536
@@ -146,6 +152,14 @@ struct config_limits {
     uint32_t max_output_bytes;
 };
 
+/* A listener's TLS (cert_file NULL: plaintext). */
+struct config_tls {
+    char *cert_file;      /* PEM chain, leaf first */
+    char *key_file;       /* PEM private key */
+    char *client_ca_file; /* NULL: no client certificate asked */
+    int min_version;      /* 12 or 13; 0 means 12 */
+};
+
 struct config_auth {
     char *tokens_file; /* NULL: no authentication */
     bool open_probes;  /* [true] */
@@ -159,6 +173,8 @@ struct config {
     uint16_t listen_port;
     char *health_host; /* NULL: no health listener */
     uint16_t health_port;
+    struct config_tls tls;        /* the API port's TLS (cert_file NULL: none) */
+    struct config_tls health_tls; /* the health port's */
     struct config_limits limits;
     struct config_auth auth;
     char *connect_key_file; /* NULL: a random key per start */

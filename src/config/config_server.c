@@ -3,6 +3,8 @@
  *
  *     listen: "127.0.0.1:8080"           # host names resolve here, at load time
  *     health_listen: "127.0.0.1:8081"
+ *     tls, health_tls: {cert_file, key_file, client_ca_file, min_version}
+ *                                        # config_tls.c
  *     limits: {max_header_bytes, max_body_bytes, max_connections,
  *              max_connections_per_address, request_timeout_ms,
  *              idle_timeout_ms, max_output_bytes}
@@ -157,6 +159,10 @@ enum config_status config_server_field(struct config_ctx *c, const char *key, ya
             keys[i] = limit_fields[i].key;
         return config_walk_map(c, v, path, keys, NLIMITS, limit_field, &cfg->limits);
     }
+    if (!strcmp(key, "tls"))
+        return config_tls_parse(c, v, path, &cfg->tls);
+    if (!strcmp(key, "health_tls"))
+        return config_tls_parse(c, v, path, &cfg->health_tls);
     if (!strcmp(key, "auth"))
         return config_walk_map(c, v, path, auth_keys, 6, auth_field, &cfg->auth);
     return config_walk_map(c, v, path, connect_keys, 1, connect_field, cfg);
@@ -182,4 +188,6 @@ void config_server_free(struct config *cfg)
     free(cfg->health_host);
     free(cfg->auth.tokens_file);
     free(cfg->connect_key_file);
+    config_tls_free(&cfg->tls);
+    config_tls_free(&cfg->health_tls);
 }

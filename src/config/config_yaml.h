@@ -87,6 +87,10 @@ enum config_status config_get_file(struct config_ctx *c, yaml_node_t *node, cons
  * "health_listen", "limits", "auth", "connect_tokens"; key names which. */
 enum config_status config_server_field(struct config_ctx *c, const char *key, yaml_node_t *v,
                                        const char *path, struct config *cfg);
+/* A listener's "tls:" block (config_tls.c): files loaded and checked now. */
+enum config_status config_tls_parse(struct config_ctx *c, yaml_node_t *v, const char *path,
+                                    struct config_tls *tls);
+void config_tls_free(struct config_tls *tls);
 /* Their defaults, and what config_free releases of them. */
 void config_server_defaults(struct config *cfg);
 void config_server_free(struct config *cfg);

@@ -428,6 +428,7 @@ void daemon_reload(struct daemon *d)
         LOG_INFO(d->log, "reload: no tokens file configured; nothing to reload");
     else
         log_reload(d, auth_reload(d->auth, true, loop_now(d->loop), err, sizeof err), err);
+    daemon_tls_reload(d, true);
 }
 
 /* The connect key from key_file, or 32 random bytes as hex. */
@@ -545,7 +546,8 @@ int daemon_new(struct loop *loop, const struct config *cfg, struct log *log, str
     struct http_server_config hc = http_config(cfg);
     d->api = api_new(&d->svc, log);
     d->http = http_server_new(loop, &hc, api_handle, d->api);
-    if (load_security(d, err, errlen) || new_pool_set(d, err, errlen) || new_shared(d, err, errlen))
+    if (load_security(d, err, errlen) || daemon_tls_new(d, err, errlen) ||
+        new_pool_set(d, err, errlen) || new_shared(d, err, errlen))
         goto fail;
     for (; d->npools < cfg->npools; d->npools++)
         if (add_pool(d, d->npools, err, errlen))
@@ -562,7 +564,7 @@ fail:
 
 int daemon_listen(struct daemon *d, const char *host, uint16_t port, uint16_t *bound)
 {
-    return http_server_listen(d->http, host, port, bound);
+    return http_server_listen_tls(d->http, host, port, d->tls, bound);
 }
 
 int daemon_listen_health(struct daemon *d, const char *host, uint16_t port, uint16_t *bound)
@@ -572,7 +574,7 @@ int daemon_listen_health(struct daemon *d, const char *host, uint16_t port, uint
     hc.max_per_address = 64;
     if (!d->health)
         d->health = http_server_new(d->loop, &hc, api_handle_health, d->api);
-    return http_server_listen(d->health, host, port, bound);
+    return http_server_listen_tls(d->health, host, port, d->health_tls, bound);
 }
 
 void daemon_shutdown(struct daemon *d)
@@ -637,6 +639,7 @@ void daemon_free(struct daemon *d)
     if (d->auth)
         loop_timer_stop(d->loop, &d->auth_poll);
     auth_free(d->auth);
+    daemon_tls_free(d); /* after the servers: their connections hold the contexts */
     for (size_t i = 0; i < d->cfg->npools; i++) /* also a pool that failed half-made */
         if (d->pools[i].provider)
             d->pools[i].provider->ops->free(d->pools[i].provider);

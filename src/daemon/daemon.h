@@ -64,7 +64,8 @@ int daemon_listen(struct daemon *d, const char *host, uint16_t port, uint16_t *b
  * slots, so a saturated API port leaves probes in. 0 or -1 (errno). */
 int daemon_listen_health(struct daemon *d, const char *host, uint16_t port, uint16_t *bound);
 
-/* SIGHUP: re-reads what can change at run time (the auth tokens file) and
+/* SIGHUP: re-reads what can change at run time (the auth tokens file, the
+ * listeners' TLS certificates and keys) and
  * logs the outcome. */
 void daemon_reload(struct daemon *d);
 

@@ -18,6 +18,7 @@
 struct api;
 struct auth;
 struct http_server;
+struct http_tls;
 
 /* Per configured pool, same index as cfg->pools. */
 struct daemon_pool {
@@ -55,6 +56,9 @@ struct daemon {
     struct http_server *health;  /* the health listener's server, or NULL */
     struct auth *auth;           /* bearer tokens; NULL: the API is open */
     struct loop_timer auth_poll; /* re-reads the tokens file when it changes */
+    struct http_tls *tls;        /* the API port's TLS, or NULL (daemon_tls.c) */
+    struct http_tls *health_tls; /* the health port's, or NULL */
+    struct loop_timer tls_poll;  /* reloads certificates whose files changed */
     uint8_t connect_key[256];    /* HMAC key of connect tokens (printable) */
     size_t connect_key_len;
     struct log *log;                 /* borrowed from main */
@@ -76,6 +80,11 @@ bool daemon_pool_serving(const struct daemon_pool *dp);
 /* Makes a new session durable before its answer leaves (the provider's
  * bind_durable); on failure the session is released and -1 returned. */
 int daemon_bind_durable(struct daemon_pool *dp, const struct pool_session_info *s);
+/* The listeners' TLS contexts from the config (daemon_tls.c); reload
+ * (force: SIGHUP, else only changed files); free. */
+int daemon_tls_new(struct daemon *d, char *err, size_t errlen);
+void daemon_tls_reload(struct daemon *d, bool force);
+void daemon_tls_free(struct daemon *d);
 /* Registers the daemon's own collectors (pools, process, build). */
 void daemon_register_metrics(struct daemon *d);
 /* Records an event for the dashboard (pool, pod, detail may be NULL). */

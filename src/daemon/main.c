@@ -5,7 +5,8 @@
  *     prewarmd --config FILE --check | --help | --version
  *
  * The command line is options.h's. Loads the config (errors name file:line:col), builds the daemon
- * on one loop, listens, and prints "prewarmd listening on http://HOST:PORT" on stdout once the port
+ * on one loop, listens, and prints "prewarmd listening on http://HOST:PORT"
+ * ("https://" when the port has a tls: block) on stdout once the port
  * is bound (with --listen 127.0.0.1:0 the kernel picks the port; tests read it from that line).
  * Then "prewarmd health on http://HOST:PORT" when health_listen is set. Lifecycle lines go to
  * stderr as JSON lines (log.h) at --log-level and above (info by default; --quiet is warn);
@@ -16,7 +17,8 @@
  *                    every pod (SIGTERM, SIGKILL after the grace period), free
  *                    everything, exit 0.
  *   SIGHUP           reload what can change at run time: the auth tokens
- *                    file (also re-read by itself when it changes); logs the
+ *                    file and the TLS certificates and keys (both also
+ *                    re-read by themselves when they change); logs the
  *                    outcome. Sessions, pools, listeners and the connect key
  *                    stay (a new key would invalidate every live token).
  *   SIGUSR1, SIGUSR2 ignored (logged), so a stray signal cannot kill it.
@@ -120,7 +122,7 @@ static int listen_health(struct daemon *d, const struct config *cfg)
         return -1;
     }
     authority(where, sizeof where, cfg->health_host, bound);
-    printf("prewarmd health on http://%s\n", where);
+    printf("prewarmd health on %s://%s\n", cfg->health_tls.cert_file ? "https" : "http", where);
     return 0;
 }
 
@@ -171,7 +173,7 @@ static int start(struct loop *loop, const struct config *cfg, const struct optio
         return -1;
     }
     authority(where, sizeof where, host, bound);
-    printf("prewarmd listening on http://%s\n", where);
+    printf("prewarmd listening on %s://%s\n", cfg->tls.cert_file ? "https" : "http", where);
     if (listen_health(*d, cfg))
         return -1;
     fflush(stdout);

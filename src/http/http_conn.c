@@ -63,6 +63,12 @@ void http_conn_dispatch(struct http_conn *c, struct http_exchange *ex,
     size_t len = 0;
     const char *id = http_request_header(req, "x-request-id", &len);
     http_exchange_set_request_id(ex, id, len);
+    if (c->plain_on_tls) {
+        c->close_when_done = true;
+        http_respond_error(ex, 400, "BadRequest",
+                           "this port speaks TLS: send the request over https");
+        return;
+    }
     c->env->handler(c->env->ctx, ex, req);
 }
 

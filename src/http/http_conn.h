@@ -126,6 +126,7 @@ struct http_conn {
     bool read_eof;                  /* the peer closed its side */
     bool close_when_done;           /* close once output and pending work are done */
     bool lingering;                 /* error sent: discard input until EOF or deadline */
+    bool plain_on_tls;              /* plaintext client of a TLS port: requests refused */
     const struct http_proto *proto; /* NULL until the first bytes decide */
     void *proto_state;
     unsigned io_events;

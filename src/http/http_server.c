@@ -15,9 +15,21 @@
  *
  * Admission: at most max_connections, and max_per_address from one client address
  * (addr_limit.h); further accepts are closed at once.
+ *
+ * TLS (http_tls.h) sits between the socket and the protocols: conn_recv and
+ * conn_send are the only places bytes cross the socket, so c->in and c->out
+ * hold plaintext, and the output bound, delivery watches and timers work
+ * unchanged. A TLS listener's connection first shows its first byte
+ * (MSG_PEEK): a handshake record starts the TLS handshake, driven by the
+ * connection's I/O events; anything else is a plaintext client, which
+ * gets a plaintext 400 and is closed (HTTP/1.1 parses it, dispatch refuses
+ * it). The handshake runs while no protocol is chosen, so it counts against
+ * request_timeout from the accept like a plaintext connection's first
+ * request; ALPN then picks the protocol (h2, else HTTP/1.1).
  */
 #include "addr_limit.h"
 #include "http_conn.h"
+#include "http_tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,9 +49,16 @@
 #define HTTP_SNDBUF        (128 * 1024)  /* the kernel doubles it */
 #define HTTP_LINGER_NS     2000000000ull /* draining input after an error response */
 
+/* A listening socket; tls is the caller's, NULL for plaintext. */
+struct http_listener {
+    struct http_server *server;
+    int fd;
+    struct http_tls *tls;
+};
+
 struct http_server {
     struct http_env env; /* shared with every connection */
-    int listeners[HTTP_MAX_LISTENERS];
+    struct http_listener listeners[HTTP_MAX_LISTENERS];
     size_t listener_count;
     struct http_conn *conns; /* all open connections */
     size_t conn_count;
@@ -54,6 +73,13 @@ struct server_conn {
     struct http_conn c; /* first: what the protocols see */
     struct addr_key peer;
     bool counted;
+    struct http_tls *tls_cfg;  /* the listener's TLS; NULL: plaintext */
+    struct http_tls_conn *tls; /* from the first handshake byte to close */
+    bool tls_ready;            /* handshake finished */
+    unsigned tls_wait;         /* LOOP_READ/WRITE the handshake waits for */
+    bool read_wants_write;     /* TLS read waits for the socket to be writable */
+    bool write_wants_read;     /* TLS write waits for the socket to be readable */
+    bool read_again;           /* decrypted input left in the TLS state */
 };
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -144,6 +170,12 @@ static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)
 
 int http_server_listen(struct http_server *s, const char *host, uint16_t port, uint16_t *bound_port)
 {
+    return http_server_listen_tls(s, host, port, NULL, bound_port);
+}
+
+int http_server_listen_tls(struct http_server *s, const char *host, uint16_t port,
+                           struct http_tls *tls, uint16_t *bound_port)
+{
     struct sockaddr_storage ss;
     socklen_t len;
     if (s->listener_count == HTTP_MAX_LISTENERS) {
@@ -160,9 +192,11 @@ int http_server_listen(struct http_server *s, const char *host, uint16_t port, u
         goto fail;
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 511) < 0)
         goto fail;
-    if (loop_io_add(s->env.loop, fd, LOOP_READ, accept_ready, s) < 0)
+    struct http_listener *l = &s->listeners[s->listener_count];
+    *l = (struct http_listener){.server = s, .fd = fd, .tls = tls};
+    if (loop_io_add(s->env.loop, fd, LOOP_READ, accept_ready, l) < 0)
         goto fail;
-    s->listeners[s->listener_count++] = fd;
+    s->listener_count++;
     if (bound_port)
         *bound_port = bound_port_of(fd);
     return 0;
@@ -173,7 +207,8 @@ fail:;
     return -1;
 }
 
-static int conn_new(struct http_server *s, int fd, const struct addr_key *peer)
+static int conn_new(struct http_server *s, int fd, const struct addr_key *peer,
+                    struct http_tls *tls)
 {
     struct server_conn *sc = xcalloc(1, sizeof(*sc));
     struct http_conn *c = &sc->c;
@@ -185,6 +220,7 @@ static int conn_new(struct http_server *s, int fd, const struct addr_key *peer)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     c->env = &s->env;
     c->fd = fd;
+    sc->tls_cfg = tls;
     c->io_events = LOOP_READ;
     if (loop_io_add(s->env.loop, fd, LOOP_READ, conn_io, c) < 0) {
         int saved = errno;
@@ -219,7 +255,7 @@ int http_server_adopt(struct http_server *s, int fd)
         errno = saved;
         return -1;
     }
-    return conn_new(s, fd, NULL); /* socketpairs in tests: no address to count */
+    return conn_new(s, fd, NULL, NULL); /* socketpairs in tests: no address to count */
 }
 
 /* Out of descriptors, a pending connection would keep the listener readable
@@ -241,7 +277,8 @@ static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)
 {
     (void)loop;
     (void)events;
-    struct http_server *s = data;
+    struct http_listener *l = data;
+    struct http_server *s = l->server;
     for (int i = 0; i < 64; i++) {
         struct sockaddr_storage ss = {0};
         socklen_t len = sizeof ss;
@@ -258,7 +295,7 @@ static void accept_ready(struct loop *loop, int fd, unsigned events, void *data)
             s->refused_per_address++;
             close(cfd);
         } else {
-            conn_new(s, cfd, &peer);
+            conn_new(s, cfd, &peer, l->tls);
         }
     }
 }
@@ -289,6 +326,9 @@ static void conn_close(struct http_conn *c)
     c->dead = true;
     unlink_dirty(c);
     loop_io_remove(s->env.loop, c->fd);
+    struct server_conn *sc = (struct server_conn *)c;
+    http_tls_close_notify(sc->tls);
+    http_tls_conn_free(sc->tls);
     close(c->fd);
     loop_timer_stop(s->env.loop, &c->timer);
     if (c->prev)
@@ -299,7 +339,6 @@ static void conn_close(struct http_conn *c)
         c->next->prev = c->prev;
     s->conn_count--;
     s->env.out_total -= c->out_accounted;
-    struct server_conn *sc = (struct server_conn *)c;
     if (sc->counted)
         addr_limit_release(s->per_addr, &sc->peer);
     /* Cancel callbacks run here; the connection is already unreachable. */
@@ -312,6 +351,11 @@ static void conn_close(struct http_conn *c)
 }
 
 /* ---- reading, writing, interest ---- */
+
+static struct server_conn *sconn(struct http_conn *c)
+{
+    return (struct server_conn *)c; /* c is its first member */
+}
 
 static bool wants_read(struct http_conn *c)
 {
@@ -326,14 +370,29 @@ static bool wants_read(struct http_conn *c)
 
 static void update_interest(struct http_conn *c)
 {
-    unsigned ev = (wants_read(c) ? LOOP_READ : 0) | (buf_size(&c->out) ? LOOP_WRITE : 0);
+    struct server_conn *sc = sconn(c);
+    bool rd = wants_read(c);
+    unsigned ev = (rd || sc->write_wants_read ? LOOP_READ : 0) |
+                  (buf_size(&c->out) || sc->read_wants_write ? LOOP_WRITE : 0) | sc->tls_wait;
     if (ev != c->io_events && loop_io_modify(c->env->loop, c->fd, ev) == 0)
         c->io_events = ev;
+    /* Input already decrypted raises no event: read it from the flush hook. */
+    if (rd && sc->tls && !c->lingering && http_tls_pending(sc->tls)) {
+        sc->read_again = true;
+        http_conn_mark_dirty(c);
+    }
 }
 
-/* Decides the protocol from the first bytes; NULL while still undecided. */
-static const struct http_proto *detect_protocol(const struct http_conn *c)
+/* Decides the protocol from the first bytes; NULL while still undecided.
+ * Over TLS, ALPN decided; a plaintext client of a TLS port gets HTTP/1.1
+ * (which answers its request with a refusal). */
+static const struct http_proto *detect_protocol(struct http_conn *c)
 {
+    struct server_conn *sc = sconn(c);
+    if (sc->tls)
+        return http_tls_conn_h2(sc->tls) ? &http_h2_proto : &http_h1_proto;
+    if (c->plain_on_tls)
+        return &http_h1_proto;
     size_t n = buf_size(&c->in);
     size_t cmp = n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN;
     if (memcmp(buf_start(&c->in), h2_preface, cmp) != 0)
@@ -363,33 +422,86 @@ static bool handle_input(struct http_conn *c)
     return true;
 }
 
-static void handle_eof(struct http_conn *c)
+/* False if the connection closed. */
+static bool handle_eof(struct http_conn *c)
 {
     c->read_eof = true;
     /* A client that leaves with a request unanswered is gone: cancel it. */
     if (c->lingering || !c->proto || c->proto->peer_closed(c)) {
         conn_close(c);
-        return;
+        return false;
     }
     c->close_when_done = true;
     http_conn_mark_dirty(c);
+    return true;
 }
 
-static void conn_read(struct http_conn *c)
+/* Socket results below: bytes moved, or one of these. */
+#define IO_AGAIN  (-1) /* would block */
+#define IO_FAILED (-2) /* close the connection */
+
+static ssize_t tls_result(enum http_tls_io st, size_t n)
 {
+    switch (st) {
+    case HTTP_TLS_IO_DONE:
+        return (ssize_t)n;
+    case HTTP_TLS_IO_WANT_READ:
+    case HTTP_TLS_IO_WANT_WRITE:
+        return IO_AGAIN;
+    case HTTP_TLS_IO_EOF:
+        return 0;
+    default:
+        return IO_FAILED;
+    }
+}
+
+static ssize_t sys_result(ssize_t n)
+{
+    if (n >= 0)
+        return n;
+    return errno == EAGAIN || errno == EINTR ? IO_AGAIN : IO_FAILED;
+}
+
+/* Reads (decrypts) up to len bytes; 0 at the peer's end. While lingering
+ * the bytes are discarded, so they are taken raw. */
+static ssize_t conn_recv(struct http_conn *c, char *dst, size_t len)
+{
+    struct server_conn *sc = sconn(c);
+    if (!sc->tls || c->lingering)
+        return sys_result(read(c->fd, dst, len));
+    size_t n = 0;
+    enum http_tls_io st = http_tls_read(sc->tls, dst, len, &n);
+    sc->read_wants_write = st == HTTP_TLS_IO_WANT_WRITE;
+    return tls_result(st, n);
+}
+
+static ssize_t conn_send(struct http_conn *c, const char *src, size_t len)
+{
+    struct server_conn *sc = sconn(c);
+    if (!sc->tls)
+        return sys_result(send(c->fd, src, len, MSG_NOSIGNAL));
+    size_t n = 0;
+    enum http_tls_io st = http_tls_write(sc->tls, src, len, &n);
+    sc->write_wants_read = st == HTTP_TLS_IO_WANT_READ;
+    return st == HTTP_TLS_IO_EOF ? IO_FAILED : tls_result(st, n);
+}
+
+/* False if the connection closed. */
+static bool conn_read(struct http_conn *c)
+{
+    struct server_conn *sc = sconn(c);
+    sc->read_again = false;
     for (int round = 0; round < 4 && wants_read(c); round++) {
         char *dst = buf_reserve(&c->in, HTTP_READ_CHUNK);
-        ssize_t n = read(c->fd, dst, HTTP_READ_CHUNK);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                break;
+        ssize_t n = conn_recv(c, dst, HTTP_READ_CHUNK);
+        if (n == IO_AGAIN)
+            break;
+        if (n == IO_FAILED) {
             conn_close(c);
-            return;
+            return false;
         }
-        if (n == 0) {
-            handle_eof(c);
-            return;
-        }
+        if (n == 0)
+            return handle_eof(c);
         c->last_activity_ns = http_conn_now(c);
         if (c->lingering) {
             c->in.off = c->in.len = 0; /* discard */
@@ -397,12 +509,46 @@ static void conn_read(struct http_conn *c)
         }
         buf_commit(&c->in, (size_t)n);
         if (!handle_input(c))
-            return;
-        if ((size_t)n < HTTP_READ_CHUNK)
-            break;
+            return false;
+        if ((size_t)n < HTTP_READ_CHUNK && !sc->tls)
+            break; /* TLS: the next record may be in the socket already */
     }
     update_interest(c);
     http_conn_schedule(c);
+    return true;
+}
+
+/* A TLS listener's connection before its protocol runs: a plaintext client
+ * is marked for refusal; otherwise the handshake goes on. False if the
+ * connection closed. */
+static bool tls_advance(struct http_conn *c)
+{
+    struct server_conn *sc = sconn(c);
+    if (!sc->tls) {
+        unsigned char first;
+        ssize_t n = recv(c->fd, &first, 1, MSG_PEEK);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return true;
+        if (n > 0 && first != HTTP_TLS_RECORD_HANDSHAKE) {
+            sc->tls_cfg = NULL;
+            c->plain_on_tls = true;
+            return true;
+        }
+        sc->tls = n > 0 ? http_tls_conn_new(sc->tls_cfg, c->fd) : NULL;
+        if (!sc->tls) {
+            conn_close(c);
+            return false;
+        }
+    }
+    enum http_tls_io st = http_tls_handshake(sc->tls);
+    if (st != HTTP_TLS_IO_DONE && st != HTTP_TLS_IO_WANT_READ && st != HTTP_TLS_IO_WANT_WRITE) {
+        conn_close(c);
+        return false;
+    }
+    sc->tls_ready = st == HTTP_TLS_IO_DONE;
+    sc->tls_wait = st == HTTP_TLS_IO_WANT_WRITE ? LOOP_WRITE : 0;
+    update_interest(c);
+    return true;
 }
 
 /* Starts closing after the last response: half-close, then drain input so
@@ -410,6 +556,7 @@ static void conn_read(struct http_conn *c)
  * the response before the client reads it. False if the connection closed. */
 static bool finish_conn(struct http_conn *c)
 {
+    http_tls_close_notify(sconn(c)->tls);
     if (c->read_eof || shutdown(c->fd, SHUT_WR) < 0) {
         conn_close(c);
         return false;
@@ -423,10 +570,10 @@ static bool finish_conn(struct http_conn *c)
 static bool write_out(struct http_conn *c)
 {
     while (buf_size(&c->out) > 0) {
-        ssize_t n = send(c->fd, buf_start(&c->out), buf_size(&c->out), MSG_NOSIGNAL);
+        ssize_t n = conn_send(c, buf_start(&c->out), buf_size(&c->out));
+        if (n == IO_AGAIN)
+            break;
         if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                break;
             conn_close(c);
             return false;
         }
@@ -441,6 +588,8 @@ static bool write_out(struct http_conn *c)
 /* Writes what is pending and closes when done; false if the connection closed. */
 static bool flush_conn(struct http_conn *c)
 {
+    if (sconn(c)->read_again && !conn_read(c))
+        return false;
     if (c->lingering || !c->proto)
         return true;
     if (c->proto->produce(c) < 0) {
@@ -476,9 +625,19 @@ static void conn_io(struct loop *loop, int fd, unsigned events, void *data)
     (void)loop;
     (void)fd;
     struct http_conn *c = data;
-    if ((events & LOOP_WRITE) && !flush_conn(c))
+    struct server_conn *sc = sconn(c);
+    if (sc->tls_cfg && !sc->tls_ready) {
+        if (!tls_advance(c))
+            return;
+        if (sc->tls_cfg && !sc->tls_ready)
+            return;          /* handshake goes on (a plaintext client goes on below) */
+        events |= LOOP_READ; /* application data may have come with the handshake */
+    }
+    /* TLS reads may wait for writability and writes for readability. */
+    bool any = sc->tls != NULL;
+    if ((events & LOOP_WRITE || any) && !flush_conn(c))
         return;
-    if (events & LOOP_READ)
+    if (events & LOOP_READ || any)
         conn_read(c);
 }
 
@@ -534,8 +693,8 @@ static void conn_timeout(struct loop *loop, struct loop_timer *timer)
 static void close_listeners(struct http_server *s)
 {
     for (size_t i = 0; i < s->listener_count; i++) {
-        loop_io_remove(s->env.loop, s->listeners[i]);
-        close(s->listeners[i]);
+        loop_io_remove(s->env.loop, s->listeners[i].fd);
+        close(s->listeners[i].fd);
     }
     s->listener_count = 0;
 }

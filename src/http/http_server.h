@@ -1,5 +1,7 @@
 /*
- * http_server: prewarm's HTTP/1.1 and HTTP/2 (h2c, prior knowledge) server.
+ * http_server: prewarm's HTTP/1.1 and HTTP/2 (h2c, prior knowledge) server,
+ * with optional TLS per listening port (http_server_listen_tls; ALPN h2 or
+ * http/1.1 there, never h2c).
  *
  * One listening socket serves both protocols: the first bytes of a connection
  * decide. The HTTP/2 client preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") hands
@@ -149,6 +151,14 @@ struct http_server *http_server_new(struct loop *loop, const struct http_server_
  * Returns 0, or -1 with errno set. May be called several times (several ports). */
 int http_server_listen(struct http_server *s, const char *host, uint16_t port,
                        uint16_t *bound_port);
+
+/* The same with TLS (http_tls.h) on this port: HTTP/1.1 and HTTP/2 (by
+ * ALPN) over TLS only; a plaintext request gets a plaintext 400 BadRequest
+ * and the connection closes. tls stays the caller's and must outlive the
+ * server; reloading it (http_tls_reload) affects new connections only. */
+struct http_tls;
+int http_server_listen_tls(struct http_server *s, const char *host, uint16_t port,
+                           struct http_tls *tls, uint16_t *bound_port);
 
 /* Serves an already connected stream socket (socket activation, socketpair
  * in tests and fuzzers); the server owns fd from now on, even on failure.

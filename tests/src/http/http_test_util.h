@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,7 +114,8 @@ static void test_handler(void *ctx, struct http_exchange *ex, const struct http_
     http_respond(ex, 200, &h, 1, body, (size_t)n);
 }
 
-static void fixture_start(struct fixture *fx, const struct http_server_config *cfg)
+__attribute__((unused)) static void fixture_start(struct fixture *fx,
+                                                  const struct http_server_config *cfg)
 {
     memset(fx, 0, sizeof(*fx));
     fx->loop = loop_new();
@@ -125,7 +128,7 @@ static void fixture_start(struct fixture *fx, const struct http_server_config *c
 
 /* Frees the server while the loop lives on (to see what freeing reports);
  * fixture_stop then frees only the loop. */
-static void fixture_free_server(struct fixture *fx)
+__attribute__((unused)) static void fixture_free_server(struct fixture *fx)
 {
     http_server_free(fx->srv);
     fx->srv = NULL;
@@ -135,6 +138,21 @@ static void fixture_stop(struct fixture *fx)
 {
     http_server_free(fx->srv);
     loop_free(fx->loop);
+}
+
+/* A fixture whose loop turns in its own thread (serve) while a blocking
+ * client (libcurl) runs in the test thread; stop, then join. */
+struct server_thread {
+    struct fixture fx;
+    atomic_int stop;
+};
+
+__attribute__((unused)) static void *serve(void *arg)
+{
+    struct server_thread *st = arg;
+    while (!atomic_load(&st->stop))
+        loop_run_once(st->fx.loop, 5);
+    return NULL;
 }
 
 static uint64_t mono_ms(void)

@@ -418,19 +418,8 @@ Test(http_h2, shutdown_sends_goaway_and_lets_streams_finish)
     h2_stop(c);
 }
 
-/* libcurl as a real client, with the server loop in its own thread. */
-struct server_thread {
-    struct fixture fx;
-    atomic_int stop;
-};
-
-static void *serve(void *arg)
-{
-    struct server_thread *st = arg;
-    while (!atomic_load(&st->stop))
-        loop_run_once(st->fx.loop, 5);
-    return NULL;
-}
+/* libcurl as a real client, with the server loop in its own thread
+ * (server_thread, http_test_util.h). */
 
 struct curl_body {
     char data[1024];
