@@ -28,7 +28,8 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+for folder in ("e2e", "tools"):  # e2e_kubernetes and the harness it imports
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", folder))
 import e2e_kubernetes as e2e  # noqa: E402  (PREWARMD and SIM_JS come from sys.argv)
 
 QUICK = "--quick" in sys.argv

@@ -12,7 +12,7 @@ empty pool and send invalid claims), and while the load runs:
     prometheus_client's strict OpenMetrics parser;
 then checks that the numbers follow the load, and that README.md lists
 every metric family the scrape has (and every family it marks "always" is
-there). Prints "N passed, M failed" last.
+there). Prints "N passed, M failed, K skipped" last.
 """
 import json
 import os
@@ -21,8 +21,7 @@ import subprocess
 import sys
 import threading
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from prewarmd import Checks, Prewarmd, poll, tools_present  # noqa: E402
+from prewarmd_harness import LISTEN_ANY, Prewarmd, Tally, local_config, poll, require_files
 
 PREWARMD, BACKEND, PROMTOOL, VENV_PYTHON, README = sys.argv[1:6]
 PROM_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
@@ -53,8 +52,11 @@ POOLS = """\
       stop_grace_seconds: 1
 """
 
-checks = Checks()
-check = checks.check
+tally = Tally()
+
+
+def check(name, fn):
+    tally.run(fn, name=name)
 
 
 def families_of(text):
@@ -79,7 +81,7 @@ class Load:
         self.errors = []
         status, _, s = d.request("POST", "/v1/pools/demo/claims", body={"key": "load"})
         assert status == 201, s
-        body = os.path.join(d.dir.name, "claim.json")
+        body = os.path.join(d.dir, "claim.json")
         with open(body, "w") as f:
             json.dump({"key": "load"}, f)
         self.h2load = subprocess.Popen(
@@ -152,9 +154,10 @@ def readme_families():
 
 
 def main():
-    tools_present(PROMTOOL, VENV_PYTHON)
-    with Prewarmd(PREWARMD, BACKEND, POOLS, extra_args=["--quiet"]) as d:
-        poll(lambda: d.request("GET", "/v1/pools/demo")[2]["pods"]["ready"] >= 4, what="warm pods")
+    require_files(PROMTOOL, VENV_PYTHON)
+    with Prewarmd(PREWARMD, local_config(POOLS, BACKEND), args=LISTEN_ANY + ("--quiet",)) as d:
+        poll(lambda: d.request("GET", "/v1/pools/demo")[2]["pods"]["ready"] >= 4,
+             timeout=15, what="warm pods")
         load = Load(d)
         scrapes = []
 
@@ -169,7 +172,8 @@ def main():
         check("OpenMetrics on Accept negotiation, parsed by prometheus_client", lambda: openmetrics_parses(d))
         keyed = []
         check("the load ran to completion", lambda: keyed.append(load.wait()))
-        poll(lambda: d.request("GET", "/v1/pools/demo")[2]["pods"]["bound"] == 1, what="releases")
+        poll(lambda: d.request("GET", "/v1/pools/demo")[2]["pods"]["bound"] == 1,
+             timeout=15, what="releases")
         final = d.request("GET", "/metrics")[2].decode()
 
         def numbers_follow():
@@ -199,7 +203,7 @@ def main():
             assert not absent, "README.md lists as always present, but the scrape lacks: %s" % absent
             print("     README lists %d families; this scrape has %d" % (len(listed), len(have)))
         check("README.md lists every metric family", readme_lists_every_family)
-    return checks.summary()
+    return tally.summary()
 
 
 if __name__ == "__main__":

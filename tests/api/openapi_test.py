@@ -11,15 +11,14 @@ headers, response schemas, negative data rejected, Allow on 405, stateful
 sequences through the document's links: claim -> get / keepalive / release),
 with a bounded number of examples per operation and a fixed seed
 (PREWARM_SCHEMATHESIS_SEED overrides it). Prints how many HTTP requests
-schemathesis made (from its HAR report) and "N passed, M failed" last.
+schemathesis made (from its HAR report) and "N passed, M failed, K skipped" last.
 """
 import json
 import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from prewarmd import Checks, Prewarmd, tools_present  # noqa: E402
+from prewarmd_harness import LISTEN_ANY, Prewarmd, Tally, local_config, require_files
 
 PREWARMD, BACKEND, SPEC, SCHEMATHESIS, REPORT_DIR = sys.argv[1:6]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -44,8 +43,11 @@ POOLS = """\
       stop_grace_seconds: 1
 """
 
-checks = Checks()
-check = checks.check
+tally = Tally()
+
+
+def check(name, fn):
+    tally.run(fn, name=name)
 
 
 def served_document_is_the_repository_one(d):
@@ -88,13 +90,13 @@ def daemon_survived(d):
 
 
 def main():
-    tools_present(SCHEMATHESIS)
-    with Prewarmd(PREWARMD, BACKEND, POOLS, extra_args=["--quiet"]) as d:
-        d.wait_ready()
+    require_files(SCHEMATHESIS)
+    with Prewarmd(PREWARMD, local_config(POOLS, BACKEND), args=LISTEN_ANY + ("--quiet",)) as d:
+        d.wait_ready(timeout=15)
         check("GET /openapi.yaml serves the repository's document", lambda: served_document_is_the_repository_one(d))
         check("schemathesis: every check, every operation, stateful links", lambda: schemathesis_passes(d))
         check("prewarmd still serves after the run", lambda: daemon_survived(d))
-    return checks.summary()
+    return tally.summary()
 
 
 if __name__ == "__main__":

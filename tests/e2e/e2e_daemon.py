@@ -17,14 +17,13 @@ import json
 import os
 import re
 import resource
-import select
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-import traceback
+
+from prewarmd_harness import (LISTEN_ANY, Prewarmd, Skip, Tally, backend_get, poll,
+                              quoted_path)
 
 PREWARMD, BACKEND, REPO_CONFIG = sys.argv[1], sys.argv[2], sys.argv[3]
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -67,95 +66,10 @@ pools:
 """
 
 
-class Skip(Exception):
-    """Raised by a test that cannot run here; reported as skipped."""
-
-
-def poll(cond, timeout=30.0, what="condition"):
-    """Calls cond() until it returns a true value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(delay)  # poll interval, not synchronisation
-        delay = min(delay * 2, 0.2)
-
-
-class Daemon:
-    def __init__(self, config=None, text=None, preexec_fn=None):
-        self.dir = tempfile.TemporaryDirectory(prefix="prewarm-e2e-")
-        self.config = config or os.path.join(self.dir.name, "prewarm.yaml")
-        if not config:
-            with open(self.config, "w") as f:
-                f.write(text or CONFIG.format(backend=json.dumps(os.path.abspath(BACKEND))))
-        self.stderr = open(os.path.join(self.dir.name, "stderr.log"), "w+")
-        self.proc = subprocess.Popen(
-            [PREWARMD, "--config", self.config, "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=self.stderr, preexec_fn=preexec_fn)
-        self.port = self._read_port()
-
-    def _read_port(self):
-        deadline = time.monotonic() + 30
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
-                raise AssertionError("prewarmd printed no listening line")
-            chunk = os.read(self.proc.stdout.fileno(), 1)
-            if not chunk:
-                raise AssertionError("prewarmd exited: " + self.log())
-            line += chunk
-        m = re.match(rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n", line)
-        assert m, line
-        return int(m.group(1))
-
-    def log(self):
-        self.stderr.flush()
-        self.stderr.seek(0)
-        return self.stderr.read()
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-        conn.request(method, path, body=data, headers=headers or {})
-        resp = conn.getresponse()
-        raw = resp.read()
-        conn.close()
-        ctype = resp.getheader("Content-Type") or ""
-        parsed = json.loads(raw) if ctype.startswith("application/json") and raw else raw
-        return resp.status, dict(resp.getheaders()), parsed
-
-    def pool(self, name):
-        status, _, body = self.request("GET", "/v1/pools/" + name)
-        assert status == 200, body
-        return body
-
-    def children(self):
-        out = []
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
-                try:
-                    with open("/proc/%s/stat" % pid) as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == self.proc.pid:
-                    out.append(int(pid))
-        return out
-
-
-def backend_get(address, token=None):
-    host, port = address.rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    conn.request("GET", "/?token=" + token if token else "/")
-    resp = conn.getresponse()
-    body = json.loads(resp.read())
-    conn.close()
-    return resp.status, body
+def start(config=None, text=None, preexec_fn=None):
+    """prewarmd on the config file config, or on text (CONFIG by default)."""
+    return Prewarmd(PREWARMD, None if config else text or CONFIG.format(backend=quoted_path(BACKEND)),
+                    config_path=config, args=LISTEN_ANY, timeout=60, preexec_fn=preexec_fn)
 
 
 def claim(d, pool="demo", **body):
@@ -163,8 +77,7 @@ def claim(d, pool="demo", **body):
     the caller says otherwise, so a pool still refilling from an earlier test
     on a busy machine does not fail it."""
     body.setdefault("wait_ms", 30000)
-    return d.request("POST", "/v1/pools/%s/claims" % pool, body=body,
-                     headers={"Content-Type": "application/json"})
+    return d.claim(pool, **body)
 
 
 def ready_idle(d, pool, n):
@@ -438,7 +351,7 @@ TESTS = [test_health_and_ready, test_claim_http1_and_backend_fencing, test_claim
 def test_repo_demo_config():
     """The repository's prewarm.yaml runs as shipped (its backend is found
     next to prewarmd); only the port is overridden."""
-    d = Daemon(config=os.path.abspath(REPO_CONFIG))
+    d = start(config=os.path.abspath(REPO_CONFIG))
     try:
         poll(lambda: d.request("GET", "/readyz")[0] == 200, what="demo pool ready")
         assert d.pool("demo")["pods"]["ready"] >= 3
@@ -448,9 +361,7 @@ def test_repo_demo_config():
         assert code == 200 and backend["pod"] == s["pod"], backend
         test_shutdown_stops_children(d)
     finally:
-        if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait()
+        d.stop()
 
 
 def test_more_pods_than_the_soft_fd_limit():
@@ -474,19 +385,14 @@ pools:
       command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
       probe: {{type: tcp}}
       stop_grace_seconds: 1
-""".format(pods=pods, backend=json.dumps(os.path.abspath(BACKEND)))
-    d = Daemon(text=text, preexec_fn=lambda: resource.setrlimit(
+""".format(pods=pods, backend=quoted_path(BACKEND))
+    d = start(text=text, preexec_fn=lambda: resource.setrlimit(
         resource.RLIMIT_NOFILE, (soft, hard)))
     try:
         poll(lambda: d.pool("wide")["pods"]["ready"] == pods, timeout=90,
              what="%d pods Ready under a soft limit of %d descriptors" % (pods, soft))
     finally:
-        d.proc.terminate()
-        try:
-            d.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            d.proc.kill()
-            d.proc.wait()
+        d.stop()
 
 
 # Tests that start their own daemon.
@@ -494,29 +400,6 @@ SOLO = [test_repo_demo_config, test_more_pods_than_the_soft_fd_limit]
 # Run when no test is named; the descriptor-limit test has a CTest entry of
 # its own (e2e.fd_limit) so that its skip shows.
 SOLO_DEFAULT = [test_repo_demo_config]
-
-
-class Tally:
-    """Counts outcomes and prints one line per test."""
-
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def run(self, test, *args):
-        try:
-            test(*args)
-            self.passed += 1
-            print("PASS", test.__name__, flush=True)
-            return True
-        except Skip as e:
-            self.skipped += 1
-            print("SKIP", test.__name__ + ":", e, flush=True)
-            return True
-        except Exception:
-            self.failed += 1
-            print("FAIL", test.__name__, flush=True)
-            traceback.print_exc()
-            return False
 
 
 def main():
@@ -530,26 +413,18 @@ def main():
     solo = [t for t in SOLO if (t.__name__ in wanted if wanted else t in SOLO_DEFAULT)]
     tally = Tally()
     if chosen:
-        d = Daemon()
+        d = start()
         try:
             for test in chosen:
                 tally.run(test, d)
         finally:
-            if d.proc.poll() is None:
-                d.proc.terminate()  # prewarmd stops its backends on SIGTERM
-                try:
-                    d.proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    d.proc.kill()
-                    d.proc.wait()
+            d.terminate()  # prewarmd stops its backends on SIGTERM
             if tally.failed:
                 print("--- prewarmd stderr ---\n" + d.log()[-4000:])
+            d.stop()
     for test in solo:
         tally.run(test)
-    print("%d passed, %d failed, %d skipped" % (tally.passed, tally.failed, tally.skipped))
-    if tally.failed:
-        return 1
-    return 77 if tally.skipped else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ auth with roles, per-caller scoping and rate limits, over HTTP/1.1 and h2c.
 
 Each test names the defect or the behaviour it pins. Every wait is a poll
 with a deadline. Usage: e2e_hardening.py PREWARMD DEMO_BACKEND
-Prints "N passed, M failed" last; exits non-zero on any failure.
+Prints "N passed, M failed, K skipped" last; exits non-zero on any failure.
 """
 import base64
 import hashlib
@@ -22,7 +22,7 @@ import tempfile
 import time
 import traceback
 
-from e2e_common import backend_get, children, poll, read_port, run
+from prewarmd_harness import JSON_HEADERS, Prewarmd, Tally, backend_get, local_config, poll
 
 PREWARMD, BACKEND = sys.argv[1], sys.argv[2]
 # A command prefix for prewarmd, e.g. valgrind (the e2e.valgrind test).
@@ -54,115 +54,34 @@ POOL = """\
     max_waiters: 10
     start_timeout_seconds: 10
     local:
-      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
+      command: [{{backend}}, --port, "{{port}}", --pod, "{{pod}}"]
       probe: {{type: http, path: /, interval_ms: 200, timeout_ms: 300, failure_threshold: 2}}
       stop_grace_seconds: 1
 """
 
 
 def config(extra="", pools=(("demo", 2, 3, 6),)):
-    text = 'listen: "127.0.0.1:0"\n' + extra + "pools:\n"
-    for name, lo, hi, total in pools:
-        text += POOL.format(name=name, min_idle=lo, max_idle=hi, max_total=total,
-                            backend=json.dumps(os.path.abspath(BACKEND)))
-    return text
+    return local_config("".join(POOL.format(name=name, min_idle=lo, max_idle=hi, max_total=total)
+                                for name, lo, hi, total in pools), BACKEND, extra)
 
 
-class Daemon:
-    """prewarmd on ephemeral ports with a config written into a temp dir."""
+def Daemon(text, files=None, env=None, pass_fds=()):
+    """prewarmd on ephemeral ports (the health listener's too when text
+    configures one); under WRAP (valgrind) stop() fails on a non-zero exit,
+    meaning errors or leaks."""
+    return Prewarmd(PREWARMD, text, files=files, wrap=WRAP, headers=JSON_HEADERS, timeout=20,
+                    stop_timeout=60, health="health_listen" in text, clean_exit=bool(WRAP),
+                    env=env, pass_fds=pass_fds)
 
-    def __init__(self, text, files=None, env=None, pass_fds=()):
-        self.dir = tempfile.TemporaryDirectory(prefix="prewarm-harden-")
-        for name, data in (files or {}).items():
-            with open(os.path.join(self.dir.name, name), "wb") as f:
-                f.write(data if isinstance(data, bytes) else data.encode())
-        self.config = os.path.join(self.dir.name, "prewarm.yaml")
-        with open(self.config, "w") as f:
-            f.write(text)
-        self.stderr = open(os.path.join(self.dir.name, "stderr.log"), "w+")
-        self.proc = subprocess.Popen(WRAP + [PREWARMD, "--config", self.config],
-                                     stdout=subprocess.PIPE, stderr=self.stderr, env=env,
-                                     pass_fds=pass_fds)
-        self.port = read_port(self.proc, rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n",
-                              self.log)
-        self.health_port = None
-        if "health_listen" in text:
-            self.health_port = read_port(
-                self.proc, rb"prewarmd health on http://127\.0\.0\.1:(\d+)\n", self.log)
 
-    def log(self):
-        self.stderr.flush()
-        self.stderr.seek(0)
-        return self.stderr.read()
-
-    def raw(self, method, path, body=b"", headers=None, port=None):
-        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=20)
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
-        return resp.status, dict(resp.getheaders()), data
-
-    def request(self, method, path, body=None, token=None, port=None):
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-        status, hdrs, raw = self.raw(method, path, data, headers, port)
-        if not hdrs.get("Content-Type", "").startswith("application/json"):
-            return status, hdrs, raw
-        # Every JSON answer must be valid UTF-8 JSON, whatever was sent.
-        return status, hdrs, json.loads(raw.decode("utf-8")) if raw else None
-
-    def h2(self, method, path, body=None, token=None, port=None):
-        """The same over h2c (curl with prior knowledge)."""
-        cmd = ["curl", "-s", "--http2-prior-knowledge", "-X", method, "-w", "\n%{http_code}",
-               "-H", "Content-Type: application/json"]
-        if token:
-            cmd += ["-H", "Authorization: Bearer " + token]
-        if body is not None:
-            cmd += ["--data-binary", json.dumps(body)]
-        cmd.append("http://127.0.0.1:%d%s" % (port or self.port, path))
-        out = subprocess.run(cmd, capture_output=True, timeout=30, check=True).stdout
-        raw, code = out.rsplit(b"\n", 1)
-        try:
-            return int(code), json.loads(raw.decode("utf-8")) if raw else None
-        except ValueError:
-            return int(code), raw  # not JSON (metrics)
-
-    def pool(self, name, token=None):
-        status, _, body = self.request("GET", "/v1/pools/" + name, token=token)
-        assert status == 200, body
-        return body
-
-    def children(self):
-        return children(self.proc.pid)
-
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
-
-    def stop(self):
-        """Stops prewarmd (SIGTERM); under WRAP (valgrind) a non-zero exit,
-        meaning errors or leaks, fails the test that stops it."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        code = self.proc.returncode
-        self.proc.stdout.close()
-        log = self.log()
-        self.stderr.close()
-        self.dir.cleanup()
-        assert not WRAP or code == 0, "prewarmd under %s exited %s:\n%s" % (WRAP[0], code, log[-6000:])
+def rss_kib(d):
+    with open("/proc/%d/status" % d.proc.pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
 def claim(d, pool="demo", token=None, **body):
     body.setdefault("wait_ms", 10000)
-    return d.request("POST", "/v1/pools/%s/claims" % pool, body=body, token=token)
+    return d.claim(pool, token=token, **body)
 
 
 def b64d(s):
@@ -225,7 +144,7 @@ def test_invalid_utf8_refused_and_echoes_escaped(d):
                                body=b'{"key":"\xff\xfe\xc3"}')
     assert status == 400, (status, err)
     # A pool name of invalid bytes: 404 whose body is still valid UTF-8 JSON.
-    status, _, raw = d.raw("GET", "/v1/pools/%ff%fe", headers={})
+    status, _, raw = d.raw("GET", "/v1/pools/%ff%fe", b"")
     s = socket.create_connection(("127.0.0.1", d.port))
     s.sendall(b"GET /v1/pools/\xff\xfe\xc3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     data = b""
@@ -299,7 +218,7 @@ def test_clients_that_never_read_have_bounded_memory():
                       " max_output_bytes: 33554432}\n", pools=(("demo", 0, 0, 1),)), env=env)
     socks = []
     try:
-        base = d.rss_kib()
+        base = rss_kib(d)
         req = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 4000
         for _ in range(200):
             s = socket.create_connection(("127.0.0.1", d.port))
@@ -314,7 +233,7 @@ def test_clients_that_never_read_have_bounded_memory():
         # health checks only after its loop has been through every connection.
         for _ in range(3):
             assert d.request("GET", "/healthz")[0] == 200
-        grown = (d.rss_kib() - base) / 1024
+        grown = (rss_kib(d) - base) / 1024
         print("  RSS grew %.1f MiB for 200 non-reading pipelining clients" % grown)
         assert grown < 96, "RSS grew %.0f MiB" % grown
     finally:
@@ -328,7 +247,7 @@ def test_sighup_reloads_and_keeps_sessions():
     try:
         status, _, s = claim(d, token=TOKENS["api"], key="hup")
         assert status == 201, s
-        with open(os.path.join(d.dir.name, "tokens.txt"), "a") as f:
+        with open(os.path.join(d.dir, "tokens.txt"), "a") as f:
             f.write("tok-added-after-start-000006 late-app claim\n")
         d.proc.send_signal(signal.SIGHUP)
         poll(lambda: "reload" in d.log(), what="a reload log line")
@@ -556,27 +475,25 @@ ALONE = [
 ]
 
 
-def run_group(tests, text, files):
+def run_group(tally, tests, text, files):
+    """tests on one daemon, whose stop (under valgrind: no error, no leak)
+    counts as a test of its own."""
     try:
         d = Daemon(text, files=files)
     except Exception:
         traceback.print_exc()
         for t in tests:
+            tally.failed += 1
             print("FAIL", t.__name__, "(prewarmd did not start)", flush=True)
-        return 0, len(tests)
-    ok = bad = 0
+        return
+    failed = tally.failed
     try:
         for t in tests:
-            if run(t, d):
-                ok += 1
-            else:
-                bad += 1
+            tally.run(t, d)
     finally:
-        if bad:
+        if tally.failed > failed:
             print("--- prewarmd stderr ---\n" + d.log()[-3000:])
-        if not run(d.stop):  # under valgrind: no error, no leak
-            bad += 1
-    return ok, bad
+        tally.run(d.stop)
 
 
 def main():
@@ -584,19 +501,19 @@ def main():
     files = {"connect.key": KEY, "tokens.txt": TOKENS_FILE}
     only = set(sys.argv[3:])
     pick = lambda ts: [t for t in ts if not only or t.__name__ in only]
-    passed = failed = 0
+    tally = Tally()
     for tests, text in ((pick(SHARED), config(key_cfg)), (pick(AUTHED), config(key_cfg + AUTH))):
         if tests:
-            ok, bad = run_group(tests, text, files)
-            passed, failed = passed + ok, failed + bad
+            run_group(tally, tests, text, files)
     # Under valgrind only the shared daemons run: the others time connections.
-    for t in pick(ALONE) if WRAP else []:
-        print("SKIP", t.__name__, "(timing-bound, not run under %s)" % WRAP[0], flush=True)
-    alone = [run(t) for t in pick(ALONE)] if not WRAP else []
-    passed, failed = passed + sum(alone), failed + alone.count(False)
-    skipped = len(pick(ALONE)) if WRAP else 0
-    print("%d passed, %d failed%s" % (passed, failed, ", %d skipped" % skipped if skipped else ""))
-    return 1 if failed else 0
+    for t in pick(ALONE):
+        if WRAP:
+            tally.skipped += 1
+            print("SKIP", t.__name__, "(timing-bound, not run under %s)" % WRAP[0], flush=True)
+        else:
+            tally.run(t)
+    tally.summary()
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import os
 import sys
 import tempfile
 import time
-import traceback
 
 import e2e_kubernetes as k
 
@@ -131,25 +130,9 @@ SCENARIOS = [("kill9_unrecorded", sc_kill9_unrecorded),
 
 
 def main():
-    passed = failed = 0
-    for name, fn in SCENARIOS:
-        if k.ONLY and name not in k.ONLY:
-            continue
-        cl, t0 = None, time.monotonic()
-        try:
-            cl = k.Sim()
-            detail = fn(cl)
-            print("PASS %s (%.1f s): %s" % (name, time.monotonic() - t0, detail), flush=True)
-            passed += 1
-        except Exception:
-            print("FAIL %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
-            traceback.print_exc()
-            failed += 1
-        finally:
-            if cl:
-                cl.stop()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed or not passed else 0)
+    t = k.run_scenarios([(name, fn, True) for name, fn in SCENARIOS])
+    t.summary()
+    sys.exit(1 if t.failed or not t.passed else 0)
 
 
 if __name__ == "__main__":

@@ -26,17 +26,16 @@ import json
 import os
 import random
 import re
-import select
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 import urllib.parse
+
+from prewarmd_harness import JSON_HEADERS, Prewarmd, Skip, Tally, poll, read_line, terminate
 
 PREWARMD, SIM_JS = sys.argv[1], sys.argv[2]
 ONLY = sys.argv[3:]
@@ -53,20 +52,6 @@ POD_TEMPLATE = {
                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
     },
 }
-
-
-def poll(cond, timeout=30.0, what="condition"):
-    """Calls cond() until it returns a true value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
-        time.sleep(delay)  # poll interval, not synchronisation
-        delay = min(delay * 2, 0.25)
 
 
 # ---- clusters ----
@@ -123,8 +108,7 @@ class Sim(Cluster):
                 "--scheduler-events", "false", "--seed", str(random.randrange(1 << 30))]
         self.proc = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE,
                                      stderr=open(os.path.join(self.dir, "sim.log"), "w"))
-        line = self._greeting()
-        g = json.loads(line)
+        g = json.loads(read_line(self.proc.stdout, 20, "the simulator", chunk=4096))
         super().__init__(g["server"], g["ca"], g["token"], g["kubeconfig"])
         self.faults = True
         for i in range(dedicated):
@@ -135,29 +119,11 @@ class Sim(Cluster):
             status, body = self.control("POST", "nodes", node)
             assert status == 201, body
 
-    def _greeting(self):
-        deadline = time.monotonic() + 20
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
-                raise AssertionError("the simulator printed no greeting")
-            chunk = os.read(self.proc.stdout.fileno(), 4096)
-            if not chunk:
-                raise AssertionError("the simulator exited")
-            line += chunk
-        return line
-
     def control(self, method, path, body=None):
         return self.call(method, "/_sim/" + path, body, auth=False)
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc, 10)
         subprocess.run(["rm", "-rf", self.dir])
 
 
@@ -250,71 +216,18 @@ def config_text(cl, min_idle=3, max_total=8, extra_top="", extra_pool=""):
                                          min_idle, max_total, json.dumps(pool), extra_pool)
 
 
-class Daemon:
+class Daemon(Prewarmd):
+    """prewarmd with a Kubernetes pool, in workdir when given (then the
+    caller's to remove); request() answers (status, JSON body)."""
+
+    request = Prewarmd.call
+
     def __init__(self, text, workdir=None):
-        self.owned = workdir is None  # removed at stop(); a caller's workdir is the caller's
-        self.dir = workdir or tempfile.mkdtemp(prefix="prewarm-k8s-d-")
-        self.config = os.path.join(self.dir, "prewarm.yaml")
-        with open(self.config, "w") as f:
-            f.write(text)
-        self.logpath = os.path.join(self.dir, "prewarmd-%d.log" % time.monotonic_ns())
-        self.stderr = open(self.logpath, "w+")
-        self.proc = subprocess.Popen([PREWARMD, "--config", self.config], stdout=subprocess.PIPE,
-                                     stderr=self.stderr)
-        self.port = self._read_port()
+        super().__init__(PREWARMD, text, workdir=workdir, headers=JSON_HEADERS, timeout=20,
+                         start_timeout=20, stop_timeout=15)
 
-    def _read_port(self):
-        deadline = time.monotonic() + 20
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
-                raise AssertionError("prewarmd printed no listening line: " + self.log())
-            chunk = os.read(self.proc.stdout.fileno(), 1)
-            if not chunk:
-                raise AssertionError("prewarmd exited: " + self.log())
-            line += chunk
-        return int(re.match(rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n", line).group(1))
-
-    def log(self):
-        self.stderr.flush()
-        with open(self.logpath) as f:
-            return f.read()[-4000:]
-
-    def request(self, method, path, body=None, timeout=20):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        raw = resp.read()
-        conn.close()
-        return resp.status, json.loads(raw) if raw else None
-
-    def pool(self):
-        status, body = self.request("GET", "/v1/pools/" + POOL)
-        assert status == 200, body
-        return body
-
-    def ready(self):
-        try:
-            return self.request("GET", "/readyz", timeout=5)[0] == 200
-        except OSError:
-            return False
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.owned and not os.environ.get("PREWARM_E2E_KEEP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
+    def pool(self, name=POOL):
+        return super().pool(name)
 
 
 # ---- the ledger of answers and the invariants ----
@@ -581,10 +494,6 @@ def _reachable(cl):
         return False
 
 
-class Skip(Exception):
-    pass
-
-
 def sc_kill9_under_load(cl):
     """kill -9 of prewarmd while claims run; the restarted prewarmd serves
     every 201 it gave (journal + annotations) and never hands a pod out twice."""
@@ -674,35 +583,37 @@ SCENARIOS = [
 ]
 
 
-def main():
-    passed = failed = skipped = 0
-    real = bool(os.environ.get("PREWARM_E2E_KUBECONFIG") or os.environ.get("PREWARM_KUBE_ENV"))
-    for name, fn, needs_faults in SCENARIOS:
+def run_scenarios(scenarios, real=False):
+    """Runs the (name, function, needs_faults) scenarios the command line
+    names (all when it names none), each on a cluster of its own: the
+    simulator, or with real a real control plane, where the scenarios that
+    need fault injection are skipped. Returns the Tally."""
+    tally = Tally()
+    for name, fn, needs_faults in scenarios:
         if ONLY and name not in ONLY:
             continue
         if real and needs_faults:
+            tally.skipped += 1
             print("SKIP %s: needs the simulator's fault injection" % name, flush=True)
-            skipped += 1
             continue
-        cl = None
-        t0 = time.monotonic()
+        clusters = []
+
+        def scenario():
+            clusters.append(real_cluster() if real else Sim())
+            return fn(clusters[0])
         try:
-            cl = real_cluster() if real else Sim()
-            detail = fn(cl)
-            print("PASS %s (%.1f s): %s" % (name, time.monotonic() - t0, detail), flush=True)
-            passed += 1
-        except Skip as e:
-            print("SKIP %s: %s" % (name, e), flush=True)
-            skipped += 1
-        except Exception:
-            print("FAIL %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
-            traceback.print_exc()
-            failed += 1
+            tally.run(scenario, name=name)
         finally:
-            if cl:
+            for cl in clusters:
                 cl.stop()
-    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    sys.exit(1 if failed else 77 if skipped and not passed else 0)
+    return tally
+
+
+def main():
+    real = bool(os.environ.get("PREWARM_E2E_KUBECONFIG") or os.environ.get("PREWARM_KUBE_ENV"))
+    t = run_scenarios(SCENARIOS, real)
+    t.summary()
+    sys.exit(1 if t.failed else 77 if t.skipped and not t.passed else 0)
 
 
 if __name__ == "__main__":

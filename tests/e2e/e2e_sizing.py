@@ -10,14 +10,13 @@ a poll with a deadline.
 
 Usage: e2e_sizing.py PREWARMD DEMO_BACKEND REPO_PREWARM_YAML
 """
-import json
 import os
 import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import e2e_daemon as e2e  # noqa: E402  (takes the same arguments)
+import e2e_daemon as e2e  # takes the same arguments
+from prewarmd_harness import Tally, poll, quoted_path
 
 CONFIG = """\
 listen: "127.0.0.1:0"
@@ -71,7 +70,7 @@ def burst(d, n):
 
 
 def test_predictive_follows_a_burst(d):
-    e2e.poll(e2e.ready_idle(d, "pred", 1), what="pred's first pod")
+    poll(e2e.ready_idle(d, "pred", 1), what="pred's first pod")
     before = d.pool("pred")["sizing"]
     assert before["policy"] == "predictive", before
     assert before["settings"]["target_miss_ratio"] == 0.001, before
@@ -80,24 +79,24 @@ def test_predictive_follows_a_burst(d):
     assert s["arrival_rate"]["short"] > 2, s
     assert s["target_idle"] > before["target_idle"], (before, s)
     # The backends' real start-up is the lead time.
-    e2e.poll(lambda: d.pool("pred")["sizing"]["lead_time_seconds"]["samples"] >= 3,
+    poll(lambda: d.pool("pred")["sizing"]["lead_time_seconds"]["samples"] >= 3,
              what="lead-time samples")
     lead = d.pool("pred")["sizing"]["lead_time_seconds"]
     assert 0 < lead["p50"] < 5 and lead["p50"] <= lead["p90"] <= lead["p99"], lead
     # The pool grew towards its target; then, once the claims stop, it drains
     # back down to what the slower window still asks for.
-    e2e.poll(lambda: supply(d.pool("pred")) >= 3, what="pred to grow")
+    poll(lambda: supply(d.pool("pred")) >= 3, what="pred to grow")
     for sid in ids:
         status, _, _ = d.request("DELETE", "/v1/sessions/" + sid)
         assert status in (200, 204), status
-    e2e.poll(lambda: d.pool("pred")["sizing"]["target_idle"] <= 2, timeout=60,
+    poll(lambda: d.pool("pred")["sizing"]["target_idle"] <= 2, timeout=60,
              what="the target to fall after the burst")
-    e2e.poll(lambda: d.pool("pred")["pods"]["ready"] <= 2, timeout=60,
+    poll(lambda: d.pool("pred")["pods"]["ready"] <= 2, timeout=60,
              what="idle pods drained")
 
 
 def test_schedule_keeps_its_minimum(d):
-    e2e.poll(e2e.ready_idle(d, "sched", 3), what="the scheduled minimum")
+    poll(e2e.ready_idle(d, "sched", 3), what="the scheduled minimum")
     s = d.pool("sched")["sizing"]
     assert s["policy"] == "schedule" and s["target_idle"] == 3, s
     assert s["settings"]["schedule"] == [{"at": "00:00", "min_idle": 3}], s
@@ -122,26 +121,17 @@ def test_metrics_show_the_estimates(d):
 
 
 def main():
-    backend = json.dumps(os.path.abspath(e2e.BACKEND))
-    d = e2e.Daemon(text=CONFIG.format(backend=backend, backend_path=os.path.abspath(e2e.BACKEND)))
-    passed = failed = 0
+    d = e2e.start(text=CONFIG.format(backend=quoted_path(e2e.BACKEND),
+                                     backend_path=os.path.abspath(e2e.BACKEND)))
+    tally = Tally()
     try:
         for test in (test_predictive_follows_a_burst, test_schedule_keeps_its_minimum,
                      test_metrics_show_the_estimates):
-            try:
-                test(d)
-                passed += 1
-                print("ok", test.__name__)
-            except Exception:  # report every failure, then carry on
-                failed += 1
-                print("FAIL", test.__name__)
-                e2e.traceback.print_exc()
+            if not tally.run(test, d):  # report every failure, then carry on
                 print(d.log()[-3000:])
     finally:
-        d.proc.terminate()
-        d.proc.wait(timeout=20)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        d.stop()
+    return tally.summary()
 
 
 if __name__ == "__main__":

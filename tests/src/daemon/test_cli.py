@@ -5,14 +5,15 @@ and start-up failures (bad --listen, a port already taken), without running
 the service (that is e2e_daemon.py's job).
 
 Usage: test_cli.py PREWARMD
-Prints "N passed, M failed" last; exits 1 on any failure.
+Prints "N passed, M failed, K skipped" last; exits 1 on any failure.
 """
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import traceback
+
+from prewarmd_harness import Tally
 
 PREWARMD = sys.argv[1]
 GOOD = """\
@@ -83,22 +84,14 @@ def test_start_failures_are_reported(tmp):
 
 
 def main():
-    passed = failed = 0
+    tally = Tally()
     with tempfile.TemporaryDirectory(prefix="prewarm-cli-") as tmp:
         for test in (test_help_and_version, test_bad_options_exit_2,
                      test_check_summarises_a_valid_config,
                      test_config_errors_name_file_line_and_field,
                      test_start_failures_are_reported):
-            try:
-                test(*([tmp] if test.__code__.co_argcount else []))
-                passed += 1
-                print("PASS", test.__name__, flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL", test.__name__, flush=True)
-                traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+            tally.run(test, *([tmp] if test.__code__.co_argcount else []))
+    return tally.summary()
 
 
 if __name__ == "__main__":
