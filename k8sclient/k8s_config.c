@@ -9,6 +9,7 @@
 
 #include "k8s_base64.h"
 #include "k8s_incluster.h"
+#include "k8s_keypair.h"
 
 #define MAX_PEM_FILE (4u * 1024 * 1024)
 
@@ -168,6 +169,26 @@ static enum k8s_status exec_cred(struct k8s_config *cfg, const struct k8s_kc_use
     return K8S_OK;
 }
 
+/* The client key must belong to the client certificate (client-go's tls.X509KeyPair);
+ * the message names where each came from. */
+static enum k8s_status check_keypair(const struct k8s_config *cfg, const struct k8s_kc_user *u,
+                                     struct k8s_error *err)
+{
+    struct k8s_error kerr;
+    k8s_error_clear(&kerr);
+    enum k8s_status st = k8s_keypair_check(cfg->client_cert_pem, cfg->client_cert_pem_len,
+                                           cfg->client_key_pem, cfg->client_key_pem_len, &kerr);
+    if (st != K8S_ECONFIG)
+        return st == K8S_OK ? st : k8s_error_set(err, st, "%s", kerr.message);
+    bool cert_data = u->client_certificate_data && u->client_certificate_data[0];
+    bool key_data = u->client_key_data && u->client_key_data[0];
+    char msg[K8S_ERROR_MESSAGE_MAX];
+    snprintf(msg, sizeof msg, "%.200s (certificate from %.350s, key from %.350s)", kerr.message,
+             cert_data ? "client-certificate-data" : u->client_certificate,
+             key_data ? "client-key-data" : u->client_key);
+    return mark_error(err, st, &u->mark, "user.client-key", msg);
+}
+
 /* Credentials of one user: client certificate, then token, tokenFile, exec (client-go order). */
 static enum k8s_status user_creds(struct k8s_config *cfg, const struct k8s_kc_user *u,
                                   const struct k8s_kc_cluster *cl, struct k8s_error *err)
@@ -184,6 +205,8 @@ static enum k8s_status user_creds(struct k8s_config *cfg, const struct k8s_kc_us
         return mark_error(err, K8S_ECONFIG, &u->mark, "user",
                           "client-certificate and client-key must both be specified");
     bool has_cert = cfg->client_cert_pem != NULL;
+    if (has_cert && (st = check_keypair(cfg, u, err)) != K8S_OK)
+        return st;
     if (u->token && u->token[0])
         st = k8s_cred_new_token(u->token, &cfg->cred);
     else if (u->token_file && u->token_file[0])

@@ -15,6 +15,9 @@
  *  - certificate-authority-data wins over certificate-authority (a file,
  *    read now); the same for client-certificate(-data) / client-key(-data).
  *    `*-data` is base64 in the kubeconfig; ca_pem etc. hold decoded PEM.
+ *  - a client certificate and key must belong together (client-go's
+ *    tls.X509KeyPair, k8s_keypair.h): otherwise K8S_ECONFIG naming
+ *    "user.client-key" and where each came from.
  *  - credentials are attached only when the server URL is https://: with
  *    http:// `cred`, client_cert_pem and client_key_pem stay NULL.
  *  - user credential precedence: token, then tokenFile, then exec; a user

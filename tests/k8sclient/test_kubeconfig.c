@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "helper_cfgtest.h"
+#include "k8s_base64.h"
 #include "k8s_config.h"
 #include "k8s_kubeconfig.h"
 
@@ -231,8 +232,10 @@ Test(kubeconfig, relative_paths_against_the_file)
     cr_assert_eq(mkdir(certs, 0700), 0);
     cr_assert_eq(mkdir(toks, 0700), 0);
     free(cfgt_write(sub, "ca.pem", "CA PEM\n", 0600));
-    free(cfgt_write(certs, "client.pem", "CERT PEM\n", 0600));
-    free(cfgt_write(certs, "client.key", "KEY PEM\n", 0600));
+    char *cert_pem = cfgt_fixture("tls/client.crt", NULL);
+    char *key_pem = cfgt_fixture("tls/client.key", NULL);
+    free(cfgt_write(certs, "client.pem", cert_pem, 0600));
+    free(cfgt_write(certs, "client.key", key_pem, 0600));
     free(cfgt_write(toks, "tok", "  file-token\n", 0600));
     char *path = cfgt_write(sub, "config", rel_yaml, 0600);
     cr_assert_eq(chdir("/"), 0); /* resolution must not depend on the working directory */
@@ -254,8 +257,10 @@ Test(kubeconfig, relative_paths_against_the_file)
     struct k8s_config *cfg;
     cr_assert_eq(k8s_config_from_kubeconfig(&kc, NULL, &cfg, &e), K8S_OK, "%s", e.message);
     cr_assert_str_eq(cfg->ca_pem, "CA PEM\n");
-    cr_assert_str_eq(cfg->client_cert_pem, "CERT PEM\n");
-    cr_assert_str_eq(cfg->client_key_pem, "KEY PEM\n");
+    cr_assert_str_eq(cfg->client_cert_pem, cert_pem);
+    cr_assert_str_eq(cfg->client_key_pem, key_pem);
+    free(cert_pem);
+    free(key_pem);
     cr_assert_null(cfg->cred);
     k8s_config_free(cfg);
 
@@ -270,6 +275,30 @@ Test(kubeconfig, relative_paths_against_the_file)
     cfgt_rmrf(dir);
     free(path);
     free(dir);
+}
+
+/* A kubeconfig whose user has a token and a client certificate, the
+ * certificate and key as *-data (base64) from the fixture files; heap text. */
+static char *cert_data_yaml(const char *server, const char *cert_fixture, const char *key_fixture)
+{
+    size_t clen, klen;
+    char *cert = cfgt_fixture(cert_fixture, &clen);
+    char *key = cfgt_fixture(key_fixture, &klen);
+    char *c64 = k8s_base64_encode(cert, clen);
+    char *k64 = k8s_base64_encode(key, klen);
+    char *yaml = NULL;
+    cr_assert(asprintf(&yaml,
+                       "current-context: x\n"
+                       "clusters: [{name: c, cluster: {server: '%s'}}]\n"
+                       "users: [{name: u, user: {token: secret, client-certificate-data: %s, "
+                       "client-key-data: %s}}]\n"
+                       "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
+                       server, c64, k64) > 0);
+    free(cert);
+    free(key);
+    free(c64);
+    free(k64);
+    return yaml;
 }
 
 Test(kubeconfig, credentials_only_over_https)
@@ -289,15 +318,15 @@ Test(kubeconfig, credentials_only_over_https)
     cr_assert_null(cfg->client_cert_pem);
     cr_assert_null(cfg->client_key_pem);
     k8s_config_free(cfg);
-    cfg = resolve_text(dir,
-                       "current-context: x\n"
-                       "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:8443'}}]\n"
-                       "users: [{name: u, user: {token: secret, client-certificate-data: "
-                       "Q0VSVA==, client-key-data: S0VZ}}]\n"
-                       "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
-                       NULL, &e, K8S_OK);
-    cr_assert_str_eq(cfg->client_cert_pem, "CERT");
-    cr_assert_str_eq(cfg->client_key_pem, "KEY");
+    char *yaml = cert_data_yaml("https://127.0.0.1:8443", "tls/client.crt", "tls/client.key");
+    cfg = resolve_text(dir, yaml, NULL, &e, K8S_OK);
+    free(yaml);
+    char *cert_pem = cfgt_fixture("tls/client.crt", NULL);
+    char *key_pem = cfgt_fixture("tls/client.key", NULL);
+    cr_assert_str_eq(cfg->client_cert_pem, cert_pem);
+    cr_assert_str_eq(cfg->client_key_pem, key_pem);
+    free(cert_pem);
+    free(key_pem);
     struct k8s_auth auth;
     cr_assert_eq(k8s_cred_get(cfg->cred, 0, 0, &auth, &e), K8S_CRED_READY);
     cr_assert_str_eq(auth.token, "secret");
@@ -579,4 +608,80 @@ Test(kubeconfig, every_trailing_slash_is_trimmed_and_a_host_is_required)
     cr_assert_eq(server_of("a.example/", server, sizeof server), K8S_OK);
     cr_assert_str_eq(server, "http://a.example");
     cr_assert_eq(server_of("https:///", server, sizeof server), K8S_ECONFIG);
+}
+
+/* client-go's tls.X509KeyPair refuses a key that is not the certificate's
+ * when the client is configured; so does the loader, naming both sources. */
+Test(kubeconfig, client_key_must_belong_to_the_certificate)
+{
+    char *dir = cfgt_tmpdir();
+    struct k8s_error e;
+    char *yaml = cert_data_yaml("https://127.0.0.1:8443", "tls/client.crt", "tls/other.key");
+    cr_assert_null(resolve_text(dir, yaml, NULL, &e, K8S_ECONFIG));
+    free(yaml);
+    cr_assert(strstr(e.message, "client-key does not match the public key of client-certificate"),
+              "%s", e.message);
+    cr_assert(
+        strstr(e.message, "certificate from client-certificate-data, key from client-key-data"),
+        "%s", e.message);
+    cr_assert(strstr(e.detail, "/config:") && strstr(e.detail, "user.client-key"), "%s", e.detail);
+
+    char *other = cfgt_fixture_path("tls/other.key");
+    char *cert = cfgt_fixture_path("tls/client.crt");
+    char *text = NULL;
+    cr_assert(asprintf(&text,
+                       "current-context: x\n"
+                       "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:8443'}}]\n"
+                       "users: [{name: u, user: {client-certificate: '%s', client-key: '%s'}}]\n"
+                       "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
+                       cert, other) > 0);
+    cr_assert_null(resolve_text(dir, text, NULL, &e, K8S_ECONFIG));
+    cr_assert(strstr(e.message, "does not match") && strstr(e.message, other), "%s", e.message);
+    free(text);
+
+    yaml = cert_data_yaml("https://127.0.0.1:8443", "tls/client.key", "tls/client.key");
+    cr_assert_null(resolve_text(dir, yaml, NULL, &e, K8S_ECONFIG));
+    free(yaml);
+    cr_assert(strstr(e.message, "client-certificate holds no readable PEM certificate"), "%s",
+              e.message);
+    yaml = cert_data_yaml("https://127.0.0.1:8443", "tls/client.crt", "tls/client.crt");
+    cr_assert_null(resolve_text(dir, yaml, NULL, &e, K8S_ECONFIG));
+    free(yaml);
+    cr_assert(strstr(e.message, "client-key holds no readable PEM private key"), "%s", e.message);
+    free(other);
+    free(cert);
+    cfgt_rmrf(dir);
+    free(dir);
+}
+
+/* A certificate or key file that cannot be read is named in the error. */
+Test(kubeconfig, missing_client_certificate_file_is_named)
+{
+    char *dir = cfgt_tmpdir();
+    struct k8s_error e;
+    char *cert = cfgt_fixture_path("tls/client.crt");
+    char *key = cfgt_fixture_path("tls/client.key");
+    const char *absent[2][2] = {{"absent/client.crt", key}, {cert, "absent/client.key"}};
+    for (int i = 0; i < 2; i++) {
+        char *text = NULL;
+        cr_assert(
+            asprintf(&text,
+                     "current-context: x\n"
+                     "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:8443'}}]\n"
+                     "users: [{name: u, user: {client-certificate: '%s', client-key: '%s'}}]\n"
+                     "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
+                     absent[i][0], absent[i][1]) > 0);
+        cr_assert_null(resolve_text(dir, text, NULL, &e, K8S_ECONFIG));
+        free(text);
+        char want[700];
+        snprintf(want, sizeof want, "%s/absent/client.%s: No such file or directory", dir,
+                 i == 0 ? "crt" : "key");
+        cr_assert(strstr(e.message, want), "%s lacks %s", e.message, want);
+        cr_assert(strstr(e.detail, i == 0 ? "user.client-certificate" : "user.client-key"), "%s",
+                  e.detail);
+    }
+    free(cert);
+    free(key);
+    cfgt_rmrf(dir);
+    free(dir);
 }

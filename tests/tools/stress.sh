@@ -14,7 +14,9 @@
 #
 # The hogs are plain shell busy loops at normal priority, each under
 # `timeout`, killed by pid when the script ends (or is interrupted): they
-# do no I/O and open no sockets. Exits 1 if any test failed in any run.
+# do no I/O and open no sockets. Exits 1 if any test failed in any run; the
+# runs' ctest logs (each failed test's output included) are then kept and
+# their folder named.
 set -uo pipefail
 runs=5 hogs=2 build=build jobs=2 limit=5400
 while [ $# -gt 0 ]; do
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
   -b) build=$2; shift 2 ;;
   -j) jobs=$2; shift 2 ;;
   -t) limit=$2; shift 2 ;;
-  -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
   --) shift; break ;;
   *) break ;; # the rest goes to ctest
   esac
@@ -32,10 +34,15 @@ done
 [ -f "$build/CTestTestfile.cmake" ] || { echo "stress: $build is not a configured build directory" >&2; exit 2; }
 out=$(mktemp -d)
 pids=()
+keep=0
 cleanup() {
   for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$out"
+  if [ "$keep" = 1 ]; then
+    echo "stress: ctest logs with the failed tests' output kept in $out (run*.log)" >&2
+  else
+    rm -rf "$out"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -52,7 +59,8 @@ for ((r = 1; r <= runs; r++)); do
     break
   fi
   t0=$(date +%s)
-  ctest --test-dir "$build" -j"$jobs" --timeout 600 --output-junit "$out/run$r.xml" "$@" >"$out/run$r.log" 2>&1
+  ctest --test-dir "$build" -j"$jobs" --timeout 600 --output-on-failure --output-junit "$out/run$r.xml" \
+    "$@" >"$out/run$r.log" 2>&1
   echo "stress: run $r/$runs: $(grep -E 'tests passed|tests failed' "$out/run$r.log" | tail -n1) ($(($(date +%s) - t0)) s)" >&2
 done
 python3 - "$out" "$runs" <<'PY'
@@ -74,3 +82,6 @@ tot = {k: sum(c[k] for c in counts.values()) for k in ("pass", "fail", "skip")}
 print("stress: %d passed, %d failed, %d skipped (%d tests x %d runs)" % (tot["pass"], tot["fail"], tot["skip"], len(counts), runs))
 sys.exit(1 if tot["fail"] else 0)
 PY
+status=$?
+[ "$status" = 0 ] || keep=1
+exit "$status"
