@@ -19,7 +19,17 @@ prewarm_add_fuzzer(fuzz_http_server ${CMAKE_CURRENT_LIST_DIR}/fuzz_http_server.c
   ${PROJECT_SOURCE_DIR}/src/http/http_exchange.c
   ${PROJECT_SOURCE_DIR}/src/http/http_server.c
   ${PROJECT_SOURCE_DIR}/src/http/http_h1.c
-  ${PROJECT_SOURCE_DIR}/src/http/http_h2.c)
+  ${PROJECT_SOURCE_DIR}/src/http/http_h2.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_tls.c)
 target_include_directories(fuzz_http_server PRIVATE ${PROJECT_SOURCE_DIR}/src/http
   ${PROJECT_SOURCE_DIR}/src/base)
-target_link_libraries(fuzz_http_server PRIVATE PkgConfig::NGHTTP2)
+target_link_libraries(fuzz_http_server PRIVATE PkgConfig::NGHTTP2 PkgConfig::SSL PkgConfig::CRYPTO)
+
+# The ALPN protocol list a TLS client sends (http_tls_alpn_choose): the one
+# TLS input prewarm parses itself (OpenSSL parses the rest). Seeds in
+# fuzz/corpus/tls_alpn.
+prewarm_add_fuzzer(fuzz_tls_alpn ${CMAKE_CURRENT_LIST_DIR}/fuzz_tls_alpn.c
+  ${PROJECT_SOURCE_DIR}/src/http/http_tls.c)
+target_include_directories(fuzz_tls_alpn PRIVATE ${PROJECT_SOURCE_DIR}/src/http
+  ${PROJECT_SOURCE_DIR}/src/base)
+target_link_libraries(fuzz_tls_alpn PRIVATE PkgConfig::SSL PkgConfig::CRYPTO)

@@ -120,7 +120,8 @@ static void advance_queue(struct http_conn *c)
     struct h1_conn *h = h1_of(c);
     while (h->q_head && h->q_head->ex.responded) {
         struct h1_exchange *ex = pop_head(h);
-        buf_append(&c->out, buf_start(&ex->response), buf_size(&ex->response));
+        if (buf_size(&ex->response) > 0) /* empty when it was serialized into c->out */
+            buf_append(&c->out, buf_start(&ex->response), buf_size(&ex->response));
         http_conn_watch(c, &ex->ex, false);
         if (ex->close_after)
             c->close_when_done = true;

@@ -87,27 +87,35 @@ static bool readable(const char *path, const char *what, char *err, size_t errle
     return false;
 }
 
-/* ALPN: h2 if offered, else http/1.1 (also when the client offers neither,
- * which ALPN-less clients do: they get HTTP/1.1). */
+int http_tls_alpn_choose(const unsigned char *in, size_t inlen, const unsigned char **out,
+                         unsigned char *outlen)
+{
+    static const unsigned char h2[] = "\x02h2", h1[] = "\x08http/1.1";
+    for (size_t i = 0; i < inlen; i += 1u + in[i]) /* the list must be well formed */
+        if (in[i] == 0 || in[i] > inlen - i - 1)
+            return -1;
+    for (int round = 0; round < 2; round++) {
+        const unsigned char *want = round == 0 ? h2 : h1;
+        for (size_t i = 0; i < inlen; i += 1u + in[i]) {
+            if (in[i] == want[0] && !memcmp(in + i + 1, want + 1, want[0])) {
+                *out = in + i + 1;
+                *outlen = in[i];
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
     (void)ssl;
     (void)arg;
-    static const unsigned char h2[] = "\x02h2", h1[] = "\x08http/1.1";
-    for (int round = 0; round < 2; round++) {
-        const unsigned char *want = round == 0 ? h2 : h1;
-        for (unsigned int i = 0; i < inlen; i += 1u + in[i]) {
-            if (i + 1u + in[i] > inlen)
-                return SSL_TLSEXT_ERR_ALERT_FATAL; /* malformed list */
-            if (in[i] == want[0] && !memcmp(in + i + 1, want + 1, want[0])) {
-                *out = in + i + 1;
-                *outlen = in[i];
-                return SSL_TLSEXT_ERR_OK;
-            }
-        }
-    }
-    return SSL_TLSEXT_ERR_NOACK; /* proceed without ALPN: HTTP/1.1 */
+    int rc = http_tls_alpn_choose(in, inlen, out, outlen);
+    if (rc < 0)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    return rc ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK; /* NOACK: HTTP/1.1 */
 }
 
 static enum http_tls_status load_chain(SSL_CTX *ctx, const struct http_tls *t, char *err,

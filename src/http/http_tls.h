@@ -109,6 +109,13 @@ bool http_tls_pending(const struct http_tls_conn *t);
 /* Sends close_notify (best effort, non-blocking) before a half-close. */
 void http_tls_close_notify(struct http_tls_conn *t);
 
+/* ALPN: picks "h2" if the client's protocol list (RFC 7301 wire format: length-
+ * prefixed names) offers it, else "http/1.1"; *out points into in. Returns 1
+ * chosen, 0 neither offered (the connection goes on as HTTP/1.1 without
+ * ALPN), -1 malformed list (the handshake fails). */
+int http_tls_alpn_choose(const unsigned char *in, size_t inlen, const unsigned char **out,
+                         unsigned char *outlen);
+
 /* First byte of a TLS connection (a handshake record). */
 #define HTTP_TLS_RECORD_HANDSHAKE 0x16
 

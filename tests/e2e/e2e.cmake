@@ -23,6 +23,17 @@ if(TARGET prewarmd AND PREWARM_PYTHON3)
   set_tests_properties(e2e.hardening PROPERTIES TIMEOUT 300)
 endif()
 
+# TLS on the listeners: HTTPS claims over HTTP/1.1 and HTTP/2, tokens, plaintext
+# refused, silent clients timed out, certificate reload, client certificates.
+# The certificates are tests/src/http's fixture (made at test time).
+if(TARGET prewarmd AND PREWARM_PYTHON3)
+  add_test(NAME e2e.tls
+    COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_tls.py
+            $<TARGET_FILE:prewarmd> $<TARGET_FILE:prewarm-demo-backend>
+            ${PROJECT_BINARY_DIR}/tests/src/http/tls-certs)
+  set_tests_properties(e2e.tls PROPERTIES TIMEOUT 300 FIXTURES_REQUIRED http_tls_certs)
+endif()
+
 # The same daemons under valgrind (Release build only: valgrind and the
 # sanitizers do not mix): any memory error, or a definite or indirect leak at
 # exit, makes prewarmd exit 99 and the test fail.

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Runs h2spec (HTTP/2 conformance, RFC 7540/7541) against prewarmd's h2c port.
+"""Runs h2spec (HTTP/2 conformance, RFC 7540/7541) against prewarmd's h2c port,
+or with CERTS_DIR against its TLS port (h2 by ALPN, h2spec -t -k).
 
 Builds the pinned h2spec (go.mod/go.sum beside this file, from the Go module
 proxy) into BUILD_DIR once, starts prewarmd on 127.0.0.1:0 with a pool-less
 health path (/healthz is what h2spec requests), runs every h2spec test and
-compares the failures with known_failures.txt (each with its reason, also in
-the README). An unexpected failure, or a known one that now passes (the list
+compares the failures with known_failures.txt (known_failures_tls.txt over
+TLS; each with its reason, also in the README). An unexpected failure, or a known one that now passes (the list
 must stay true), fails the test.
 
-Usage: run_h2spec.py PREWARMD DEMO_BACKEND BUILD_DIR
+Usage: run_h2spec.py PREWARMD DEMO_BACKEND BUILD_DIR [CERTS_DIR]
 Prints "N passed, M failed" last (h2spec's own counts).
 """
 import os
@@ -21,6 +22,8 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PREWARMD, BACKEND, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
+CERTS = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else None
+TLS = "tls: {cert_file: %s/server1.crt, key_file: %s/server1.key}\n" % (CERTS, CERTS)
 
 CONFIG = """\
 listen: "127.0.0.1:0"
@@ -48,7 +51,7 @@ def build_h2spec():
 def start_prewarmd(tmp):
     path = os.path.join(tmp, "prewarm.yaml")
     with open(path, "w") as f:
-        f.write(CONFIG % BACKEND)
+        f.write((TLS if CERTS else "") + CONFIG % BACKEND)
     proc = subprocess.Popen([PREWARMD, "--config", path, "--quiet"], stdout=subprocess.PIPE)
     line = b""
     while not line.endswith(b"\n"):
@@ -63,7 +66,8 @@ def start_prewarmd(tmp):
 
 def known_failures():
     known = {}
-    with open(os.path.join(HERE, "known_failures.txt")) as f:
+    name = "known_failures_tls.txt" if CERTS else "known_failures.txt"
+    with open(os.path.join(HERE, name)) as f:
         for line in f:
             if line.strip() and not line.startswith("#"):
                 ident, reason = line.rstrip("\n").split("  ", 1)
@@ -91,9 +95,10 @@ def main():
         proc, port = start_prewarmd(tmp)
         report = os.path.join(tmp, "report.xml")
         try:
+            tls = ["-t", "-k"] if CERTS else []
             out = subprocess.run([exe, "-h", "127.0.0.1", "-p", str(port), "-P", "/healthz",
-                                  "-o", "10", "-j", report], capture_output=True, text=True,
-                                 timeout=600)
+                                  "-o", "10", "-j", report] + tls, capture_output=True,
+                                 text=True, timeout=600)
         finally:
             proc.terminate()
             proc.wait(timeout=15)

@@ -32,8 +32,9 @@ import traceback
 # Overrides the config's listen address with an ephemeral loopback port.
 LISTEN_ANY = ("--listen", "127.0.0.1:0")
 JSON_HEADERS = {"Content-Type": "application/json"}
-LISTENING = rb"prewarmd listening on http://127\.0\.0\.1:(\d+)\n"
-HEALTH = rb"prewarmd health on http://127\.0\.0\.1:(\d+)\n"
+# http, or https when the port has a tls: block.
+LISTENING = rb"prewarmd listening on https?://127\.0\.0\.1:(\d+)\n"
+HEALTH = rb"prewarmd health on https?://127\.0\.0\.1:(\d+)\n"
 
 
 class Skip(Exception):
