@@ -67,6 +67,36 @@ static void on_error(void *arg, const struct k8s_error *err)
 static const struct k8s_informer_handlers handlers = {on_add, on_update, on_delete, on_synced,
                                                       on_error};
 
+/* Starts an informer on the fixture's client; the caller frees it. */
+static struct k8s_informer *start(const struct k8s_informer_options *o,
+                                  const struct k8s_informer_handlers *h, void *arg)
+{
+    struct k8s_informer *inf = NULL;
+    cr_assert_eq(k8s_informer_start(fx.c, o, h, arg, &inf), K8S_OK);
+    return inf;
+}
+
+/* Injects one fault rule (the simulator's faults JSON). */
+static void inject_fault(const char *rule)
+{
+    cr_assert_eq(sim_control(&fx.sim, "POST", "faults", rule, NULL), 201);
+}
+
+/* The informer goes blind: watches are refused and the open ones dropped. */
+static void blind_begin(void)
+{
+    inject_fault("{\"match\":{\"path\":\"watch=\"},\"code\":503}");
+    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+}
+
+/* The history of the blind period is compacted away, then watches are let
+ * through again: the informer can only catch up by relisting. */
+static void blind_end(void)
+{
+    cr_assert_eq(sim_control(&fx.sim, "POST", "compact", "{}", NULL), 200);
+    cr_assert_eq(sim_control(&fx.sim, "DELETE", "faults", NULL, NULL), 200);
+}
+
 /* Without the scheduler and kubelet nothing changes a pod but the test. */
 Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup_quiet, .fini = sim_fx_teardown)
 {
@@ -79,8 +109,7 @@ Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup_quiet, .fini = s
                                      .page_size = 2, /* two pages */
                                      .backoff_initial_ms = 50,
                                      .backoff_max_ms = 300};
-    struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    struct k8s_informer *inf = start(&o, &handlers, &n);
     hw_wait_count(fx.c, &n.synced, 1, 10000);
     cr_assert(k8s_informer_has_synced(inf));
     cr_assert_eq(n.adds, 3);
@@ -92,14 +121,10 @@ Test(informer, list_watch_and_relist_diff, .init = sim_fx_setup_quiet, .fini = s
     cr_assert_null(k8s_informer_get(inf, fx.sim.ns, "c"));
 
     /* Blind period: watches are refused, then the history is compacted. */
-    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
-                             "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
-                 201);
-    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+    blind_begin();
     hw_delete_pod(fx.c, "a");
     hw_create_pod(fx.c, "d");
-    cr_assert_eq(sim_control(&fx.sim, "POST", "compact", "{}", NULL), 200);
-    cr_assert_eq(sim_control(&fx.sim, "DELETE", "faults", NULL, NULL), 200);
+    blind_end();
 
     hw_wait_count(fx.c, &n.deleted_a, 1, 20000);
     hw_wait_count(fx.c, &n.added_d, 1, 20000);
@@ -128,22 +153,17 @@ Test(informer, relist_reports_a_recreated_name_as_delete_and_add, .init = sim_fx
     struct counts n = {0};
     struct k8s_informer_options o = {
         .path = fx.sim.pods_path, .backoff_initial_ms = 50, .backoff_max_ms = 300};
-    struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    struct k8s_informer *inf = start(&o, &handlers, &n);
     hw_wait_count(fx.c, &n.synced, 1, 10000);
     cr_assert_eq(n.adds, 1);
     char old_uid[64];
     snprintf(old_uid, sizeof old_uid, "%s", n.last_added_uid);
     cr_assert(old_uid[0]);
 
-    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
-                             "{\"match\":{\"path\":\"watch=\"},\"code\":503}", NULL),
-                 201);
-    cr_assert_eq(sim_control(&fx.sim, "POST", "watches/drop", "{}", NULL), 200);
+    blind_begin();
     hw_delete_pod(fx.c, "a");
     hw_create_pod(fx.c, "a");
-    cr_assert_eq(sim_control(&fx.sim, "POST", "compact", "{}", NULL), 200);
-    cr_assert_eq(sim_control(&fx.sim, "DELETE", "faults", NULL, NULL), 200);
+    blind_end();
 
     hw_wait_count(fx.c, &n.deletes, 1, 20000);
     hw_wait_count(fx.c, &n.adds, 2, 20000);
@@ -215,8 +235,7 @@ Test(informer, transform_keeps_only_what_it_returns, .init = sim_fx_setup, .fini
     struct slim_counts s = {0};
     struct k8s_informer_handlers h = {slim_add, slim_update, slim_delete, slim_synced, NULL};
     struct k8s_informer_options o = {.path = fx.sim.pods_path, .page_size = 1, .transform = slim};
-    struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(fx.c, &o, &h, &s, &inf), K8S_OK);
+    struct k8s_informer *inf = start(&o, &h, &s);
     hw_wait_count(fx.c, &s.n.synced, 1, 10000);
     cr_assert_eq(s.n.adds, 2);
     const cJSON *b = k8s_informer_get(inf, fx.sim.ns, "b");
@@ -240,16 +259,13 @@ Test(informer, failed_list_is_retried_with_backoff, .init = sim_fx_setup_quiet,
 {
     hw_create_pod(fx.c, "a");
     hw_create_pod(fx.c, "b");
-    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
-                             "{\"match\":{\"verb\":\"list\"},\"code\":403,\"count\":3}", NULL),
-                 201);
+    inject_fault("{\"match\":{\"verb\":\"list\"},\"code\":403,\"count\":3}");
     struct counts n = {0};
     struct k8s_informer_options o = {.path = fx.sim.pods_path,
                                      .label_selector = "app=w",
                                      .backoff_initial_ms = 20,
                                      .backoff_max_ms = 80};
-    struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    struct k8s_informer *inf = start(&o, &handlers, &n);
     hw_wait_count(fx.c, &n.errors, 3, 20000);
     cr_assert_eq(n.synced, 0, "not synced while every list failed");
     cr_assert_not(k8s_informer_has_synced(inf));
@@ -272,17 +288,14 @@ Test(informer, expired_continue_token_lists_anew, .init = sim_fx_setup_quiet,
     hw_create_pod(fx.c, "a");
     hw_create_pod(fx.c, "b");
     hw_create_pod(fx.c, "c");
-    cr_assert_eq(sim_control(&fx.sim, "POST", "faults",
-                             "{\"match\":{\"path\":\"continue=\"},\"code\":410,\"count\":1}", NULL),
-                 201);
+    inject_fault("{\"match\":{\"path\":\"continue=\"},\"code\":410,\"count\":1}");
     struct counts n = {0};
     struct k8s_informer_options o = {.path = fx.sim.pods_path,
                                      .label_selector = "app=w",
                                      .page_size = 1,
                                      .backoff_initial_ms = 20,
                                      .backoff_max_ms = 80};
-    struct k8s_informer *inf = NULL;
-    cr_assert_eq(k8s_informer_start(fx.c, &o, &handlers, &n, &inf), K8S_OK);
+    struct k8s_informer *inf = start(&o, &handlers, &n);
     hw_wait_count(fx.c, &n.synced, 1, 20000);
     cr_assert_eq(n.errors, 1, "the expired page is reported");
     cr_assert_eq(n.adds, 3, "each pod added once");
