@@ -92,21 +92,23 @@ static void session_delete(void *ctx, struct http_exchange *ex, const struct htt
 
 /* ---- pools, health, metrics ---- */
 
+static void pool_item(struct buf *b, const void *api, size_t i)
+{
+    struct service *svc = ((const struct api *)api)->svc;
+    struct service_pool_info p;
+    svc->ops->pool_info(svc, i, &p);
+    api_json_pool(b, &p);
+}
+
 static void pools_list(void *ctx, struct http_exchange *ex, const struct http_request *req,
                        const struct http_route_match *m)
 {
     (void)req, (void)m;
     struct service *svc = ((struct api *)ctx)->svc;
     struct buf b = {0};
-    JSON_LIT(&b, "{\"pools\":[");
-    for (size_t i = 0; i < svc->ops->pool_count(svc); i++) {
-        struct service_pool_info p;
-        svc->ops->pool_info(svc, i, &p);
-        if (i)
-            JSON_LIT(&b, ",");
-        api_json_pool(&b, &p);
-    }
-    JSON_LIT(&b, "]}");
+    JSON_LIT(&b, "{\"pools\":");
+    json_array(&b, svc->ops->pool_count(svc), pool_item, ctx);
+    JSON_LIT(&b, "}");
     api_respond_buf(ex, 200, &b, API_JSON_TYPE);
 }
 

@@ -109,6 +109,14 @@ static uint64_t since_of(const struct http_request *req)
     return n;
 }
 
+static void pool_state_item(struct buf *b, const void *api, size_t i)
+{
+    struct service *svc = ((const struct api *)api)->svc;
+    struct service_pool_info p;
+    svc->ops->pool_info(svc, i, &p);
+    pool_state_json(b, &p);
+}
+
 void api_dashboard_state(void *ctx, struct http_exchange *ex, const struct http_request *req,
                          const struct http_route_match *m)
 {
@@ -122,14 +130,8 @@ void api_dashboard_state(void *ctx, struct http_exchange *ex, const struct http_
     json_uint(&b, ev->last_seq);
     JSON_LIT(&b, ",\"events\":");
     events_write_json(ev, since_of(req), &b);
-    JSON_LIT(&b, ",\"pools\":[");
-    for (size_t i = 0; i < svc->ops->pool_count(svc); i++) {
-        struct service_pool_info p;
-        svc->ops->pool_info(svc, i, &p);
-        if (i)
-            JSON_LIT(&b, ",");
-        pool_state_json(&b, &p);
-    }
-    JSON_LIT(&b, "]}");
+    JSON_LIT(&b, ",\"pools\":");
+    json_array(&b, svc->ops->pool_count(svc), pool_state_item, ctx);
+    JSON_LIT(&b, "}");
     api_respond_buf(ex, 200, &b, API_JSON_TYPE);
 }

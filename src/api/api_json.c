@@ -77,22 +77,24 @@ static uint32_t or_default(uint32_t v, uint32_t def)
     return v ? v : def;
 }
 
+static void schedule_item(struct buf *b, const void *config, size_t i)
+{
+    const struct pool_sizing_config *c = config;
+    char at[8];
+    unsigned minute = c->schedule[i].minute % (24 * 60);
+    snprintf(at, sizeof at, "%02u:%02u", minute / 60, minute % 60);
+    JSON_LIT(b, "{\"at\":");
+    json_str(b, at);
+    JSON_LIT(b, ",\"min_idle\":");
+    json_uint(b, c->schedule[i].min_idle);
+    JSON_LIT(b, "}");
+}
+
 static void schedule_json(struct buf *b, const struct pool_sizing_config *c)
 {
-    JSON_LIT(b, "\"schedule\":[");
-    for (uint32_t i = 0; i < c->nschedule; i++) {
-        char at[8];
-        unsigned minute = c->schedule[i].minute % (24 * 60);
-        snprintf(at, sizeof at, "%02u:%02u", minute / 60, minute % 60);
-        JSON_LIT(b, "{\"at\":");
-        json_str(b, at);
-        JSON_LIT(b, ",\"min_idle\":");
-        json_uint(b, c->schedule[i].min_idle);
-        JSON_LIT(b, "}");
-        if (i + 1 < c->nschedule)
-            JSON_LIT(b, ",");
-    }
-    JSON_LIT(b, "],");
+    JSON_LIT(b, "\"schedule\":");
+    json_array(b, c->nschedule, schedule_item, c);
+    JSON_LIT(b, ",");
 }
 
 /* The policy's own settings, defaults filled in ({} for fixed). */

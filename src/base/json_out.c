@@ -61,3 +61,14 @@ void json_time(struct buf *b, int64_t wall_ns)
     put_digits(out + 21, (unsigned)((wall_ns / 1000000) % 1000), 3);
     buf_append(b, out, sizeof out);
 }
+
+void json_array(struct buf *b, size_t n, json_item_fn *item, const void *ctx)
+{
+    JSON_LIT(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            JSON_LIT(b, ",");
+        item(b, ctx, i);
+    }
+    JSON_LIT(b, "]");
+}

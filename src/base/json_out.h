@@ -13,12 +13,16 @@
  *     json_uint(b, live);
  *     JSON_LIT(b, "}");
  *
+ * Arrays go through json_array with a function that writes one element, so
+ * the separators are written in one place.
+ *
  * Ownership: output goes into the caller's struct buf (buf.h).
  */
 #ifndef PREWARM_JSON_OUT_H
 #define PREWARM_JSON_OUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -38,5 +42,12 @@ void json_double(struct buf *b, double v);
 /* Unix wall time in ns as a quoted RFC 3339 UTC time in milliseconds:
  * "2026-12-06T07:28:14.123Z". */
 void json_time(struct buf *b, int64_t wall_ns);
+
+/* Writes one array element, number i, with the typed writers above. */
+typedef void json_item_fn(struct buf *b, const void *ctx, size_t i);
+
+/* An array of n elements: the brackets and commas here, each element by
+ * item(b, ctx, i) for i = 0 .. n - 1. */
+void json_array(struct buf *b, size_t n, json_item_fn *item, const void *ctx);
 
 #endif
