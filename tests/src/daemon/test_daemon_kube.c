@@ -141,6 +141,24 @@ static void claim(char *id, size_t idcap, char *pod, size_t podcap)
     json_str(c.body, "pod", pod, podcap);
 }
 
+/* Polls GET /v1/sessions/{id} (timeout_ms at most) until it answers 200,
+ * naming pod: the session is back after a restart. */
+static void wait_session_restored(const char *id, const char *pod, int timeout_ms)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/v1/sessions/%s", id);
+    for (uint64_t end = mono_ms() + (uint64_t)timeout_ms;;) {
+        struct answer s = request("GET", path, "");
+        if (s.status == 200) {
+            cr_assert(strstr(s.body, pod), "%s", s.body);
+            return;
+        }
+        cr_assert_lt(mono_ms(), end, "session not restored: %d %s", s.status, s.body);
+        for (int i = 0; i < 10; i++)
+            loop_run_once(loop, 10);
+    }
+}
+
 Test(daemon_kube, fills_binds_releases_and_refills)
 {
     wait_body("/v1/pools/warm", "\"ready\":2");
@@ -185,22 +203,12 @@ Test(daemon_kube, pod_deleted_outside_ends_its_session)
 Test(daemon_kube, restart_restores_the_bound_session)
 {
     wait_body("/v1/pools/warm", "\"ready\":2");
-    char id[80], pod[128], path[200];
+    char id[80], pod[128];
     claim(id, sizeof id, pod, sizeof pod);
     wait_binding(pod, id);
     free_daemon(); /* pods are not deleted: a restarted prewarmd adopts them */
     start_daemon();
-    snprintf(path, sizeof path, "/v1/sessions/%s", id);
-    for (uint64_t end = mono_ms() + 30000;;) {
-        struct answer s = request("GET", path, "");
-        if (s.status == 200) {
-            cr_assert(strstr(s.body, pod), "%s", s.body);
-            break;
-        }
-        cr_assert_lt(mono_ms(), end, "session not restored: %d %s", s.status, s.body);
-        for (int i = 0; i < 10; i++)
-            loop_run_once(loop, 10);
-    }
+    wait_session_restored(id, pod, 30000);
     wait_body("/v1/pools/warm", "\"ready\":2");
 }
 
@@ -221,21 +229,11 @@ Test(daemon_kube, journal_and_lease_restore_a_restart)
     start_daemon();
     wait_body("/v1/pools/warm", "\"ready\":2");
     wait_body("/readyz", "\"ready\":true");
-    char id[80], pod[128], path[200];
+    char id[80], pod[128];
     claim(id, sizeof id, pod, sizeof pod);
     free_daemon();
     start_daemon();
-    snprintf(path, sizeof path, "/v1/sessions/%s", id);
-    for (uint64_t end = mono_ms() + 60000;;) {
-        struct answer s = request("GET", path, "");
-        if (s.status == 200) {
-            cr_assert(strstr(s.body, pod), "%s", s.body);
-            break;
-        }
-        cr_assert_lt(mono_ms(), end, "session not restored: %d %s", s.status, s.body);
-        for (int i = 0; i < 10; i++)
-            loop_run_once(loop, 10);
-    }
+    wait_session_restored(id, pod, 60000);
     wait_binding(pod, id); /* the journal's binding reaches the pod */
     wait_body("/v1/pools/warm", "\"ready\":2");
     free_daemon();
