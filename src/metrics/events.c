@@ -23,7 +23,7 @@ void events_add(struct events *e, int64_t wall_ns, enum log_level level, const c
     copy(ev->detail, sizeof ev->detail, detail);
 }
 
-static void event_json(const struct event *ev, struct buf *b)
+static void event_json(struct buf *b, const struct event *ev)
 {
     JSON_LIT(b, "{\"seq\":");
     json_uint(b, ev->seq);
@@ -42,16 +42,24 @@ static void event_json(const struct event *ev, struct buf *b)
     JSON_LIT(b, "}");
 }
 
+/* The events after one sequence number, oldest first. */
+struct events_since {
+    const struct events *e;
+    uint64_t first; /* sequence number of element 0 */
+};
+
+static void event_item(struct buf *b, const void *since, size_t i)
+{
+    const struct events_since *s = since;
+    event_json(b, &s->e->ring[(s->first + i - 1) % EVENTS_MAX]);
+}
+
 void events_write_json(const struct events *e, uint64_t after, struct buf *b)
 {
     uint64_t first = e->last_seq > EVENTS_MAX ? e->last_seq - EVENTS_MAX + 1 : 1;
     if (after + 1 > first)
         first = after + 1;
-    JSON_LIT(b, "[");
-    for (uint64_t seq = first; seq <= e->last_seq; seq++) {
-        if (seq > first)
-            JSON_LIT(b, ",");
-        event_json(&e->ring[(seq - 1) % EVENTS_MAX], b);
-    }
-    JSON_LIT(b, "]");
+    struct events_since since = {e, first};
+    size_t n = e->last_seq >= first ? (size_t)(e->last_seq - first + 1) : 0;
+    json_array(b, n, event_item, &since);
 }
