@@ -510,8 +510,8 @@ static bool conn_read(struct http_conn *c)
         buf_commit(&c->in, (size_t)n);
         if (!handle_input(c))
             return false;
-        if ((size_t)n < HTTP_READ_CHUNK && !sc->tls)
-            break; /* TLS: the next record may be in the socket already */
+        if ((size_t)n < HTTP_READ_CHUNK && !(sc->tls && http_tls_pending(sc->tls)))
+            break; /* more in the socket raises the next event */
     }
     update_interest(c);
     http_conn_schedule(c);
@@ -633,11 +633,10 @@ static void conn_io(struct loop *loop, int fd, unsigned events, void *data)
             return;          /* handshake goes on (a plaintext client goes on below) */
         events |= LOOP_READ; /* application data may have come with the handshake */
     }
-    /* TLS reads may wait for writability and writes for readability. */
-    bool any = sc->tls != NULL;
-    if ((events & LOOP_WRITE || any) && !flush_conn(c))
+    /* A TLS read may wait for writability, a TLS write for readability. */
+    if ((events & LOOP_WRITE || (events & LOOP_READ && sc->write_wants_read)) && !flush_conn(c))
         return;
-    if (events & LOOP_READ || any)
+    if (events & LOOP_READ || (events & LOOP_WRITE && sc->read_wants_write))
         conn_read(c);
 }
 

@@ -78,7 +78,9 @@
  * wait. Unsent output is thus at most max_output_bytes plus, per connection,
  * 16 KiB and one answer; buffered input at most max_header_bytes +
  * max_body_bytes + 16 KiB per connection; HTTP/2 streams hold at most
- * max_streams answers each.
+ * max_streams answers each. Over TLS the bounds count plaintext; OpenSSL adds
+ * its record buffers (about 34 KiB while a connection transfers, released
+ * when it is idle).
  *
  * Callers: src/api (routes), main.c, bench/http_echo_server.c, tests.
  */

@@ -239,6 +239,52 @@ test('prewarmd --check accepts every overlay\'s ConfigMap as mounted', () => {
   }
 });
 
+// components/tls: an overlay that adds it mounts Secret prewarm-tls where the
+// tls: line its comment documents points, and prewarmd --check accepts that
+// config with a real certificate pair in the mounted folder.
+test('the optional TLS component mounts the Secret the documented tls: block reads', () => {
+  const component = path.join(m.MANIFESTS, 'components', 'tls');
+  const line = 'tls: {cert_file: ../tls/tls.crt, key_file: ../tls/tls.key}';
+  assert.ok(fs.readFileSync(path.join(component, 'kustomization.yaml'), 'utf8').includes(line));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prewarm-deploy-tls-'));
+  try {
+    const overlay = path.join(dir, 'overlay');
+    fs.mkdirSync(overlay);
+    const rel = (p) => path.relative(overlay, p); // kustomize takes relative roots only
+    fs.writeFileSync(path.join(overlay, 'kustomization.yaml'),
+                     `resources: [${rel(path.join(m.MANIFESTS, 'overlays', 'gke'))}]\n` +
+                     `components: [${rel(component)}]\n`);
+    const objs = m.decodeYaml(m.kubectl(['kustomize', overlay]));
+    const d = m.one(objs, 'Deployment', 'prewarm');
+    const vol = d.spec.template.spec.volumes.find((v) => v.name === 'tls');
+    assert.equal(vol.secret.secretName, 'prewarm-tls');
+    const mount = container(d).volumeMounts.find((v) => v.name === 'tls');
+    assert.equal(mount.mountPath, '/etc/prewarm/tls');
+    assert.equal(mount.readOnly, true);
+    const configDir = container(d).volumeMounts.find((v) => v.name === 'config').mountPath;
+    assert.equal(resolveIn(configDir, '../tls/tls.crt'), `${mount.mountPath}/tls.crt`);
+    const mounted = path.join(dir, 'mounted');
+    fs.mkdirSync(mounted);
+    writeMounted(objs, mounted);
+    fs.mkdirSync(path.join(mounted, 'tls'));
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+                                    '-nodes', '-days', '1', '-subj', '/CN=prewarm.prewarm-system.svc',
+                                    '-keyout', path.join(mounted, 'tls', 'tls.key'),
+                                    '-out', path.join(mounted, 'tls', 'tls.crt')], {encoding: 'utf8'});
+    assert.equal(r.status, 0, r.stderr);
+    const cfg = path.join(mounted, 'config', 'prewarm.yaml');
+    fs.writeFileSync(cfg, `${line}\n${fs.readFileSync(cfg, 'utf8')}`);
+    const check = spawnSync(prewarmdBinary(), ['--config', cfg, '--check'], {encoding: 'utf8'});
+    assert.equal(check.status, 0, check.stderr);
+    fs.copyFileSync(path.join(mounted, 'secrets', 'tokens'), path.join(mounted, 'tls', 'tls.key'));
+    const bad = spawnSync(prewarmdBinary(), ['--config', cfg, '--check'], {encoding: 'utf8'});
+    assert.notEqual(bad.status, 0, 'a bad key must fail the config check');
+    assert.match(bad.stderr, /prewarm\.yaml:1:\d+: tls\.key_file: /);
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true});
+  }
+});
+
 // Served kinds as "group/version kind" from the server's discovery.
 function servedKinds(env) {
   const out = m.kubectl(['api-resources', '--no-headers'], {env});
