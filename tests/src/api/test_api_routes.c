@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../json_field.h"
 #include "api.h"
 #include "http_server.h"
 #include "loop.h"
@@ -279,20 +280,6 @@ static struct answer request(const char *method, const char *path, const char *b
     cr_assert(read_answer(fd, &a, 400), "no answer to %s %s", method, path);
     close(fd);
     return a;
-}
-
-/* The value of "field":"..." in a JSON body. */
-static void json_field(const char *body, const char *field, char *out, size_t cap)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\":\"", field);
-    const char *p = strstr(body, key);
-    cr_assert_not_null(p, "%s not in %s", field, body);
-    p += strlen(key);
-    size_t n = strcspn(p, "\"");
-    cr_assert_lt(n, cap);
-    memcpy(out, p, n);
-    out[n] = '\0';
 }
 
 Test(api_routes, claim_binds_then_reuses_the_key)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../json_field.h"
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
@@ -91,20 +92,6 @@ static struct answer read_answer(int fd)
 static struct answer request(const char *method, const char *path, const char *body)
 {
     return read_answer(send_request(method, path, body));
-}
-
-/* The value of "field":"..." (a string) in a JSON body. */
-static void json_str(const char *body, const char *field, char *out, size_t cap)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\":\"", field);
-    const char *p = strstr(body, key);
-    cr_assert_not_null(p, "%s not in %s", field, body);
-    p += strlen(key);
-    size_t n = strcspn(p, "\"");
-    cr_assert_lt(n, cap);
-    memcpy(out, p, n);
-    out[n] = '\0';
 }
 
 /* Polls GET path until its body contains needle (30 s). */

@@ -107,12 +107,12 @@ Test(daemon, claims_sessions_pools_and_metrics_over_real_pods)
         request("POST", "/v1/pools/demo/claims", "{\"key\":\"alice\",\"ttl_seconds\":60}");
     cr_assert_eq(c.status, 201, "%s", c.body);
     char id[80], address[64], path[160], backend[1024];
-    json_str(c.body, "session_id", id, sizeof id);
-    json_str(c.body, "address", address, sizeof address);
+    json_field(c.body, "session_id", id, sizeof id);
+    json_field(c.body, "address", address, sizeof address);
     backend_get(address, backend, sizeof backend);
     cr_assert(strstr(backend, "\"pod\":\"local-"), "%s", backend);
     char token[160], target[256];
-    json_str(c.body, "token", token, sizeof token);
+    json_field(c.body, "token", token, sizeof token);
     snprintf(target, sizeof target, "/?token=%s", token);
     backend_fetch(address, target, backend, sizeof backend);
     cr_assert(strstr(backend, "HTTP/1.1 200") && strstr(backend, id),
@@ -149,8 +149,8 @@ Test(daemon, killed_backend_ends_its_session)
     struct answer c = request("POST", "/v1/pools/demo/claims", "{\"wait_ms\":30000}");
     cr_assert_eq(c.status, 201, "%s", c.body);
     char id[80], address[64], path[160], backend[1024];
-    json_str(c.body, "session_id", id, sizeof id);
-    json_str(c.body, "address", address, sizeof address);
+    json_field(c.body, "session_id", id, sizeof id);
+    json_field(c.body, "address", address, sizeof address);
     backend_get(address, backend, sizeof backend);
     int pid = 0;
     const char *p = strstr(backend, "\"pid\":");
@@ -224,11 +224,11 @@ Test(daemon, auth_roles_and_per_caller_scoping)
     bearer = "alice-token-0123456789";
     a = request("POST", "/v1/pools/demo/claims", "{\"key\":\"k\",\"wait_ms\":30000}");
     cr_assert_eq(a.status, 201, "%s", a.body);
-    json_str(a.body, "session_id", ida, sizeof ida);
+    json_field(a.body, "session_id", ida, sizeof ida);
     bearer = "bobby-token-0123456789";
     struct answer b = request("POST", "/v1/pools/demo/claims", "{\"key\":\"k\",\"wait_ms\":30000}");
     cr_assert_eq(b.status, 201, "one key, two callers, two sessions: %s", b.body);
-    json_str(b.body, "session_id", idb, sizeof idb);
+    json_field(b.body, "session_id", idb, sizeof idb);
     cr_assert_str_neq(ida, idb);
     snprintf(path, sizeof path, "/v1/sessions/%s", ida);
     cr_assert_eq(request("GET", path, "").status, 404, "another caller's session");

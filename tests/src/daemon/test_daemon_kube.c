@@ -137,8 +137,8 @@ static void claim(char *id, size_t idcap, char *pod, size_t podcap)
 {
     struct answer c = request("POST", "/v1/pools/warm/claims", "{\"wait_ms\":30000}");
     cr_assert_eq(c.status, 201, "%s", c.body);
-    json_str(c.body, "session_id", id, idcap);
-    json_str(c.body, "pod", pod, podcap);
+    json_field(c.body, "session_id", id, idcap);
+    json_field(c.body, "pod", pod, podcap);
 }
 
 /* Polls GET /v1/sessions/{id} (timeout_ms at most) until it answers 200,
