@@ -14,11 +14,12 @@ Prints "N passed, M failed" last (h2spec's own counts).
 """
 import os
 import re
-import select
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+
+from prewarmd_harness import Prewarmd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PREWARMD, BACKEND, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -48,20 +49,9 @@ def build_h2spec():
     return exe
 
 
-def start_prewarmd(tmp):
-    path = os.path.join(tmp, "prewarm.yaml")
-    with open(path, "w") as f:
-        f.write((TLS if CERTS else "") + CONFIG % BACKEND)
-    proc = subprocess.Popen([PREWARMD, "--config", path, "--quiet"], stdout=subprocess.PIPE)
-    line = b""
-    while not line.endswith(b"\n"):
-        if not select.select([proc.stdout], [], [], 10)[0]:
-            raise SystemExit("prewarmd printed no listening line")
-        chunk = os.read(proc.stdout.fileno(), 1)
-        if not chunk:
-            raise SystemExit("prewarmd exited")
-        line += chunk
-    return proc, int(re.search(rb":(\d+)\n", line).group(1))
+def start_prewarmd():
+    return Prewarmd(PREWARMD, (TLS if CERTS else "") + CONFIG % BACKEND, args=("--quiet",),
+                    start_timeout=10, stop_timeout=15)
 
 
 def known_failures():
@@ -92,16 +82,15 @@ def main():
     exe = build_h2spec()
     known = known_failures()
     with tempfile.TemporaryDirectory(prefix="prewarm-h2spec-") as tmp:
-        proc, port = start_prewarmd(tmp)
+        d = start_prewarmd()
         report = os.path.join(tmp, "report.xml")
         try:
             tls = ["-t", "-k"] if CERTS else []
-            out = subprocess.run([exe, "-h", "127.0.0.1", "-p", str(port), "-P", "/healthz",
+            out = subprocess.run([exe, "-h", "127.0.0.1", "-p", str(d.port), "-P", "/healthz",
                                   "-o", "10", "-j", report] + tls, capture_output=True,
                                  text=True, timeout=600)
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            d.stop()
         passed, failed, problems = 0, [], []
         for suite in read_report(report, out.stdout):
             for i, case in enumerate(suite.findall("testcase"), 1):
