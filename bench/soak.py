@@ -24,13 +24,13 @@ import json
 import os
 import random
 import re
-import select
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tools"))
+from prewarmd_harness import Prewarmd, quoted_path  # noqa: E402
 
 TOKEN = "soak-client-token-000000000001"
 CONFIG = """\
@@ -55,33 +55,16 @@ pools:
 
 class Soak:
     def __init__(self, build, seconds):
-        self.tmp = tempfile.TemporaryDirectory(prefix="prewarm-soak-")
-        with open(os.path.join(self.tmp.name, "tokens.txt"), "w") as f:
-            f.write("%s soak claim,read\n" % TOKEN)
-        with open(os.path.join(self.tmp.name, "connect.key"), "wb") as f:
-            f.write(os.urandom(32).hex().encode())
-        cfg = os.path.join(self.tmp.name, "prewarm.yaml")
-        with open(cfg, "w") as f:
-            f.write(CONFIG.format(backend=json.dumps(os.path.join(build, "src",
-                                                                  "prewarm-demo-backend"))))
-        self.proc = subprocess.Popen([os.path.join(build, "src", "prewarmd"), "--config", cfg,
-                                      "--quiet"], stdout=subprocess.PIPE)
-        self.port = self.read_port()
-        self.health = self.read_port()
+        self.d = Prewarmd(os.path.join(build, "src", "prewarmd"),
+                          CONFIG.format(backend=quoted_path(
+                              os.path.join(build, "src", "prewarm-demo-backend"))),
+                          files={"tokens.txt": "%s soak claim,read\n" % TOKEN,
+                                 "connect.key": os.urandom(32).hex()},
+                          args=("--quiet",), health=True, start_timeout=10, stop_timeout=20)
+        self.proc, self.port, self.health = self.d.proc, self.d.port, self.d.health_port
         self.stop_at = time.monotonic() + seconds
         self.lock = threading.Lock()
         self.latencies, self.answered, self.errors = [], 0, []
-
-    def read_port(self):
-        line = b""
-        while not line.endswith(b"\n"):
-            if not select.select([self.proc.stdout], [], [], 10)[0]:
-                raise SystemExit("prewarmd printed no listening line")
-            chunk = os.read(self.proc.stdout.fileno(), 1)
-            if not chunk:
-                raise SystemExit("prewarmd exited")
-            line += chunk
-        return int(re.search(rb":(\d+)\n", line).group(1))
 
     def running(self):
         return time.monotonic() < self.stop_at
@@ -291,8 +274,7 @@ def main():
         for t in threads:
             t.join(timeout=15)
     finally:
-        soak.proc.terminate()
-        soak.proc.wait(timeout=20)
+        soak.d.stop()
     third = max(1, len(rows) // 3)
     first, last = rows[1:1 + third] or rows[:1], rows[-third:]
     rss0, rss1 = max(r[1] for r in first), max(r[1] for r in last)
