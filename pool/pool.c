@@ -108,6 +108,7 @@ void pool__session_info(const struct pool_session *s, struct pool_session_info *
     pool__copy(out->node, pod->node, POOL_NODE_MAX);
     pool__copy(out->key, s->key, POOL_KEY_MAX);
     pool__copy(out->request_id, s->request_id, POOL_KEY_MAX);
+    pool__copy(out->owner, s->owner, POOL_OWNER_MAX);
     out->claimed_at = s->claimed_at;
     out->expires_at = s->expires_at;
     out->last_keepalive = s->last_keepalive;

@@ -79,6 +79,9 @@
  *            past its deadline counts as ended even before tick runs: a
  *            claim naming it ends it and binds afresh, and a waiter is not
  *            answered with it (dispatch waits for the tick to end it).
+ *            owner: an opaque label the caller gives at claim (the API's
+ *            caller name under auth); stored with the session, shown in
+ *            its info and restored with it, never interpreted here.
  *
  * waiters    A claim that finds no idle pod and carries a wait deadline is
  *            queued (FIFO, at most max_waiters) and answered later by exactly
@@ -161,7 +164,8 @@
 #define POOL_POD_NAME_MAX   253 /* pod name (a DNS subdomain) */
 #define POOL_NODE_MAX       253 /* node name */
 #define POOL_ADDR_MAX       261 /* "host:port", host up to 253, "[v6]" fits */
-#define POOL_KEY_MAX        144 /* caller key and request id: 128 + a per-caller prefix */
+#define POOL_KEY_MAX        162 /* caller key and request id: 128 + "~<owner>/" */
+#define POOL_OWNER_MAX      32  /* a session's owner: an opaque caller name */
 #define POOL_SESSION_ID_LEN 34  /* "s-" + 32 hex */
 #define POOL_TOKEN_LEN      64  /* 64 hex */
 #define POOL_SEED_LEN       32
@@ -273,6 +277,7 @@ struct pool_session_info {
     char node[POOL_NODE_MAX + 1];
     char key[POOL_KEY_MAX + 1];        /* "" when none */
     char request_id[POOL_KEY_MAX + 1]; /* "" when none */
+    char owner[POOL_OWNER_MAX + 1];    /* "" when none */
     uint64_t claimed_at;
     uint64_t expires_at;      /* TTL deadline */
     uint64_t last_keepalive;  /* claimed_at until the first keepalive */
@@ -307,6 +312,7 @@ enum pool_status pool_update_config(struct pool *pool, const struct pool_config 
 struct pool_claim_request {
     const char *key;        /* NULL or "" = none; <= POOL_KEY_MAX bytes */
     const char *request_id; /* NULL or "" = none; <= POOL_KEY_MAX bytes */
+    const char *owner;      /* NULL or "" = none; <= POOL_OWNER_MAX bytes, kept as is */
     uint32_t ttl_seconds;   /* 0 = pool default; > max_ttl_s -> POOL_E_TTL */
     uint64_t wait_until;    /* absolute ns; 0 or <= now = do not wait */
     void *waiter_data;      /* returned in WAITER_* actions if queued */
@@ -387,6 +393,7 @@ struct pool_restore_session {
     const char *token;      /* NULL or "": a fresh token is drawn */
     const char *key;        /* NULL or "" = none */
     const char *request_id; /* NULL or "" = none */
+    const char *owner;      /* NULL or "" = none */
     uint64_t claimed_at;
     uint64_t expires_at; /* must be > now */
 };

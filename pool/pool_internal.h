@@ -92,6 +92,7 @@ struct pool_session {
     uint64_t expires_at;
     uint64_t last_keepalive;
     uint64_t idle_expires_at;
+    char owner[POOL_OWNER_MAX + 1]; /* cold: copied out, never indexed */
 };
 
 /* Key/request id records for the two per-pool indexes point at the session;
@@ -108,6 +109,7 @@ struct pool_waiter {
     uint32_t ttl_seconds;
     char key[POOL_KEY_MAX + 1];
     char request_id[POOL_KEY_MAX + 1];
+    char owner[POOL_OWNER_MAX + 1];
 };
 
 struct pool {

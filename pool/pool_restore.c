@@ -31,7 +31,8 @@ static enum pool_status check(const struct pool *pool, enum pool_obs what,
         (s->token && s->token[0] && strlen(s->token) != POOL_TOKEN_LEN))
         return POOL_E_INVALID;
     if ((s->key && !pool__fits(s->key, POOL_KEY_MAX)) ||
-        (s->request_id && !pool__fits(s->request_id, POOL_KEY_MAX)))
+        (s->request_id && !pool__fits(s->request_id, POOL_KEY_MAX)) ||
+        (s->owner && !pool__fits(s->owner, POOL_OWNER_MAX)))
         return POOL_E_TOO_LONG;
     if (pool_index_find(&pool->set->session_by_id, s->id) ||
         (s->key && s->key[0] && pool_index_find(&pool->session_by_key, s->key)) ||
@@ -57,6 +58,7 @@ static void bind_restored(struct pool *pool, struct pool_pod *pod,
         pool_rng_hex(&set->rng, s->token, 32);
     pool__copy(s->key, r->key ? r->key : "", POOL_KEY_MAX);
     pool__copy(s->request_id, r->request_id ? r->request_id : "", POOL_KEY_MAX);
+    pool__copy(s->owner, r->owner ? r->owner : "", POOL_OWNER_MAX);
     s->pod = pod;
     pod->session = s;
     pool__transition(pod, POOL_POD_BOUND, now);

@@ -52,7 +52,8 @@ void pool__session_indexed(struct pool_session *s)
 
 /* Binds an idle pod to a new session. Emits nothing; the caller does. */
 static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const char *key,
-                                 const char *request_id, uint32_t ttl, uint64_t now)
+                                 const char *request_id, const char *owner, uint32_t ttl,
+                                 uint64_t now)
 {
     struct pool_set *set = pool->set;
     struct pool_session *s = CONTAINER_OF(pool->free_sessions.next, struct pool_session, link);
@@ -61,6 +62,7 @@ static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const 
     new_session_id(set, s);
     pool__copy(s->key, key, POOL_KEY_MAX);
     pool__copy(s->request_id, request_id, POOL_KEY_MAX);
+    pool__copy(s->owner, owner, POOL_OWNER_MAX);
     s->pod = pod;
     pod->session = s;
     pool__transition(pod, POOL_POD_BOUND, now);
@@ -120,7 +122,7 @@ void pool__end_session(struct pool_session *s, enum pool_end_reason reason, uint
     link_append(&pool->free_sessions, &s->link);
     pool->nsessions--;
     s->pod = NULL;
-    s->id[0] = s->key[0] = s->request_id[0] = s->token[0] = '\0';
+    s->id[0] = s->key[0] = s->request_id[0] = s->token[0] = s->owner[0] = '\0';
     pod->session = NULL;
     pool__transition(pod, reason == POOL_END_POD_DIED ? POOL_POD_GONE : POOL_POD_DRAINING, now);
     pool__settle(pool, now);
@@ -196,19 +198,20 @@ static uint64_t waiter_id(const struct pool_waiter *w)
     return (uint64_t)w->generation << 32 | (uint64_t)(w - w->pool->waiters);
 }
 
-static uint64_t enqueue(struct pool *pool, const char *key, const char *request_id, uint32_t ttl,
-                        uint64_t deadline, void *data)
+static uint64_t enqueue(struct pool *pool, const struct pool_claim_request *req, const char *key,
+                        const char *request_id, uint32_t ttl)
 {
     struct pool_waiter *w = CONTAINER_OF(pool->free_waiters.next, struct pool_waiter, link);
     link_remove(&w->link);
     link_append(&pool->queue, &w->link);
     w->generation++;
     w->queued = true;
-    w->data = data;
+    w->data = req->waiter_data;
     w->ttl_seconds = ttl;
     pool__copy(w->key, key, POOL_KEY_MAX);
     pool__copy(w->request_id, request_id, POOL_KEY_MAX);
-    pool_heap_set(&pool->set->timers, &w->timer, deadline);
+    pool__copy(w->owner, req->owner ? req->owner : "", POOL_OWNER_MAX);
+    pool_heap_set(&pool->set->timers, &w->timer, req->wait_until);
     pool->nwaiters++;
     return waiter_id(w);
 }
@@ -289,7 +292,7 @@ bool pool__dispatch(struct pool *pool, uint64_t now)
         if (!pool__room(pool->set, 2))
             return false;
         struct pool_pod *pod = CONTAINER_OF(pool->idle.next, struct pool_pod, link);
-        s = bind(pool, pod, w->key, w->request_id, w->ttl_seconds, now);
+        s = bind(pool, pod, w->key, w->request_id, w->owner, w->ttl_seconds, now);
         pool->counters.waiters_bound++;
         answer(w, s, POOL_CLAIM_BOUND);
         emit_binding(s);
@@ -305,7 +308,8 @@ static enum pool_status check_claim(const struct pool *pool, const struct pool_c
     if (!req)
         return POOL_E_INVALID;
     if ((req->key && !pool__fits(req->key, POOL_KEY_MAX)) ||
-        (req->request_id && !pool__fits(req->request_id, POOL_KEY_MAX)))
+        (req->request_id && !pool__fits(req->request_id, POOL_KEY_MAX)) ||
+        (req->owner && !pool__fits(req->owner, POOL_OWNER_MAX)))
         return POOL_E_TOO_LONG;
     *ttl = req->ttl_seconds ? req->ttl_seconds : pool->config.default_ttl_s;
     return *ttl > pool->config.max_ttl_s ? POOL_E_TTL : POOL_OK;
@@ -357,7 +361,7 @@ static enum pool_status wait_or_fail(struct pool *pool, const struct pool_claim_
         return POOL_E_WAITERS_FULL;
     }
     out->outcome = POOL_CLAIM_QUEUED;
-    out->waiter_id = enqueue(pool, key, request_id, ttl, req->wait_until, req->waiter_data);
+    out->waiter_id = enqueue(pool, req, key, request_id, ttl);
     pool->counters.claims_queued++;
     pool__settle(pool, now); /* a waiter is demand: maybe create a pod */
     return POOL_OK;
@@ -382,7 +386,8 @@ enum pool_status pool_claim(struct pool *pool, const struct pool_claim_request *
     if (!pool__room(pool->set, 1))
         return POOL_E_BUSY;
     struct pool_pod *pod = CONTAINER_OF(pool->idle.next, struct pool_pod, link);
-    struct pool_session *s = bind(pool, pod, key, request_id, ttl, now);
+    struct pool_session *s =
+        bind(pool, pod, key, request_id, req->owner ? req->owner : "", ttl, now);
     pool->counters.claims_bound++;
     out->outcome = POOL_CLAIM_BOUND;
     pool__session_info(s, &out->session);

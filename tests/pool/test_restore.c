@@ -94,3 +94,42 @@ Test(pool_restore, refusals_change_nothing)
     cr_assert_eq(c.live, 2);
     h_fini(&h);
 }
+
+Test(pool_restore, owner_travels_with_the_session)
+{
+    struct harness h;
+    struct pool_config cfg = h_config();
+    restore_init(&h, &cfg);
+    struct pool_restore_session s = {
+        .id = SID1, .owner = "api-a", .claimed_at = h.now, .expires_at = h.now + 60 * SEC};
+    cr_assert_eq(restore(&h, POOL_OBS_READY, "bound-a", &s), POOL_OK);
+    cr_assert_eq(restore(&h, POOL_OBS_READY, "idle-a", NULL), POOL_OK);
+    struct pool_session_info info;
+    cr_assert_eq(pool_set_session(h.set, SID1, &info), POOL_OK);
+    cr_assert_str_eq(info.owner, "api-a", "a restored session keeps its owner");
+
+    struct pool_claim_request req = {.owner = "api-b"};
+    struct pool_claim_result r;
+    cr_assert_eq(pool_claim(h.pool, &req, h.now, &r), POOL_OK);
+    cr_assert_eq(r.outcome, POOL_CLAIM_BOUND);
+    cr_assert_str_eq(r.session.owner, "api-b", "a claim's owner is stored as given");
+
+    int tag;
+    struct pool_claim_request waits = {
+        .owner = "api-c", .wait_until = h.now + 5 * SEC, .waiter_data = &tag};
+    cr_assert_eq(pool_claim(h.pool, &waits, h.now, &r), POOL_OK);
+    cr_assert_eq(r.outcome, POOL_CLAIM_QUEUED, "no idle pod left");
+    h_drain(&h);
+    cr_assert_eq(h_observe(&h, POOL_OBS_READY, "late"), POOL_OK);
+    h_drain(&h);
+    const struct pool_action *w = h_find(&h, POOL_ACT_WAITER_BOUND, 0);
+    cr_assert(w);
+    cr_assert_str_eq(w->session.owner, "api-c", "a waiter's owner reaches its session");
+
+    char long_owner[POOL_OWNER_MAX + 2];
+    memset(long_owner, 'o', sizeof long_owner - 1);
+    long_owner[sizeof long_owner - 1] = '\0';
+    req.owner = long_owner;
+    cr_assert_eq(pool_claim(h.pool, &req, h.now, &r), POOL_E_TOO_LONG);
+    h_fini(&h);
+}
