@@ -16,10 +16,11 @@ struct snapshot {
 static unsigned long long digest(const struct kube_journal_entry *e)
 {
     unsigned long long h = 1469598103934665603ull;
-    const char *s[5] = {e->pool, e->pod, e->session, e->key, e->request_id};
-    for (int i = 0; i < 5; i++)
+    const char *s[6] = {e->pool, e->pod, e->session, e->key, e->request_id, e->owner};
+    for (int i = 0; i < 6; i++)
         for (const char *p = s[i]; *p; p++)
             h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ 0xffu) * 1099511628211ull; /* field separator */
     return h ^ (unsigned long long)e->claimed_at_ns ^ ((unsigned long long)e->expires_at_ns << 1) ^
            (e->epoch << 2) ^ (unsigned long long)e->ended;
 }

@@ -45,6 +45,14 @@ static void session_id(const struct http_route_match *m, char id[POOL_SESSION_ID
     id[m->params[0].len] = '\0';
 }
 
+/* The session id names, if api->caller may use it; another caller's session
+ * is POOL_E_NOT_FOUND, as if it did not exist. */
+static enum pool_status usable_session(struct api *api, const char *id, struct pool_session_info *s)
+{
+    enum pool_status rc = api->svc->ops->session(api->svc, id, s);
+    return rc == POOL_OK && !api_guard_may_use(api, s) ? POOL_E_NOT_FOUND : rc;
+}
+
 /* GET /v1/sessions/{id} and POST .../keepalive: the session, without token. */
 static void session_show(struct api *api, struct http_exchange *ex,
                          const struct http_route_match *m, bool keepalive)
@@ -52,11 +60,10 @@ static void session_show(struct api *api, struct http_exchange *ex,
     char id[POOL_SESSION_ID_LEN + 1];
     struct pool_session_info s;
     session_id(m, id);
-    if (!api_guard_may_use(api, id)) /* another caller's session: as if absent */
-        return session_answer(api, ex, POOL_E_NOT_FOUND, NULL);
     struct service *svc = api->svc;
-    enum pool_status rc =
-        keepalive ? svc->ops->keepalive(svc, id, &s) : svc->ops->session(svc, id, &s);
+    enum pool_status rc = usable_session(api, id, &s);
+    if (rc == POOL_OK && keepalive)
+        rc = svc->ops->keepalive(svc, id, &s);
     session_answer(api, ex, rc, &s);
 }
 
@@ -80,8 +87,9 @@ static void session_delete(void *ctx, struct http_exchange *ex, const struct htt
     (void)req;
     struct api *api = ctx;
     char id[POOL_SESSION_ID_LEN + 1];
+    struct pool_session_info s;
     session_id(m, id);
-    if (!api_guard_may_use(api, id) || api->svc->ops->release(api->svc, id) != POOL_OK)
+    if (usable_session(api, id, &s) != POOL_OK || api->svc->ops->release(api->svc, id) != POOL_OK)
         return session_answer(api, ex, POOL_E_NOT_FOUND, NULL);
     struct buf b = {0};
     JSON_LIT(&b, "{\"status\":\"Released\",\"session_id\":");
@@ -287,9 +295,4 @@ void api_set_security(struct api *api, const struct api_security *sec)
 const struct api_stats *api_stats(const struct api *api)
 {
     return &api->stats;
-}
-
-void api_session_ended(struct api *api, const char *session_id)
-{
-    api_guard_session_ended(api, session_id);
 }

@@ -100,9 +100,6 @@ void api_handle(void *ctx, struct http_exchange *ex, const struct http_request *
 /* The health listener's handler: /healthz, /readyz, /metrics only. */
 void api_handle_health(void *ctx, struct http_exchange *ex, const struct http_request *req);
 
-/* SESSION_ENDED: forgets the session's owner. */
-void api_session_ended(struct api *api, const char *session_id);
-
 /* WAITER_BOUND / WAITER_TIMED_OUT actions; waiter_data from the action. */
 void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_session_info *s,
                       enum pool_claim_outcome outcome);

@@ -172,6 +172,7 @@ static void claim(struct api *api, struct http_exchange *ex, size_t pool,
     struct pool_claim_request pr = {.key = api_guard_scope(&api->caller, a->key, key),
                                     .request_id =
                                         api_guard_scope(&api->caller, a->request_id, request_id),
+                                    .owner = api_guard_owner(&api->caller),
                                     .ttl_seconds = a->ttl_seconds};
     struct api_waiter *w = NULL;
     if (a->wait_ms) {
@@ -189,8 +190,6 @@ static void claim(struct api *api, struct http_exchange *ex, size_t pool,
     free(w);
     if (rc != POOL_OK)
         return claim_refused(api, ex, pool, rc);
-    if (res.outcome == POOL_CLAIM_BOUND)
-        api_guard_own(api, res.session.id, &api->caller);
     struct claim_answer c = {.pool = pool, .started_ns = started_ns, .bind_ns = bind_ns};
     respond_session(api, ex, res.outcome == POOL_CLAIM_BOUND ? 201 : 200, &res.session,
                     outcome_str(res.outcome), &c);
@@ -222,8 +221,6 @@ void api_waiter_bound(struct api *api, void *waiter_data, const struct pool_sess
     struct api_waiter *w = waiter_data;
     struct service *svc = api->svc;
     bool fresh = outcome == POOL_CLAIM_BOUND;
-    if (fresh)
-        api_guard_own(api, s->id, &w->who);
     if (w->ex) {
         uint64_t waited = svc->ops->now(svc) - w->queued_at;
         struct claim_answer c = {.pool = w->pool,
@@ -271,6 +268,5 @@ void api_free(struct api *api)
         return;
     while (api->waiters)
         waiter_unlink(api->waiters);
-    api_guard_free(api);
     free(api);
 }

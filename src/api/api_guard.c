@@ -2,100 +2,20 @@
 #include "api_guard.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "oom.h"
+/* ---- session owners ---- */
 
-/* ---- session owners: id -> caller, open addressing with backward-shift
- * deletion; ids are random (pool core), so a plain string hash spreads them. */
-
-struct api_owner {
-    char id[POOL_SESSION_ID_LEN + 1]; /* "" = empty slot */
-    struct auth_caller *caller;
-};
-
-static size_t id_hash(const char *id)
+const char *api_guard_owner(const struct api_caller *who)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211ull;
-    return (size_t)(h ^ (h >> 29));
+    return who->caller ? who->caller->name : NULL;
 }
 
-static void owners_grow(struct api *api)
-{
-    size_t old_cap = api->owners ? api->owners_mask + 1 : 0;
-    size_t cap = old_cap ? 2 * old_cap : 256;
-    struct api_owner *old = api->owners;
-    api->owners = xcalloc(cap, sizeof *api->owners);
-    api->owners_mask = cap - 1;
-    for (size_t i = 0; i < old_cap; i++) {
-        if (!old[i].id[0])
-            continue;
-        size_t j = id_hash(old[i].id) & api->owners_mask;
-        while (api->owners[j].id[0])
-            j = (j + 1) & api->owners_mask;
-        api->owners[j] = old[i];
-    }
-    free(old);
-}
-
-static struct api_owner *owner_find(const struct api *api, const char *id)
-{
-    if (!api->owners)
-        return NULL;
-    for (size_t i = id_hash(id) & api->owners_mask;; i = (i + 1) & api->owners_mask) {
-        struct api_owner *o = &api->owners[i];
-        if (!o->id[0] || !strcmp(o->id, id))
-            return o;
-    }
-}
-
-void api_guard_own(struct api *api, const char *session_id, const struct api_caller *who)
-{
-    if (!who->caller)
-        return;
-    if (!api->owners || 2 * (api->owners_used + 1) > api->owners_mask + 1)
-        owners_grow(api);
-    struct api_owner *o = owner_find(api, session_id);
-    if (!o->id[0]) {
-        snprintf(o->id, sizeof o->id, "%s", session_id);
-        api->owners_used++;
-    }
-    o->caller = who->caller;
-}
-
-bool api_guard_may_use(struct api *api, const char *session_id)
+bool api_guard_may_use(const struct api *api, const struct pool_session_info *s)
 {
     if (!api->sec.auth || (api->caller.roles & AUTH_ROLE_ADMIN))
         return true;
-    const struct api_owner *o = owner_find(api, session_id);
-    return o && o->id[0] && o->caller == api->caller.caller;
-}
-
-void api_guard_session_ended(struct api *api, const char *session_id)
-{
-    struct api_owner *o = owner_find(api, session_id);
-    if (!o || !o->id[0])
-        return;
-    size_t hole = (size_t)(o - api->owners), mask = api->owners_mask;
-    for (size_t i = (hole + 1) & mask; api->owners[i].id[0]; i = (i + 1) & mask) {
-        size_t h = id_hash(api->owners[i].id) & mask;
-        bool stays = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i);
-        if (!stays) {
-            api->owners[hole] = api->owners[i];
-            hole = i;
-        }
-    }
-    api->owners[hole].id[0] = '\0';
-    api->owners_used--;
-}
-
-void api_guard_free(struct api *api)
-{
-    free(api->owners);
-    api->owners = NULL;
+    return api->caller.caller && s->owner[0] && !strcmp(s->owner, api->caller.caller->name);
 }
 
 /* ---- authorisation ---- */
@@ -190,7 +110,7 @@ const char *api_guard_scope(const struct api_caller *who, const char *key, char 
 {
     if (!key || !who->caller)
         return key;
-    snprintf(out, API_SCOPED_MAX, "~%x/%s", who->caller->id, key);
+    snprintf(out, API_SCOPED_MAX, "~%s/%s", who->caller->name, key);
     return out;
 }
 

@@ -13,10 +13,17 @@
  * api->caller for the handler's call.
  *
  * Scoping: a caller's key and request_id are stored in the pool core as
- * "~<caller id>/<key>", so the same key from two callers names two sessions,
- * and answers show the key as the caller sent it. Each session created
- * under auth records its owner; session routes (GET, DELETE, keepalive)
- * answer 404 to any other caller but an admin, as if it did not exist.
+ * "~<caller name>/<key>" (the name from the tokens file, which has no '/'),
+ * so the same key from two callers names two sessions, and answers show
+ * the key as the caller sent it. Each session created under auth carries
+ * its owner, the caller's name, in the pool core (pool_claim_request.owner);
+ * the Kubernetes provider writes it into the bind journal and the binding
+ * annotation and restores it, so ownership and scoped keys survive a
+ * restart or a leader change and do not depend on the order of the tokens
+ * file. Session routes (GET, DELETE, keepalive) answer 404 to any other
+ * caller but an admin, as if the session did not exist (no 403: a stranger
+ * learns nothing of its existence). A session without an owner (claimed
+ * with auth off, or recorded by an older prewarmd) is an admin's only.
  *
  * Admission: each caller has a token bucket of claims (auth.claim_rate /
  * claim_burst, or the tokens file's rate=/burst=): an empty bucket is 429
@@ -28,8 +35,8 @@
  * connect_token.h (expiry = the session's TTL deadline, in Unix seconds,
  * rounded up; epoch = the service's leader epoch, 0 without election).
  *
- * Ownership: the owner table lives in struct api (api_guard_free frees it);
- * one entry per live session created under auth. Callers: src/api only.
+ * Ownership: nothing allocated; the owner lives with the session. Callers:
+ * src/api only.
  */
 #ifndef PREWARM_API_GUARD_H
 #define PREWARM_API_GUARD_H
@@ -55,14 +62,13 @@ bool api_guard_admit_claim(struct api *api, struct http_exchange *ex, bool waits
 /* The pool core's form of key (NULL stays NULL): scoped per caller under
  * auth. out has API_SCOPED_MAX bytes. */
 const char *api_guard_scope(const struct api_caller *who, const char *key, char *out);
-/* The key as its caller sent it (skips the "~<id>/" prefix). */
+/* The key as its caller sent it (skips the "~<name>/" prefix). */
 const char *api_guard_unscope(const char *stored);
 
-/* Session ownership (under auth): record, check, forget. */
-void api_guard_own(struct api *api, const char *session_id, const struct api_caller *who);
-bool api_guard_may_use(struct api *api, const char *session_id);
-void api_guard_session_ended(struct api *api, const char *session_id);
-void api_guard_free(struct api *api);
+/* The owner a claim of who records (its caller name; NULL without auth). */
+const char *api_guard_owner(const struct api_caller *who);
+/* May api->caller see and change s (auth off, an admin, or its owner)? */
+bool api_guard_may_use(const struct api *api, const struct pool_session_info *s);
 
 /* The connect token for s into out (CONNECT_TOKEN_MAX + 1 bytes). */
 void api_guard_sign(struct api *api, const struct pool_session_info *s, char *out);

@@ -15,7 +15,6 @@
 #define API_JSON_TYPE "application/json"
 
 struct api_waiter;
-struct api_owner;
 struct auth_caller;
 
 /* Who made the request being handled: caller NULL when auth is off or the
@@ -33,8 +32,6 @@ struct api {
     struct api_waiter *waiters;       /* every live record */
     struct api_security sec;
     struct api_caller caller; /* set by the guard for the handler's call */
-    struct api_owner *owners; /* session id -> owner, open addressing */
-    size_t owners_mask, owners_used;
     struct api_stats stats;
 };
 

@@ -115,7 +115,6 @@ static struct auth_caller *caller_get(struct auth *a, const char *name)
         abort();
     a->callers = v;
     snprintf(c->name, sizeof c->name, "%s", name);
-    c->id = (uint32_t)a->ncallers;
     a->callers[a->ncallers++] = c;
     return c;
 }

@@ -30,8 +30,11 @@
  *
  * Callers (struct auth_caller) persist across reloads by name, with their
  * rate-limit bucket and waiter count, and are freed only by auth_free, so a
- * pointer to one (held by a waiting claim) stays valid. Keys and request ids
- * are scoped by caller name in the API.
+ * pointer to one (held by a waiting claim) stays valid. The caller's name is
+ * its identity beyond one process: keys and request ids are scoped by it,
+ * and it is the owner stored with each session (in the bind journal and the
+ * pod's binding annotation too), so renaming a caller in the file hands its
+ * sessions to no one but an admin, and reordering lines changes nothing.
  *
  * Ownership: auth_new allocates, auth_free frees. Not thread-safe (one loop).
  * Callers: src/api, src/daemon, tests/src/test_auth.c.
@@ -63,7 +66,6 @@ struct auth_defaults {
 
 struct auth_caller {
     char name[AUTH_NAME_MAX + 1];
-    uint32_t id; /* stable for the process's life: scopes keys ("~<id>/key") */
     struct ratelimit claims;
     uint32_t max_waiters; /* 0 = unlimited */
     uint32_t waiters;     /* maintained by the API */

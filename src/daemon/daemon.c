@@ -152,7 +152,6 @@ static void handle_action(struct daemon *d, const struct pool_action *a)
     case POOL_ACT_WAITER_TIMED_OUT:
         return api_waiter_timed_out(d->api, a->waiter_data);
     case POOL_ACT_SESSION_ENDED:
-        api_session_ended(d->api, a->session.id);
         return session_ended(dp, a);
     }
 }
@@ -286,6 +285,7 @@ static int ev_restored(void *ctx, const char *pod, bool ready, const char *addre
         rs = (struct pool_restore_session){.id = s->id,
                                            .key = s->key,
                                            .request_id = s->request_id,
+                                           .owner = s->owner,
                                            .claimed_at = claimed > 0 ? (uint64_t)claimed : 0,
                                            .expires_at = expires > 0 ? (uint64_t)expires : 0};
     }

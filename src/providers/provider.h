@@ -50,6 +50,7 @@ struct provider_session {
     const char *id;
     const char *key;        /* "" when none */
     const char *request_id; /* "" when none */
+    const char *owner;      /* the claiming caller's name under auth; "" when none */
     int64_t claimed_at_ns;
     int64_t expires_at_ns;
 };

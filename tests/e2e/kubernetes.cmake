@@ -15,9 +15,10 @@ if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
 endif()
 
 # The window between a claim's answer and its binding on the pod: binding
-# writes refused by the simulator, then kill -9 / failover (e2e_kube_ha.py).
+# writes refused by the simulator, then kill -9 / failover (e2e_kube_ha.py);
+# session owners under auth across kill -9 and failover (owner_*).
 if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
-  foreach(scenario kill9_unrecorded failover_unrecorded)
+  foreach(scenario kill9_unrecorded failover_unrecorded owner_kill9 owner_failover)
     add_test(NAME e2e.kube_ha.${scenario}
       COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_kube_ha.py
               $<TARGET_FILE:prewarmd> ${PROJECT_SOURCE_DIR}/tests/k8s-sim/sim.js ${scenario})

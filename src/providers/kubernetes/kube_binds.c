@@ -27,7 +27,8 @@ static cJSON *binding_json(const struct kube_binding *b)
               add_time(o, "expiresAt", b->expires_at_ns) &&
               cJSON_AddNumberToObject(o, "epoch", (double)b->epoch) &&
               (!b->key[0] || cJSON_AddStringToObject(o, "key", b->key)) &&
-              (!b->request_id[0] || cJSON_AddStringToObject(o, "requestId", b->request_id));
+              (!b->request_id[0] || cJSON_AddStringToObject(o, "requestId", b->request_id)) &&
+              (!b->owner[0] || cJSON_AddStringToObject(o, "owner", b->owner));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -82,11 +83,12 @@ bool kube_binding_decode(const char *text, struct kube_binding *out)
 {
     cJSON *o = text ? cJSON_Parse(text) : NULL;
     const cJSON *epoch = cJSON_GetObjectItemCaseSensitive(o, "epoch");
-    out->session[0] = out->key[0] = out->request_id[0] = '\0';
+    out->session[0] = out->key[0] = out->request_id[0] = out->owner[0] = '\0';
     bool ok = cJSON_IsObject(o) &&
               copy_str(o, "session", out->session, sizeof out->session, true) && out->session[0] &&
               copy_str(o, "key", out->key, sizeof out->key, false) &&
               copy_str(o, "requestId", out->request_id, sizeof out->request_id, false) &&
+              copy_str(o, "owner", out->owner, sizeof out->owner, false) &&
               read_time(o, "claimedAt", &out->claimed_at_ns) &&
               read_time(o, "expiresAt", &out->expires_at_ns) && cJSON_IsNumber(epoch) &&
               epoch->valuedouble >= 0;
@@ -94,6 +96,33 @@ bool kube_binding_decode(const char *text, struct kube_binding *out)
         out->epoch = (uint64_t)epoch->valuedouble;
     cJSON_Delete(o);
     return ok;
+}
+
+struct kube_journal_entry kube_binding_journal_entry(const struct kube_binding *b,
+                                                     const char *pool_name)
+{
+    return (struct kube_journal_entry){.pool = pool_name,
+                                       .pod = b->pod,
+                                       .session = b->session,
+                                       .key = b->key,
+                                       .request_id = b->request_id,
+                                       .owner = b->owner,
+                                       .claimed_at_ns = b->claimed_at_ns,
+                                       .expires_at_ns = b->expires_at_ns,
+                                       .epoch = b->epoch};
+}
+
+void kube_binding_from_journal(const struct kube_journal_entry *e, struct kube_binding *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->pod, sizeof out->pod, "%s", e->pod);
+    snprintf(out->session, sizeof out->session, "%s", e->session);
+    snprintf(out->key, sizeof out->key, "%s", e->key);
+    snprintf(out->request_id, sizeof out->request_id, "%s", e->request_id);
+    snprintf(out->owner, sizeof out->owner, "%s", e->owner ? e->owner : "");
+    out->claimed_at_ns = e->claimed_at_ns;
+    out->expires_at_ns = e->expires_at_ns;
+    out->epoch = e->epoch;
 }
 
 /* ---- queue ---- */

@@ -2,7 +2,7 @@
  * kube_binds: the queue of binding records waiting to be written onto
  * their pods, after the claim was answered.
  *
- * A binding record (session id, key, request id, claimed_at, expiry,
+ * A binding record (session id, key, request id, owner, claimed_at, expiry,
  * leader epoch; never the connect token) is written as one annotation,
  * KUBE_ANNOTATION_BIND, by a JSON merge patch. The claim never waits for
  * it: the provider pushes the record here and a writer drains the queue in
@@ -29,9 +29,11 @@
 #include <stdint.h>
 
 #include "kube_budget.h"
+#include "kube_journal.h"
 
-#define KUBE_POD_MAX 253
-#define KUBE_KEY_MAX 144 /* POOL_KEY_MAX: keys as the core stores them (scoped per caller) */
+#define KUBE_POD_MAX   253
+#define KUBE_KEY_MAX   162 /* POOL_KEY_MAX: keys as the core stores them (scoped per caller) */
+#define KUBE_OWNER_MAX 32  /* POOL_OWNER_MAX: the caller's name under auth */
 
 struct kube_binding {
     size_t pool;
@@ -39,9 +41,10 @@ struct kube_binding {
     char session[40];
     char key[KUBE_KEY_MAX + 1];
     char request_id[KUBE_KEY_MAX + 1];
-    int64_t claimed_at_ns; /* Unix ns */
-    int64_t expires_at_ns; /* Unix ns */
-    uint64_t epoch;        /* leader epoch that answered the claim */
+    char owner[KUBE_OWNER_MAX + 1]; /* "" when none (auth off, older records) */
+    int64_t claimed_at_ns;          /* Unix ns */
+    int64_t expires_at_ns;          /* Unix ns */
+    uint64_t epoch;                 /* leader epoch that answered the claim */
 };
 
 /* The annotation value (a JSON object) into out; false if it does not fit. */
@@ -51,6 +54,12 @@ bool kube_binding_encode(const struct kube_binding *b, char *out, size_t cap);
 char *kube_binding_patch(const struct kube_binding *b);
 /* Parses an annotation value; pool and pod are left as they are. */
 bool kube_binding_decode(const char *text, struct kube_binding *out);
+
+/* The journal's form of b (strings borrowed from b and pool_name). */
+struct kube_journal_entry kube_binding_journal_entry(const struct kube_binding *b,
+                                                     const char *pool_name);
+/* A journal entry as a binding (pool index 0; strings copied, cut to fit). */
+void kube_binding_from_journal(const struct kube_journal_entry *e, struct kube_binding *out);
 
 enum kube_bind_outcome {
     KUBE_BIND_WRITTEN = 1, /* 200: done */

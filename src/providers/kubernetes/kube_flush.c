@@ -112,13 +112,9 @@ static void delete_done(void *arg, struct k8s_result *res)
 /* {"metadata":{"resourceVersion":RV,"annotations":{KEY:VALUE}}}; NULL on OOM. */
 static char *binding_patch(const struct kube_journal_entry *e, const char *rv)
 {
-    struct kube_binding b = {
-        .claimed_at_ns = e->claimed_at_ns, .expires_at_ns = e->expires_at_ns, .epoch = e->epoch};
+    struct kube_binding b;
     char value[1024];
-    snprintf(b.pod, sizeof(b.pod), "%s", e->pod);
-    snprintf(b.session, sizeof(b.session), "%s", e->session);
-    snprintf(b.key, sizeof(b.key), "%s", e->key);
-    snprintf(b.request_id, sizeof(b.request_id), "%s", e->request_id);
+    kube_binding_from_journal(e, &b);
     if (!kube_binding_encode(&b, value, sizeof(value)))
         return NULL;
     cJSON *root = cJSON_CreateObject();

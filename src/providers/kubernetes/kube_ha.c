@@ -88,14 +88,7 @@ int kube_ha_journal_bind(struct kube_ha *ha, const char *pool, const struct kube
 {
     if (!ha->journal)
         return 0;
-    struct kube_journal_entry e = {.pool = pool,
-                                   .pod = b->pod,
-                                   .session = b->session,
-                                   .key = b->key,
-                                   .request_id = b->request_id,
-                                   .claimed_at_ns = b->claimed_at_ns,
-                                   .expires_at_ns = b->expires_at_ns,
-                                   .epoch = b->epoch};
+    struct kube_journal_entry e = kube_binding_journal_entry(b, pool);
     if (kube_journal_bind(ha->journal, &e) == KUBE_JOURNAL_OK)
         return 0;
     ha->journal_failures++;
@@ -120,14 +113,7 @@ enum kube_journal_state kube_ha_journal_lookup(const struct kube_ha *ha, const c
     const struct kube_journal_entry *e = ha->journal ? kube_journal_lookup(ha->journal, pod) : NULL;
     if (!e)
         return KUBE_JOURNAL_NONE;
-    memset(out, 0, sizeof(*out));
-    snprintf(out->pod, sizeof(out->pod), "%s", e->pod);
-    snprintf(out->session, sizeof(out->session), "%s", e->session);
-    snprintf(out->key, sizeof(out->key), "%s", e->key);
-    snprintf(out->request_id, sizeof(out->request_id), "%s", e->request_id);
-    out->claimed_at_ns = e->claimed_at_ns;
-    out->expires_at_ns = e->expires_at_ns;
-    out->epoch = e->epoch;
+    kube_binding_from_journal(e, out);
     return e->ended ? KUBE_JOURNAL_ENDED : KUBE_JOURNAL_BOUND;
 }
 

@@ -13,7 +13,10 @@
 #define RECORD_HDR    8
 #define MAX_FIELD     65535u
 
-enum record_type { REC_BIND = 1, REC_END = 2, REC_EPOCH = 3 };
+/* REC_BIND_V1: a BIND without the owner field, as the first format wrote it. */
+enum record_type { REC_BIND_V1 = 1, REC_END = 2, REC_EPOCH = 3, REC_BIND = 4 };
+
+#define BIND_STRINGS 6 /* pool, pod, session, key, request id, owner (V1: no owner) */
 
 /* A live binding: its strings live in one allocation after the struct. */
 struct entry {
@@ -90,19 +93,21 @@ static size_t put_str(uint8_t *p, const char *s)
     return n + 2;
 }
 
-static const char *const *bind_strings(const struct kube_journal_entry *b, const char *out[5])
+static const char *const *bind_strings(const struct kube_journal_entry *b,
+                                       const char *out[BIND_STRINGS])
 {
     out[0] = b->pool, out[1] = b->pod, out[2] = b->session;
     out[3] = b->key ? b->key : "";
     out[4] = b->request_id ? b->request_id : "";
+    out[5] = b->owner ? b->owner : "";
     return out;
 }
 
 static bool bind_valid(const struct kube_journal_entry *b)
 {
-    const char *s[5];
+    const char *s[BIND_STRINGS];
     bind_strings(b, s);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < BIND_STRINGS; i++)
         if (!s[i] || strlen(s[i]) > MAX_FIELD || (i < 3 && !s[i][0]))
             return false;
     return true;
@@ -110,21 +115,21 @@ static bool bind_valid(const struct kube_journal_entry *b)
 
 static size_t bind_payload_size(const struct kube_journal_entry *b)
 {
-    const char *s[5];
+    const char *s[BIND_STRINGS];
     size_t n = 1 + 3 * 8;
     bind_strings(b, s);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < BIND_STRINGS; i++)
         n += 2 + strlen(s[i]);
     return n;
 }
 
 static size_t encode_bind(uint8_t *p, const struct kube_journal_entry *b)
 {
-    const char *s[5];
+    const char *s[BIND_STRINGS];
     size_t n = 0;
     bind_strings(b, s);
     p[n++] = REC_BIND;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < BIND_STRINGS; i++)
         n += put_str(p + n, s[i]);
     put_u64(p + n, (uint64_t)b->claimed_at_ns);
     put_u64(p + n + 8, (uint64_t)b->expires_at_ns);
@@ -195,10 +200,10 @@ static char *copy_into(char **cursor, const char *s)
 
 static struct entry *entry_new(const struct kube_journal_entry *b)
 {
-    const char *s[5];
+    const char *s[BIND_STRINGS];
     size_t strs = 0;
     bind_strings(b, s);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < BIND_STRINGS; i++)
         strs += strlen(s[i]) + 1;
     struct entry *e = malloc(sizeof(*e) + strs);
     if (!e)
@@ -210,6 +215,7 @@ static struct entry *entry_new(const struct kube_journal_entry *b)
     e->b.session = copy_into(&cur, s[2]);
     e->b.key = copy_into(&cur, s[3]);
     e->b.request_id = copy_into(&cur, s[4]);
+    e->b.owner = copy_into(&cur, s[5]);
     e->hash = hash_str(e->b.pod);
     e->size = bind_payload_size(b);
     return e;
@@ -311,8 +317,8 @@ static const char *read_str(struct reader *r, char *dst, size_t cap)
 static bool apply(struct kube_journal *j, const uint8_t *p, size_t n, char *scratch)
 {
     struct reader r = {p + 1, p + n, n > 0};
-    char *f[5];
-    for (int i = 0; i < 5; i++)
+    char *f[BIND_STRINGS];
+    for (int i = 0; i < BIND_STRINGS; i++)
         f[i] = scratch + (size_t)i * (MAX_FIELD + 1);
     if (r.ok && p[0] == REC_END) {
         const char *pod = read_str(&r, f[0], MAX_FIELD + 1);
@@ -327,7 +333,7 @@ static bool apply(struct kube_journal *j, const uint8_t *p, size_t n, char *scra
             j->last_epoch = e;
         return true;
     }
-    if (!r.ok || p[0] != REC_BIND)
+    if (!r.ok || (p[0] != REC_BIND && p[0] != REC_BIND_V1))
         return false;
     struct kube_journal_entry b;
     b.pool = read_str(&r, f[0], MAX_FIELD + 1);
@@ -335,6 +341,7 @@ static bool apply(struct kube_journal *j, const uint8_t *p, size_t n, char *scra
     b.session = read_str(&r, f[2], MAX_FIELD + 1);
     b.key = read_str(&r, f[3], MAX_FIELD + 1);
     b.request_id = read_str(&r, f[4], MAX_FIELD + 1);
+    b.owner = p[0] == REC_BIND ? read_str(&r, f[5], MAX_FIELD + 1) : "";
     if (!r.ok || r.end - r.p != 24)
         return false;
     b.claimed_at_ns = (int64_t)get_u64(r.p);
@@ -372,7 +379,7 @@ static enum kube_journal_status read_all(int fd, uint8_t **out, size_t *len)
 static enum kube_journal_status replay(struct kube_journal *j, const uint8_t *buf, size_t len,
                                        size_t *good)
 {
-    char *scratch = malloc(5 * (MAX_FIELD + 1));
+    char *scratch = malloc(BIND_STRINGS * (MAX_FIELD + 1));
     if (!scratch)
         return KUBE_JOURNAL_E_IO;
     size_t off = MAGIC_LEN;

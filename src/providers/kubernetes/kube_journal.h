@@ -6,10 +6,17 @@
  *
  * Format: an 8-byte file header "PWJRNL1\n", then records
  *     u32 payload length | u32 CRC-32C of the payload | payload
- * little-endian. A payload is a type byte then fields: BIND carries pool,
- * pod, session, key, request id (u16 length + bytes each), claimed_at and
- * expires_at (i64 unix ns) and the leader epoch (u64); END carries pod and
- * session; EPOCH carries a leader term (u64) this process began serving in.
+ * little-endian. A payload is a type byte then fields: BIND (type 4)
+ * carries pool, pod, session, key, request id, owner (u16 length + bytes
+ * each), claimed_at and expires_at (i64 unix ns) and the leader epoch (u64);
+ * END (2) carries pod and session; EPOCH (3) carries a leader term (u64)
+ * this process began serving in.
+ *
+ * Versions: records are versioned by their type byte, the framing and the
+ * header stay. Type 1 is the first BIND, without the owner: it still
+ * replays (owner ""), so a journal written by an older prewarmd is read
+ * whole; new binds and compactions write type 4 only. An older prewarmd
+ * meeting a type-4 record stops its replay there as at a bad record.
  * Connect tokens are never written (they are derived from these
  * fields with a key the journal never sees).
  *
@@ -60,6 +67,7 @@ struct kube_journal_entry {
     const char *pool, *pod, *session;
     const char *key;        /* "" when the claim had none */
     const char *request_id; /* "" when the claim had none */
+    const char *owner;      /* the caller's name under auth; "" (or NULL) when none */
     int64_t claimed_at_ns;  /* unix ns */
     int64_t expires_at_ns;  /* unix ns: end of the session's ttl */
     uint64_t epoch;         /* leader term that bound it */

@@ -391,6 +391,7 @@ static void binding_of(const struct kube_provider *kp, size_t pool,
     snprintf(b->session, sizeof b->session, "%s", s->id);
     snprintf(b->key, sizeof b->key, "%s", s->key);
     snprintf(b->request_id, sizeof b->request_id, "%s", s->request_id);
+    snprintf(b->owner, sizeof b->owner, "%s", s->owner);
     b->claimed_at_ns = (int64_t)s->claimed_at + kp->wall_offset;
     b->expires_at_ns = (int64_t)s->expires_at + kp->wall_offset;
     b->epoch = kp->ha.epoch ? kp->ha.epoch(kp->ha.ctx) : 0;
@@ -704,6 +705,7 @@ static int restore_pod(struct kube_provider *kp, struct kpool *pool, const struc
         ps = (struct provider_session){.id = b->session,
                                        .key = b->key,
                                        .request_id = b->request_id,
+                                       .owner = b->owner,
                                        .claimed_at_ns = b->claimed_at_ns,
                                        .expires_at_ns = b->expires_at_ns};
     return kp->ev.pod_restored(kp->ev.ctx, v->name, v->cls == KUBE_POD_READY, addr[0] ? addr : NULL,

@@ -21,6 +21,14 @@
  * hung process ignores SIGTERM); its exit reports it gone and the pool
  * replaces it. A dead child is seen through its pidfd at once.
  *
+ * Restart: sessions of local pools do not survive prewarmd. A graceful
+ * stop stops the children; after a kill -9 a backend that asked for
+ * PR_SET_PDEATHSIG (the demo backend) dies with prewarmd, and any other is
+ * an orphan that no later prewarmd adopts. A restart starts with an empty
+ * pool: nothing is recovered (no pod_restored), no owner, key or request
+ * id is kept anywhere. Durable sessions are the Kubernetes provider's
+ * (bind journal and binding annotation).
+ *
  * Exit: loop_child_watch reports the exit; the pod is reported gone exactly
  * once and its record freed. delete_pod sends SIGTERM to the process group and
  * arms a timer that sends SIGKILL after the pool's stop grace period.

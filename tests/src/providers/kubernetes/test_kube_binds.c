@@ -38,6 +38,7 @@ Test(kube_binds, encode_decode_round_trip_without_token)
     cr_assert_eq(back.claimed_at_ns, b.claimed_at_ns);
     cr_assert_eq(back.expires_at_ns, b.expires_at_ns);
     cr_assert_eq(back.epoch, 7);
+    cr_assert_str_eq(back.owner, "", "no owner written, none read");
     cr_assert_null(strstr(text, "token"));
     char *patch = kube_binding_patch(&b);
     cJSON *p = cJSON_Parse(patch);
@@ -58,6 +59,35 @@ Test(kube_binds, encode_decode_round_trip_without_token)
                          "[1]"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         cr_assert_not(kube_binding_decode(bad[i], &back), "%s", bad[i]);
+}
+
+Test(kube_binds, owner_in_the_annotation)
+{
+    struct kube_binding b = rec("p-1", "s-0123456789abcdef0123456789abcdef"), back = {0};
+    snprintf(b.key, sizeof b.key, "~api-a/user-7");
+    snprintf(b.owner, sizeof b.owner, "api-a");
+    char text[1024];
+    cr_assert(kube_binding_encode(&b, text, sizeof text));
+    cr_assert_not_null(strstr(text, "\"owner\":\"api-a\""), "%s", text);
+    cr_assert(kube_binding_decode(text, &back), "%s", text);
+    cr_assert_str_eq(back.owner, "api-a");
+    cr_assert_str_eq(back.key, "~api-a/user-7");
+    /* an owner longer than a caller name is not a binding prewarm wrote */
+    const char *too_long = "{\"session\":\"s\",\"claimedAt\":\"2023-11-14T22:13:20Z\","
+                           "\"expiresAt\":\"2023-11-14T22:13:20Z\",\"epoch\":1,"
+                           "\"owner\":\"0123456789012345678901234567890123\"}";
+    cr_assert_not(kube_binding_decode(too_long, &back));
+
+    /* the journal's form and back keep every field */
+    struct kube_journal_entry e = kube_binding_journal_entry(&b, "editor");
+    struct kube_binding again;
+    kube_binding_from_journal(&e, &again);
+    cr_assert_str_eq(e.pool, "editor");
+    cr_assert_str_eq(again.owner, "api-a");
+    cr_assert_str_eq(again.key, b.key);
+    cr_assert_str_eq(again.session, b.session);
+    cr_assert_eq(again.expires_at_ns, b.expires_at_ns);
+    cr_assert_eq(again.epoch, 7);
 }
 
 Test(kube_binds, rate_in_flight_and_fifo)

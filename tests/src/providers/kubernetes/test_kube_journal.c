@@ -283,3 +283,122 @@ Test(journal, acknowledged_binds_survive_sigkill, .init = setup, .fini = teardow
     }
     kube_journal_close(j);
 }
+
+Test(journal, owner_round_trip_and_compaction, .init = setup, .fini = teardown)
+{
+    struct kube_journal *j = open_ok(path);
+    struct kube_journal_entry a = binding("pod-a", "s-1", 2);
+    a.owner = "api-a";
+    bind_ok(j, a);
+    bind_ok(j, binding("pod-b", "s-2", 2)); /* no owner: NULL */
+    kube_journal_close(j);
+
+    for (int round = 0; round < 2; round++) {
+        j = open_ok(path);
+        const struct kube_journal_entry *e = kube_journal_lookup(j, "pod-a");
+        cr_assert_not_null(e);
+        cr_assert_str_eq(e->owner, "api-a", "round %d", round);
+        cr_assert_str_eq(e->key, "alice");
+        e = kube_journal_lookup(j, "pod-b");
+        cr_assert(e && e->owner && !e->owner[0], "no owner replays as \"\"");
+        cr_assert_eq(kube_journal_compact(j, 0, true), KUBE_JOURNAL_OK);
+        kube_journal_close(j);
+    }
+}
+
+/* ---- the first format (BIND type 1, no owner), written by hand ---- */
+
+static uint32_t crc32c_ref(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+static size_t le(uint8_t *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+    return (size_t)bytes;
+}
+
+static size_t str_field(uint8_t *p, const char *s)
+{
+    size_t n = strlen(s);
+    le(p, n, 2);
+    memcpy(p + 2, s, n);
+    return n + 2;
+}
+
+/* Appends one framed record with payload [type, strings..., u64s...]. */
+static void v1_record(FILE *f, uint8_t type, const char *const *strs, size_t nstrs,
+                      const uint64_t *nums, size_t nnums)
+{
+    uint8_t payload[512], hdr[8];
+    size_t n = 0;
+    payload[n++] = type;
+    for (size_t i = 0; i < nstrs; i++)
+        n += str_field(payload + n, strs[i]);
+    for (size_t i = 0; i < nnums; i++)
+        n += le(payload + n, nums[i], 8);
+    le(hdr, n, 4);
+    le(hdr + 4, crc32c_ref(payload, n), 4);
+    cr_assert_eq(fwrite(hdr, 1, 8, f), 8);
+    cr_assert_eq(fwrite(payload, 1, n, f), n);
+}
+
+Test(journal, first_format_records_still_replay, .init = setup, .fini = teardown)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite("PWJRNL1\n", 1, 8, f), 8);
+    const char *b1[] = {"editor", "pod-a", "s-1", "~api-a/k1", ""};
+    const char *b2[] = {"editor", "pod-b", "s-2", "", "r-2"};
+    const char *end[] = {"pod-b", "s-2"};
+    const uint64_t t1[] = {1700000000000000001ull, 1700000300000000000ull, 5};
+    const uint64_t t2[] = {1700000000000000002ull, 1700000300000000000ull, 5};
+    const uint64_t epoch[] = {6};
+    v1_record(f, 1, b1, 5, t1, 3);
+    v1_record(f, 1, b2, 5, t2, 3);
+    v1_record(f, 2, end, 2, NULL, 0);
+    v1_record(f, 3, NULL, 0, epoch, 1);
+    fclose(f);
+
+    struct kube_journal *j = open_ok(path);
+    const struct kube_journal_entry *e = kube_journal_lookup(j, "pod-a");
+    cr_assert_not_null(e);
+    cr_assert_str_eq(e->session, "s-1");
+    cr_assert_str_eq(e->key, "~api-a/k1");
+    cr_assert_str_eq(e->owner, "", "a first-format binding has no owner");
+    cr_assert_eq(e->claimed_at_ns, 1700000000000000001);
+    cr_assert_eq(e->epoch, 5);
+    e = kube_journal_lookup(j, "pod-b");
+    cr_assert(e && e->ended && !strcmp(e->request_id, "r-2"));
+    cr_assert_eq(kube_journal_last_epoch(j), 6);
+    struct kube_journal_stats st;
+    kube_journal_get_stats(j, &st);
+    cr_assert_eq(st.replayed, 4);
+    cr_assert_eq(st.torn, 0);
+
+    /* new records follow the old ones; a compaction rewrites all as current */
+    struct kube_journal_entry c = binding("pod-c", "s-3", 7);
+    c.owner = "api-b";
+    bind_ok(j, c);
+    kube_journal_close(j);
+    j = open_ok(path);
+    cr_assert_str_eq(kube_journal_lookup(j, "pod-c")->owner, "api-b");
+    cr_assert_str_eq(kube_journal_lookup(j, "pod-a")->owner, "");
+    cr_assert_eq(kube_journal_compact(j, 0, true), KUBE_JOURNAL_OK);
+    kube_journal_close(j);
+    j = open_ok(path);
+    cr_assert_eq(live(j), 2);
+    cr_assert_eq(ended(j), 1);
+    cr_assert_str_eq(kube_journal_lookup(j, "pod-a")->key, "~api-a/k1");
+    cr_assert_str_eq(kube_journal_lookup(j, "pod-c")->owner, "api-b");
+    cr_assert_eq(kube_journal_last_epoch(j), 7);
+    kube_journal_close(j);
+}
