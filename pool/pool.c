@@ -103,11 +103,11 @@ void pool__session_info(const struct pool_session *s, struct pool_session_info *
     pool__copy(out->id, s->id, POOL_SESSION_ID_LEN);
     pool__copy(out->token, s->token, POOL_TOKEN_LEN);
     pool__copy(out->pool, s->pool->name, POOL_NAME_MAX);
-    pool__copy(out->pod, pod->name, POOL_POD_NAME_MAX);
-    pool__copy(out->address, pod->address, POOL_ADDR_MAX);
-    pool__copy(out->node, pod->node, POOL_NODE_MAX);
-    pool__copy(out->key, s->key, POOL_KEY_MAX);
-    pool__copy(out->request_id, s->request_id, POOL_KEY_MAX);
+    pool__copy(out->pod, pod_name(pod), POOL_POD_NAME_MAX);
+    pool__copy(out->address, pod_address(pod), POOL_ADDR_MAX);
+    pool__copy(out->node, pod_node(pod), POOL_NODE_MAX);
+    pool__copy(out->key, s->keyed ? s->key : "", POOL_KEY_MAX);
+    pool__copy(out->request_id, s->requested ? s->request_id : "", POOL_KEY_MAX);
     pool__copy(out->owner, s->owner, POOL_OWNER_MAX);
     out->claimed_at = s->claimed_at;
     out->expires_at = s->expires_at;
@@ -122,38 +122,115 @@ bool pool__room(const struct pool_set *set, uint32_t n)
     return set->ring_cap - set->ring_len >= n;
 }
 
-/* Appends a cleared action; the caller checked pool__room() first. */
-struct pool_action *pool__push(struct pool *pool, enum pool_action_kind kind)
+/* Appends a cleared action; the caller checked pool__room() first. The ring
+ * restarts at slot 0 whenever it empties, so a daemon that drains after every
+ * call keeps reusing the same few slots (warm lines, one page). */
+struct pool_queued *pool__push(struct pool *pool, enum pool_action_kind kind)
 {
     struct pool_set *set = pool->set;
-    struct pool_action *a = &set->ring[(set->ring_head + set->ring_len) % set->ring_cap];
+    struct pool_queued *q = &set->ring[(set->ring_head + set->ring_len) % set->ring_cap];
     set->ring_len++;
-    a->kind = kind;
-    a->pool = pool;
-    memcpy(a->pool_name, pool->name, sizeof(a->pool_name));
-    a->count = 0;
-    a->pod[0] = '\0';
-    a->waiter_data = NULL;
-    a->waiter_id = 0;
-    a->reason = 0;
-    a->outcome = 0;
-    /* Clearing the whole 1.2 KB session copy would cost more than the claim's
-     * own work; every string is emptied instead. */
-    struct pool_session_info *si = &a->session;
-    si->id[0] = si->token[0] = si->pool[0] = si->pod[0] = '\0';
-    si->address[0] = si->node[0] = si->key[0] = si->request_id[0] = '\0';
-    si->claimed_at = si->expires_at = si->last_keepalive = si->idle_expires_at = 0;
-    return a;
+    q->kind = kind;
+    q->reason = 0;
+    q->outcome = 0;
+    q->count = 0;
+    q->pool = pool;
+    q->waiter_data = NULL;
+    q->waiter_id = 0;
+    q->len = 0;
+    q->has_session = false;
+    return q;
+}
+
+static void queue_str(struct pool_queued *q, const char *src, size_t max)
+{
+    size_t n = strnlen(src, max);
+    memcpy(q->strs + q->len, src, n);
+    q->strs[q->len + n] = '\0';
+    q->len = (uint16_t)(q->len + n + 1);
+}
+
+void pool__queue_pod(struct pool_queued *q, const char *pod)
+{
+    queue_str(q, pod, POOL_POD_NAME_MAX);
+}
+
+void pool__queue_session(struct pool_queued *q, const struct pool_session *s)
+{
+    const struct pool_pod *pod = s->pod;
+    queue_str(q, pod_name(pod), POOL_POD_NAME_MAX);
+    queue_str(q, s->id, POOL_SESSION_ID_LEN);
+    queue_str(q, s->token, POOL_TOKEN_LEN);
+    queue_str(q, pod_address(pod), POOL_ADDR_MAX);
+    queue_str(q, pod_node(pod), POOL_NODE_MAX);
+    queue_str(q, s->keyed ? s->key : "", POOL_KEY_MAX);
+    queue_str(q, s->requested ? s->request_id : "", POOL_KEY_MAX);
+    queue_str(q, s->owner, POOL_OWNER_MAX);
+    q->claimed_at = s->claimed_at;
+    q->expires_at = s->expires_at;
+    q->last_keepalive = s->last_keepalive;
+    q->idle_expires_at = s->idle_expires_at;
+    q->has_session = true;
+}
+
+/* Copies the next packed string into dst (it fits: it was bounded when
+ * queued) and returns the position after it. */
+static const char *unqueue_str(const char *p, char *dst)
+{
+    size_t n = strlen(p);
+    memcpy(dst, p, n + 1);
+    return p + n + 1;
+}
+
+static void unpack(const struct pool_queued *q, struct pool_action *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = q->kind;
+    out->pool = q->pool;
+    memcpy(out->pool_name, q->pool->name, sizeof(out->pool_name));
+    out->count = q->count;
+    out->waiter_data = q->waiter_data;
+    out->waiter_id = q->waiter_id;
+    out->reason = q->reason;
+    out->outcome = q->outcome;
+    if (q->len == 0)
+        return;
+    const char *p = unqueue_str(q->strs, out->pod);
+    if (!q->has_session)
+        return;
+    struct pool_session_info *si = &out->session;
+    memcpy(si->pool, out->pool_name, sizeof(si->pool));
+    memcpy(si->pod, out->pod, sizeof(si->pod));
+    p = unqueue_str(p, si->id);
+    p = unqueue_str(p, si->token);
+    p = unqueue_str(p, si->address);
+    p = unqueue_str(p, si->node);
+    p = unqueue_str(p, si->key);
+    p = unqueue_str(p, si->request_id);
+    unqueue_str(p, si->owner);
+    si->claimed_at = q->claimed_at;
+    si->expires_at = q->expires_at;
+    si->last_keepalive = q->last_keepalive;
+    si->idle_expires_at = q->idle_expires_at;
 }
 
 bool pool_set_next_action(struct pool_set *set, struct pool_action *out)
 {
     if (set->ring_len == 0)
         return false;
-    *out = set->ring[set->ring_head];
+    unpack(&set->ring[set->ring_head], out);
     set->ring_head = (set->ring_head + 1) % set->ring_cap;
-    set->ring_len--;
+    if (--set->ring_len == 0)
+        set->ring_head = 0;
     return true;
+}
+
+/* A bind takes 16 random bytes for the session id and 32 for the token. */
+#define BIND_RANDOM_BYTES 48
+
+void pool_set_prepare(struct pool_set *set)
+{
+    pool_rng_prepare(&set->rng, 2 * BIND_RANDOM_BYTES);
 }
 
 size_t pool_set_pending_actions(const struct pool_set *set)
@@ -179,6 +256,7 @@ enum pool_status pool_set_new(const uint8_t seed[POOL_SEED_LEN], uint32_t action
     set->ring = calloc(action_capacity, sizeof(*set->ring));
     if (!set->ring)
         goto fail;
+    pool_prefault(set->ring, (size_t)action_capacity * sizeof(*set->ring));
     if (!pool_index_init(&set->session_by_id, 0, offsetof(struct pool_session, id), set->sipkey))
         goto fail;
     *out = set;
@@ -241,7 +319,7 @@ static bool alloc_slabs(struct pool *pool)
     if (!pool->pods || !pool->sessions || !pool->waiters)
         return false;
     const uint64_t *k = pool->set->sipkey;
-    return pool_index_init(&pool->pod_by_name, n, offsetof(struct pool_pod, name), k) &&
+    return pool_index_init(&pool->pod_by_name, n, offsetof(struct pool_pod, strs), k) &&
            pool_index_init(&pool->session_by_key, n, offsetof(struct pool_session, key), k) &&
            pool_index_init(&pool->session_by_request, n, offsetof(struct pool_session, request_id),
                            k);
@@ -260,6 +338,7 @@ static void init_lists(struct pool *pool)
         struct pool_pod *pod = &pool->pods[i];
         pod->pool = pool;
         pod->timer = (struct pool_timer){.pos = POOL_TIMER_IDLE, .kind = TIMER_POD};
+        pool__pod_place(pod, "", "", "");
         link_append(&pool->free_pods, &pod->link);
         struct pool_session *s = &pool->sessions[i];
         s->pool = pool;
@@ -399,9 +478,9 @@ void pool_foreach_pod(const struct pool *pool, pool_pod_fn *fn, void *ctx)
         if (pod->state == POOL_POD_GONE)
             continue;
         struct pool_pod_info info = {
-            .name = pod->name,
-            .address = pod->address,
-            .node = pod->node,
+            .name = pod_name(pod),
+            .address = pod_address(pod),
+            .node = pod_node(pod),
             .state = pod->state,
             .state_since = pod->state_since,
             .session_id = pod->session ? pod->session->id : NULL,

@@ -21,7 +21,13 @@
  * from an intrusive list, takes a session record from a free list, inserts it
  * into three hash indexes and a timer heap. Keys, request ids, pod names and
  * addresses are bounded strings stored inline; longer input is refused with
- * POOL_E_TOO_LONG (the daemon answers 400).
+ * POOL_E_TOO_LONG (the daemon answers 400). Every array is written once when
+ * allocated, so its pages are mapped before the first claim. Records are laid
+ * out for a claim that arrives alone on cold caches: a bind touches few
+ * cache lines (the first line of the pod and session records, their
+ * short strings packed, the pool's claim fields, one index slot, the id
+ * generator's buffer, one action slot), and the action ring restarts at its
+ * first slot whenever it is drained empty.
  *
  * Lifetime and ownership
  * ----------------------
@@ -418,6 +424,15 @@ void pool_set_tick(struct pool_set *set, uint64_t now);
 /* When tick must run next: UINT64_MAX if nothing is scheduled, 0 if work is
  * pending because the action ring was full. */
 uint64_t pool_set_next_deadline(const struct pool_set *set);
+
+/* ---- idle time ---- */
+
+/* Work done ahead of the next claims, off their path: tops up the id
+ * generator's buffer so the next binds find their session ids and tokens'
+ * random bytes ready instead of running ChaCha20 themselves. Optional and
+ * cheap when there is nothing to do: the daemon calls it after each drain,
+ * before its loop waits. Changes no state a caller can observe. */
+void pool_set_prepare(struct pool_set *set);
 
 /* ---- sizing ---- */
 

@@ -27,9 +27,14 @@ static bool check_pod(const struct pool *pool, const struct pool_pod *pod, uint3
     REQUIRE(pod->pool == pool);
     REQUIRE(pod->indexed == named);
     if (named)
-        REQUIRE(pod->name[0] && pool_index_find(&pool->pod_by_name, pod->name) == pod);
+        REQUIRE(pod_name(pod)[0] && pool_index_find(&pool->pod_by_name, pod_name(pod)) == pod);
     else
-        REQUIRE(pod->name[0] == '\0');
+        REQUIRE(pod_name(pod)[0] == '\0');
+    size_t name_len = strnlen(pod->strs, POOL_POD_NAME_MAX + 1);
+    REQUIRE(name_len <= POOL_POD_NAME_MAX && pod->address_at == name_len + 1);
+    size_t address_len = strnlen(pod_address(pod), POOL_ADDR_MAX + 1);
+    REQUIRE(address_len <= POOL_ADDR_MAX && pod->node_at == pod->address_at + address_len + 1);
+    REQUIRE(strnlen(pod_node(pod), POOL_NODE_MAX + 1) <= POOL_NODE_MAX);
     bool timed = pod->state == POOL_POD_CREATING || pod->state == POOL_POD_STARTING ||
                  pod->state == POOL_POD_DRAINING;
     REQUIRE((pod->timer.pos != POOL_TIMER_IDLE) == timed);
@@ -77,9 +82,9 @@ static bool check_session(const struct pool *pool, const struct pool_session *s)
     REQUIRE(s->pod->state == POOL_POD_BOUND);
     REQUIRE(strlen(s->id) == POOL_SESSION_ID_LEN && strlen(s->token) == POOL_TOKEN_LEN);
     REQUIRE(pool_index_find(&set->session_by_id, s->id) == s);
-    if (s->key[0])
+    if (s->keyed)
         REQUIRE(pool_index_find(&pool->session_by_key, s->key) == s);
-    if (s->request_id[0])
+    if (s->requested)
         REQUIRE(pool_index_find(&pool->session_by_request, s->request_id) == s);
     REQUIRE(s->timer.pos != POOL_TIMER_IDLE);
     REQUIRE(s->timer.at ==
@@ -95,8 +100,8 @@ static bool check_sessions(const struct pool *pool, uint32_t *timers)
         const struct pool_session *s = CONTAINER_OF(l, struct pool_session, link);
         REQUIRE(check_session(pool, s));
         n++;
-        keyed += s->key[0] != '\0';
-        requested += s->request_id[0] != '\0';
+        keyed += s->keyed;
+        requested += s->requested;
     }
     REQUIRE(n == pool->nsessions && n == pool->counts[POOL_POD_BOUND]);
     REQUIRE(list_len(&pool->free_sessions) == pool->cap_total - n);

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "pool_prefault.h"
+
 bool pool_heap_reserve(struct pool_heap *heap, uint32_t cap)
 {
     if (cap <= heap->cap)
@@ -9,6 +11,7 @@ bool pool_heap_reserve(struct pool_heap *heap, uint32_t cap)
     struct pool_timer **items = realloc(heap->items, (size_t)cap * sizeof(*items));
     if (!items)
         return false;
+    pool_prefault(items + heap->cap, (size_t)(cap - heap->cap) * sizeof(*items));
     heap->items = items;
     heap->cap = cap;
     return true;

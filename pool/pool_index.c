@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool_prefault.h"
 #include "pool_rng.h"
 
 static const char *key_of(const struct pool_index *idx, const void *rec)
@@ -30,6 +31,7 @@ bool pool_index_init(struct pool_index *idx, uint32_t max_entries, size_t key_of
     idx->slots = calloc(size, sizeof(*idx->slots));
     if (!idx->slots)
         return false;
+    pool_prefault(idx->slots, size * sizeof(*idx->slots));
     idx->mask = size - 1;
     idx->count = 0;
     idx->key_off = key_off;
@@ -60,6 +62,7 @@ bool pool_index_resize(struct pool_index *idx, uint32_t max_entries)
         idx->slots = old;
         return false;
     }
+    pool_prefault(idx->slots, size * sizeof(*idx->slots));
     idx->mask = size - 1;
     idx->count = 0;
     for (uint32_t i = 0; i < old_size; i++)
@@ -76,9 +79,18 @@ void pool_index_free(struct pool_index *idx)
     idx->count = 0;
 }
 
+uint64_t pool_index_hash(const struct pool_index *idx, const char *key)
+{
+    return hash_key(idx, key);
+}
+
 void *pool_index_find(const struct pool_index *idx, const char *key)
 {
-    uint64_t hash = hash_key(idx, key);
+    return pool_index_find_hashed(idx, key, hash_key(idx, key));
+}
+
+void *pool_index_find_hashed(const struct pool_index *idx, const char *key, uint64_t hash)
+{
     for (uint32_t i = (uint32_t)hash & idx->mask;; i = (i + 1) & idx->mask) {
         const struct pool_index_entry *e = &idx->slots[i];
         if (!e->rec)
@@ -91,6 +103,11 @@ void *pool_index_find(const struct pool_index *idx, const char *key)
 void pool_index_insert(struct pool_index *idx, void *rec)
 {
     place(idx, hash_key(idx, key_of(idx, rec)), rec);
+}
+
+void pool_index_insert_hashed(struct pool_index *idx, void *rec, uint64_t hash)
+{
+    place(idx, hash, rec);
 }
 
 /* Backward-shift deletion: move later entries of the probe run into the hole

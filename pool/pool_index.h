@@ -43,6 +43,12 @@ void pool_index_free(struct pool_index *idx);
 void *pool_index_find(const struct pool_index *idx, const char *key);
 /* The caller guarantees the key is not present and the table is not full. */
 void pool_index_insert(struct pool_index *idx, void *rec);
+
+/* The same with the key's hash computed once by the caller, for a lookup
+ * followed by an insert of the same key. */
+uint64_t pool_index_hash(const struct pool_index *idx, const char *key);
+void *pool_index_find_hashed(const struct pool_index *idx, const char *key, uint64_t hash);
+void pool_index_insert_hashed(struct pool_index *idx, void *rec, uint64_t hash);
 /* Removes rec if present. */
 void pool_index_remove(struct pool_index *idx, void *rec);
 

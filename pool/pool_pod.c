@@ -40,8 +40,7 @@ static void leave(struct pool_pod *pod)
 
 static void emit_delete(struct pool_pod *pod)
 {
-    struct pool_action *a = pool__push(pod->pool, POOL_ACT_DELETE_POD);
-    pool__copy(a->pod, pod->name, POOL_POD_NAME_MAX);
+    pool__queue_pod(pool__push(pod->pool, POOL_ACT_DELETE_POD), pod_name(pod));
 }
 
 static void enter(struct pool_pod *pod, uint64_t now)
@@ -53,9 +52,9 @@ static void enter(struct pool_pod *pod, uint64_t now)
         if (pod->indexed)
             pool_index_remove(&pool->pod_by_name, pod);
         pod->indexed = false;
-        pod->name[0] = pod->address[0] = pod->node[0] = '\0';
+        pool__pod_place(pod, "", "", "");
         pod->session = NULL;
-        link_append(&pool->free_pods, &pod->link);
+        link_push(&pool->free_pods, &pod->link); /* reused first: warm lines */
         break;
     case C:
         link_append(&pool->creating, &pod->link);
@@ -137,12 +136,12 @@ static uint32_t live_pods(const struct pool *pool)
 
 /* Returns the queued CREATE_PODS action of this pool if it is the newest
  * action, so consecutive requests merge into one. */
-static struct pool_action *last_create(struct pool *pool)
+static struct pool_queued *last_create(struct pool *pool)
 {
     struct pool_set *set = pool->set;
     if (set->ring_len == 0)
         return NULL;
-    struct pool_action *a = &set->ring[(set->ring_head + set->ring_len - 1) % set->ring_cap];
+    struct pool_queued *a = &set->ring[(set->ring_head + set->ring_len - 1) % set->ring_cap];
     return (a->kind == POOL_ACT_CREATE_PODS && a->pool == pool) ? a : NULL;
 }
 
@@ -156,7 +155,7 @@ static bool grow(struct pool *pool, uint64_t now)
     uint64_t n = demand - supply;
     if (n > cap - live)
         n = cap - live;
-    struct pool_action *a = last_create(pool);
+    struct pool_queued *a = last_create(pool);
     if (!a) {
         if (!pool__room(pool->set, 1))
             return false;
@@ -216,12 +215,38 @@ static enum pool_status check_obs(const struct pool_pod_obs *obs)
     return POOL_OK;
 }
 
+/* Rewrites strs: name, then address, then node, each NUL-terminated. The
+ * kept values are saved first, since the ones before them may change length. */
+void pool__pod_place(struct pool_pod *pod, const char *name, const char *address, const char *node)
+{
+    char address_kept[POOL_ADDR_MAX + 1], node_kept[POOL_NODE_MAX + 1];
+    if (!address) {
+        pool__copy(address_kept, pod_address(pod), POOL_ADDR_MAX);
+        address = address_kept;
+    }
+    if (!node) {
+        pool__copy(node_kept, pod_node(pod), POOL_NODE_MAX);
+        node = node_kept;
+    }
+    size_t at = name ? strnlen(name, POOL_POD_NAME_MAX) : strlen(pod->strs);
+    if (name)
+        memcpy(pod->strs, name, at);
+    pod->strs[at++] = '\0';
+    size_t n = strnlen(address, POOL_ADDR_MAX);
+    pod->address_at = (uint16_t)at;
+    memcpy(pod->strs + at, address, n);
+    pod->strs[at + n] = '\0';
+    at += n + 1;
+    n = strnlen(node, POOL_NODE_MAX);
+    pod->node_at = (uint16_t)at;
+    memcpy(pod->strs + at, node, n);
+    pod->strs[at + n] = '\0';
+}
+
 static void update_place(struct pool_pod *pod, const struct pool_pod_obs *obs)
 {
-    if (obs->address)
-        pool__copy(pod->address, obs->address, POOL_ADDR_MAX);
-    if (obs->node)
-        pool__copy(pod->node, obs->node, POOL_NODE_MAX);
+    if (obs->address || obs->node)
+        pool__pod_place(pod, NULL, obs->address, obs->node);
 }
 
 /* A pod we did not know: take the oldest CREATING record, or a free one while
@@ -235,14 +260,11 @@ static enum pool_status adopt(struct pool *pool, enum pool_pod_state to,
     } else if (live_pods(pool) < pool->config.max_total) {
         pod = CONTAINER_OF(pool->free_pods.next, struct pool_pod, link);
     } else {
-        struct pool_action *a = pool__push(pool, POOL_ACT_DELETE_POD);
-        pool__copy(a->pod, obs->name, POOL_POD_NAME_MAX);
+        pool__queue_pod(pool__push(pool, POOL_ACT_DELETE_POD), obs->name);
         pool->counters.pods_deleted++;
         return POOL_E_FULL;
     }
-    pool__copy(pod->name, obs->name, POOL_POD_NAME_MAX);
-    pod->address[0] = pod->node[0] = '\0';
-    update_place(pod, obs);
+    pool__pod_place(pod, obs->name, obs->address ? obs->address : "", obs->node ? obs->node : "");
     pool_index_insert(&pool->pod_by_name, pod);
     pod->indexed = true;
     return pool__transition(pod, to, now);

@@ -56,8 +56,7 @@ static void bind_restored(struct pool *pool, struct pool_pod *pod,
         pool__copy(s->token, r->token, POOL_TOKEN_LEN);
     else
         pool_rng_hex(&set->rng, s->token, 32);
-    pool__copy(s->key, r->key ? r->key : "", POOL_KEY_MAX);
-    pool__copy(s->request_id, r->request_id ? r->request_id : "", POOL_KEY_MAX);
+    pool__session_keys(s, r->key ? r->key : "", r->request_id ? r->request_id : "");
     pool__copy(s->owner, r->owner ? r->owner : "", POOL_OWNER_MAX);
     s->pod = pod;
     pod->session = s;
@@ -69,7 +68,7 @@ static void bind_restored(struct pool *pool, struct pool_pod *pod,
         pool->config.idle_timeout_s ? deadline_after(now, pool->config.idle_timeout_s) : UINT64_MAX;
     pool_heap_set(&set->timers, &s->timer,
                   s->expires_at < s->idle_expires_at ? s->expires_at : s->idle_expires_at);
-    pool__session_indexed(s);
+    pool__session_indexed(s, pool_index_hash(&set->session_by_id, s->id));
 }
 
 enum pool_status pool_restore(struct pool *pool, enum pool_obs what, const struct pool_pod_obs *obs,
@@ -79,9 +78,7 @@ enum pool_status pool_restore(struct pool *pool, enum pool_obs what, const struc
     if (st != POOL_OK)
         return st;
     struct pool_pod *pod = CONTAINER_OF(pool->free_pods.next, struct pool_pod, link);
-    pool__copy(pod->name, obs->name, POOL_POD_NAME_MAX);
-    pool__copy(pod->address, obs->address ? obs->address : "", POOL_ADDR_MAX);
-    pool__copy(pod->node, obs->node ? obs->node : "", POOL_NODE_MAX);
+    pool__pod_place(pod, obs->name, obs->address ? obs->address : "", obs->node ? obs->node : "");
     pool_index_insert(&pool->pod_by_name, pod);
     pod->indexed = true;
     pool__transition(pod, session || what == POOL_OBS_READY ? POOL_POD_READY : POOL_POD_STARTING,

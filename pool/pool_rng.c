@@ -67,25 +67,37 @@ void pool_rng_init(struct pool_rng *rng, const uint8_t seed[32])
 
 static void refill(struct pool_rng *rng)
 {
-    const uint32_t nonce[3] = {(uint32_t)(rng->block >> 32), 0x70726577 /* "prew" */, 0};
-    pool_chacha20_block(rng->key, (uint32_t)rng->block, nonce, rng->buf);
-    rng->block++;
+    for (size_t at = 0; at < sizeof(rng->buf); at += 64) {
+        const uint32_t nonce[3] = {(uint32_t)(rng->block >> 32), 0x70726577 /* "prew" */, 0};
+        pool_chacha20_block(rng->key, (uint32_t)rng->block, nonce, rng->buf + at);
+        rng->block++;
+    }
     rng->used = 0;
+}
+
+/* The next n (> 0) buffered bytes, at most what is left; they count as used
+ * once the caller has read them and erased them. */
+static uint8_t *take(struct pool_rng *rng, size_t *n)
+{
+    if (rng->used == sizeof(rng->buf))
+        refill(rng);
+    size_t left = sizeof(rng->buf) - rng->used;
+    if (*n > left)
+        *n = left;
+    uint8_t *p = rng->buf + rng->used;
+    rng->used += (uint32_t)*n;
+    return p;
 }
 
 void pool_rng_bytes(struct pool_rng *rng, void *out, size_t len)
 {
     uint8_t *p = out;
     while (len > 0) {
-        if (rng->used == sizeof(rng->buf))
-            refill(rng);
-        size_t n = sizeof(rng->buf) - rng->used;
-        if (n > len)
-            n = len;
-        memcpy(p, rng->buf + rng->used, n);
+        size_t n = len;
+        uint8_t *src = take(rng, &n);
+        memcpy(p, src, n);
         /* Erase what was handed out so a later memory dump cannot replay it. */
-        memset(rng->buf + rng->used, 0, n);
-        rng->used += (uint32_t)n;
+        memset(src, 0, n);
         p += n;
         len -= n;
     }
@@ -98,20 +110,30 @@ uint64_t pool_rng_u64(struct pool_rng *rng)
     return (uint64_t)load32(b) | (uint64_t)load32(b + 4) << 32;
 }
 
+/* Hex straight from the buffer: no copy of the secret bytes elsewhere. */
 void pool_rng_hex(struct pool_rng *rng, char *out, size_t len)
 {
     static const char digits[] = "0123456789abcdef";
-    uint8_t b[64];
     while (len > 0) {
-        size_t n = len > sizeof(b) ? sizeof(b) : len;
-        pool_rng_bytes(rng, b, n);
+        size_t n = len;
+        uint8_t *src = take(rng, &n);
         for (size_t i = 0; i < n; i++) {
-            *out++ = digits[b[i] >> 4];
-            *out++ = digits[b[i] & 15];
+            *out++ = digits[src[i] >> 4];
+            *out++ = digits[src[i] & 15];
         }
+        memset(src, 0, n);
         len -= n;
     }
     *out = '\0';
+}
+
+void pool_rng_prepare(struct pool_rng *rng, size_t need)
+{
+    size_t left = sizeof(rng->buf) - rng->used;
+    if (left >= need)
+        return;
+    memset(rng->buf + rng->used, 0, left);
+    refill(rng);
 }
 
 static uint64_t rotl64(uint64_t v, int n)

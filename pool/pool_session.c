@@ -27,25 +27,40 @@ static void touch(struct pool_session *s, uint64_t now)
     pool_heap_set(&s->pool->set->timers, &s->timer, session_deadline(s));
 }
 
-static void new_session_id(struct pool_set *set, struct pool_session *s)
+/* Returns the id's hash in the set's index. */
+static uint64_t new_session_id(struct pool_set *set, struct pool_session *s)
 {
     /* 128 random bits cannot be expected to collide; checking is cheap. */
+    uint64_t hash;
     do {
         s->id[0] = 's';
         s->id[1] = '-';
         pool_rng_hex(&set->rng, s->id + 2, 16);
-    } while (pool_index_find(&set->session_by_id, s->id));
+        hash = pool_index_hash(&set->session_by_id, s->id);
+    } while (pool_index_find_hashed(&set->session_by_id, s->id, hash));
     pool_rng_hex(&set->rng, s->token, 32);
+    return hash;
 }
 
-/* Enters a bound session into the set's and its pool's indexes. */
-void pool__session_indexed(struct pool_session *s)
+void pool__session_keys(struct pool_session *s, const char *key, const char *request_id)
+{
+    s->keyed = key[0] != '\0';
+    s->requested = request_id[0] != '\0';
+    if (s->keyed)
+        pool__copy(s->key, key, POOL_KEY_MAX);
+    if (s->requested)
+        pool__copy(s->request_id, request_id, POOL_KEY_MAX);
+}
+
+/* Enters a bound session into the set's and its pool's indexes; id_hash is
+ * its id's hash in the set's index. */
+void pool__session_indexed(struct pool_session *s, uint64_t id_hash)
 {
     struct pool *pool = s->pool;
-    pool_index_insert(&pool->set->session_by_id, s);
-    if (s->key[0])
+    pool_index_insert_hashed(&pool->set->session_by_id, s, id_hash);
+    if (s->keyed)
         pool_index_insert(&pool->session_by_key, s);
-    if (s->request_id[0])
+    if (s->requested)
         pool_index_insert(&pool->session_by_request, s);
     pool->nsessions++;
 }
@@ -59,9 +74,8 @@ static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const 
     struct pool_session *s = CONTAINER_OF(pool->free_sessions.next, struct pool_session, link);
     link_remove(&s->link);
     link_append(&pool->live_sessions, &s->link);
-    new_session_id(set, s);
-    pool__copy(s->key, key, POOL_KEY_MAX);
-    pool__copy(s->request_id, request_id, POOL_KEY_MAX);
+    uint64_t id_hash = new_session_id(set, s);
+    pool__session_keys(s, key, request_id);
     pool__copy(s->owner, owner, POOL_OWNER_MAX);
     s->pod = pod;
     pod->session = s;
@@ -69,15 +83,13 @@ static struct pool_session *bind(struct pool *pool, struct pool_pod *pod, const 
     s->claimed_at = now;
     s->expires_at = deadline_after(now, ttl);
     touch(s, now);
-    pool__session_indexed(s);
+    pool__session_indexed(s, id_hash);
     return s;
 }
 
 static void emit_binding(struct pool_session *s)
 {
-    struct pool_action *a = pool__push(s->pool, POOL_ACT_RECORD_BINDING);
-    pool__copy(a->pod, s->pod->name, POOL_POD_NAME_MAX);
-    pool__session_info(s, &a->session);
+    pool__queue_session(pool__push(s->pool, POOL_ACT_RECORD_BINDING), s);
 }
 
 static void count_end(struct pool_counters *c, enum pool_end_reason reason)
@@ -107,22 +119,26 @@ void pool__end_session(struct pool_session *s, enum pool_end_reason reason, uint
     struct pool *pool = s->pool;
     struct pool_set *set = pool->set;
     struct pool_pod *pod = s->pod;
-    struct pool_action *a = pool__push(pool, POOL_ACT_SESSION_ENDED);
+    struct pool_queued *a = pool__push(pool, POOL_ACT_SESSION_ENDED);
     a->reason = reason;
-    pool__copy(a->pod, pod->name, POOL_POD_NAME_MAX);
-    pool__session_info(s, &a->session);
+    pool__queue_session(a, s);
     count_end(&pool->counters, reason);
     pool_index_remove(&set->session_by_id, s);
-    if (s->key[0])
+    if (s->keyed)
         pool_index_remove(&pool->session_by_key, s);
-    if (s->request_id[0])
+    if (s->requested)
         pool_index_remove(&pool->session_by_request, s);
     pool_heap_remove(&set->timers, &s->timer);
     link_remove(&s->link);
-    link_append(&pool->free_sessions, &s->link);
+    link_push(&pool->free_sessions, &s->link); /* reused first: its lines are warm */
     pool->nsessions--;
     s->pod = NULL;
-    s->id[0] = s->key[0] = s->request_id[0] = s->token[0] = s->owner[0] = '\0';
+    s->id[0] = s->token[0] = s->owner[0] = '\0';
+    if (s->keyed)
+        s->key[0] = '\0';
+    if (s->requested)
+        s->request_id[0] = '\0';
+    s->keyed = s->requested = false;
     pod->session = NULL;
     pool__transition(pod, reason == POOL_END_POD_DIED ? POOL_POD_GONE : POOL_POD_DRAINING, now);
     pool__settle(pool, now);
@@ -232,7 +248,7 @@ enum pool_status pool_cancel_waiter(struct pool *pool, uint64_t id)
 void pool__waiter_timer(struct pool_waiter *w, uint64_t now)
 {
     struct pool *pool = w->pool;
-    struct pool_action *a = pool__push(pool, POOL_ACT_WAITER_TIMED_OUT);
+    struct pool_queued *a = pool__push(pool, POOL_ACT_WAITER_TIMED_OUT);
     a->waiter_data = w->data;
     a->waiter_id = waiter_id(w);
     pool->counters.waiters_timed_out++;
@@ -256,12 +272,11 @@ static struct pool_session *existing(struct pool *pool, const struct pool_waiter
 
 static void answer(struct pool_waiter *w, struct pool_session *s, enum pool_claim_outcome outcome)
 {
-    struct pool_action *a = pool__push(w->pool, POOL_ACT_WAITER_BOUND);
+    struct pool_queued *a = pool__push(w->pool, POOL_ACT_WAITER_BOUND);
     a->outcome = outcome;
     a->waiter_data = w->data;
     a->waiter_id = waiter_id(w);
-    pool__copy(a->pod, s->pod->name, POOL_POD_NAME_MAX);
-    pool__session_info(s, &a->session);
+    pool__queue_session(a, s);
     free_waiter(w);
 }
 

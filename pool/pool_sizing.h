@@ -17,17 +17,18 @@
 #define POOL_SIZING_PERIOD_NS 500000000ull /* dynamic policies re-evaluate */
 
 struct pool_sizer {
-    struct pool_rate_est rate;
-    struct pool_lead_est lead;
-    struct pool_timer timer; /* armed for every policy but FIXED */
-    uint32_t target;         /* from the last evaluation */
-    uint32_t hold_prev;      /* highest target of the previous period */
-    uint32_t hold_cur;       /* highest target since period_at */
-    uint64_t period_at;      /* periods are scale_down_delay_s long */
+    /* read by every claim's sizing: first, next to the rate windows */
+    uint32_t capacity;  /* 0 = unknown */
+    uint32_t target;    /* from the last evaluation */
+    uint32_t hold_prev; /* highest target of the previous period */
+    uint32_t hold_cur;  /* highest target since period_at */
     uint64_t evaluated_at;
+    struct pool_rate_est rate;
+    struct pool_timer timer; /* armed for every policy but FIXED */
+    uint64_t period_at;      /* periods are scale_down_delay_s long */
     double rate_used;
     bool burst;
-    uint32_t capacity; /* 0 = unknown */
+    struct pool_lead_est lead;
     uint64_t lead_hist[POOL_LEAD_HIST_BUCKETS];
     double lead_sum_s;
 };

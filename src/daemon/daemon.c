@@ -177,6 +177,7 @@ void daemon_drain(struct daemon *d)
     while (pool_set_next_action(d->set, &a))
         handle_action(d, &a);
     d->draining = false;
+    pool_set_prepare(d->set); /* the next binds' random bytes, before the loop waits */
     arm_tick(d);
 }
 
