@@ -3,7 +3,7 @@
  * alone, on caches the rest of the machine has cooled, against the same bind
  * in a hot loop.
  *
- *   bind_sporadic [--claims N] [--evict MIB] [--keyed] [--only cold|hot]
+ *   bind_sporadic [--claims N] [--evict MIB] [--stride B] [--keyed] [--only cold|hot]
  *
  * Drives the core the way prewarmd does with bench/claim_rate.sh's pool (one
  * pool, min_idle 40, max_total 200, an action ring of 1024 + 2 x max_total,
@@ -15,6 +15,9 @@
  *   --evict MiB buffer (default 64, twice a 32 MiB L3), which evicts the
  *   core's records from every cache level and the TLB, as the loop's other
  *   work and the machine's other processes do between sporadic claims.
+ *   --stride 4096 writes one line per page instead: the TLB is flushed but
+ *   only 1/64 of the buffer goes through the caches, which separates the cost
+ *   of page walks from that of cache misses.
  * hot: the same cycle with no eviction (the in-process benchmark's case).
  *
  * Per bind: wall ns (two clock_gettime reads, their median cost subtracted),
@@ -67,6 +70,7 @@ struct driver {
     bool keyed;
     unsigned char *evict;
     size_t evict_len;
+    size_t stride;
 };
 
 struct sample {
@@ -158,7 +162,7 @@ static void setup(struct driver *d)
 
 static void cool(struct driver *d)
 {
-    for (size_t i = 0; i < d->evict_len; i += 64)
+    for (size_t i = 0; i < d->evict_len; i += d->stride)
         d->evict[i]++;
 }
 
@@ -257,12 +261,16 @@ int main(int argc, char **argv)
             claims = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--evict") && i + 1 < argc)
             evict_mib = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--stride") && i + 1 < argc)
+            d.stride = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--keyed"))
             d.keyed = true;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--claims N] [--evict MIB] [--keyed] [--only cold|hot]\n",
+            fprintf(stderr,
+                    "usage: %s [--claims N] [--evict MIB] [--stride B] [--keyed] "
+                    "[--only cold|hot]\n",
                     argv[0]);
             return 2;
         }
@@ -271,6 +279,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bind_sporadic: --claims must be 100..%d\n", MAX_CLAIMS);
         return 2;
     }
+    if (d.stride == 0)
+        d.stride = 64;
     d.evict_len = evict_mib << 20;
     if (!(d.evict = calloc(d.evict_len + 1, 1)))
         return 1;
