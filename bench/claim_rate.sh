@@ -11,7 +11,8 @@
 #   2. the whole claim path at fixed rates, 1,000 and 10,000 claims/s for 5 s
 #      (live keys, so no backend is consumed): end-to-end latency distribution.
 # BASELINE=1 runs prewarmd without the right to lock memory (setpriv, prlimit):
-# its start-up pre-faulting of the pool core then fails, for an A/B figure.
+# its start-up pre-faulting of the process then fails (the pool core still
+# pre-faults its own arrays), for an A/B figure.
 # Loopback only; bounded in time.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)

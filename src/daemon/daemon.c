@@ -499,12 +499,12 @@ static struct http_server_config http_config(const struct config *cfg)
     };
 }
 
-/* The pool core allocates every pod, session and waiter record when a pool
- * is added (calloc: untouched zero pages). The first claim to reach a record
- * would take the page fault; a sporadic claim would mostly take faults. Lock
- * then unlock every mapping once: the kernel faults all of it in now, and it
- * stays resident (nothing is left locked). Best effort: without the right
- * (RLIMIT_MEMLOCK) the first claims pay the faults. */
+/* The pool core writes its arrays once when a pool is added, so its records
+ * are mapped; the rest of the process (code, libraries, the other modules'
+ * buffers) is not, and the first claims to run through it would take its
+ * page faults. Lock then unlock every mapping once: the kernel faults all of
+ * it in now, and it stays resident (nothing is left locked). Best effort:
+ * without the right (RLIMIT_MEMLOCK) the first claims pay those faults. */
 #if defined(__SANITIZE_ADDRESS__)
 #define PREFAULT_SAFE 0 /* the shadow memory maps terabytes: never lock it */
 #elif defined(__has_feature)
