@@ -189,12 +189,10 @@ static enum config_status read_pool(struct config_ctx *c, yaml_node_t *item, con
 
 static enum config_status get_pools(struct config_ctx *c, yaml_node_t *node, struct config *cfg)
 {
-    enum config_status rc = config_visit(c, node, "pools");
+    size_t n = 0;
+    enum config_status rc = config_get_list(c, node, "pools", "a list", &n);
     if (rc)
         return rc;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return config_fail(c, node, "pools", "must be a list");
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n == 0 || n > MAX_POOLS)
         return config_fail(c, node, "pools", "must have between 1 and %d pools", MAX_POOLS);
     cfg->pools = xcalloc(n, sizeof *cfg->pools);

@@ -249,12 +249,10 @@ static enum config_status load_template(struct config_ctx *c, yaml_node_t *v, co
 static enum config_status get_kvs(struct config_ctx *c, yaml_node_t *node, const char *path,
                                   struct kube_kv **out, size_t *len)
 {
-    enum config_status rc = config_visit(c, node, path);
+    size_t n = 0;
+    enum config_status rc = config_get_map(c, node, path, "a mapping of strings", &n);
     if (rc)
         return rc;
-    if (node->type != YAML_MAPPING_NODE)
-        return config_fail(c, node, path, "must be a mapping of strings");
-    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
     *out = xcalloc(n ? n : 1, sizeof **out);
     for (size_t i = 0; i < n; i++) {
         yaml_node_pair_t *p = &node->data.mapping.pairs.start[i];
@@ -289,12 +287,10 @@ static enum config_status tol_field(struct config_ctx *c, size_t i, yaml_node_t 
 static enum config_status get_tolerations(struct config_ctx *c, yaml_node_t *node, const char *path,
                                           struct kube_pool_config *k)
 {
-    enum config_status rc = config_visit(c, node, path);
+    size_t n = 0;
+    enum config_status rc = config_get_list(c, node, path, "a list of tolerations", &n);
     if (rc)
         return rc;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return config_fail(c, node, path, "must be a list of tolerations");
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     k->tolerations = xcalloc(n ? n : 1, sizeof *k->tolerations);
     for (size_t i = 0; i < n; i++) {
         char sub[512];

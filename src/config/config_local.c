@@ -21,12 +21,11 @@
 static enum config_status get_command(struct config_ctx *c, yaml_node_t *node, const char *path,
                                       struct config_local *l)
 {
-    enum config_status rc = config_visit(c, node, path);
+    size_t n = 0;
+    enum config_status rc =
+        config_get_list(c, node, path, "a list of strings (argv, no shell)", &n);
     if (rc)
         return rc;
-    if (node->type != YAML_SEQUENCE_NODE)
-        return config_fail(c, node, path, "must be a list of strings (argv, no shell)");
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n == 0 || n > MAX_ARGS)
         return config_fail(c, node, path, "must have between 1 and %d entries", MAX_ARGS);
     l->command = xcalloc(n + 1, sizeof *l->command);
@@ -118,12 +117,10 @@ static enum config_status env_entry(struct config_ctx *c, yaml_node_pair_t *p, c
 static enum config_status get_env(struct config_ctx *c, yaml_node_t *node, const char *path,
                                   struct config_local *l)
 {
-    enum config_status rc = config_visit(c, node, path);
+    size_t n = 0;
+    enum config_status rc = config_get_map(c, node, path, "a mapping of NAME: value", &n);
     if (rc)
         return rc;
-    if (node->type != YAML_MAPPING_NODE)
-        return config_fail(c, node, path, "must be a mapping of NAME: value");
-    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
     if (n > MAX_ARGS)
         return config_fail(c, node, path, "at most %d variables", MAX_ARGS);
     l->env = xcalloc(n + 1, sizeof *l->env);

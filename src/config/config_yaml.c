@@ -40,6 +40,33 @@ enum config_status config_visit(struct config_ctx *c, yaml_node_t *node, const c
     return CONFIG_OK;
 }
 
+static enum config_status get_collection(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                         yaml_node_type_t type, const char *what, size_t *n)
+{
+    enum config_status rc = config_visit(c, node, path);
+    if (rc)
+        return rc;
+    if (node->type != type)
+        return config_fail(c, node, path, "must be %s", what);
+    if (type == YAML_SEQUENCE_NODE)
+        *n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    else
+        *n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+    return CONFIG_OK;
+}
+
+enum config_status config_get_list(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                   const char *what, size_t *n)
+{
+    return get_collection(c, node, path, YAML_SEQUENCE_NODE, what, n);
+}
+
+enum config_status config_get_map(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                  const char *what, size_t *n)
+{
+    return get_collection(c, node, path, YAML_MAPPING_NODE, what, n);
+}
+
 const char *config_scalar(const yaml_node_t *node)
 {
     return (const char *)node->data.scalar.value;

@@ -43,6 +43,12 @@ enum config_status config_get_string(struct config_ctx *c, yaml_node_t *node, co
                                      size_t maxlen, char **out);
 enum config_status config_get_uint(struct config_ctx *c, yaml_node_t *node, const char *path,
                                    uint32_t min, uint32_t max, uint32_t *out);
+/* A sequence (config_get_list) or a mapping (config_get_map): anything else
+ * fails with "must be <what>"; *n is its number of items or pairs. */
+enum config_status config_get_list(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                   const char *what, size_t *n);
+enum config_status config_get_map(struct config_ctx *c, yaml_node_t *node, const char *path,
+                                  const char *what, size_t *n);
 /* Walks a mapping whose keys must be among keys[0..nkeys) (nkeys <= 64);
  * duplicates and unknown keys are errors; fn gets each key's index. */
 enum config_status config_walk_map(struct config_ctx *c, yaml_node_t *node, const char *path,
