@@ -63,6 +63,7 @@
 #include <stdint.h>
 
 #include "k8s_error.h"
+#include "k8s_verb.h"
 
 struct k8s_client;
 struct k8s_config;
@@ -104,6 +105,12 @@ struct k8s_client_stats {
     uint64_t connections; /* TCP connections opened by libcurl */
     uint64_t throttled;   /* requests delayed by the rate limiter */
     uint64_t gated;       /* requests that waited for an in-flight slot */
+    /* HTTP attempts by verb and answer (k8s_verb.h), each counted once: when
+     * its status line arrives, or when it ends without one ("error"). */
+    uint64_t answers[K8S_VERB_COUNT][K8S_ANSWER_SLOTS];
+    /* The latest counted attempt got no HTTP answer or a 5xx (false until
+     * one does): the API server looks unreachable. */
+    bool failing;
 };
 
 void k8s_client_options_default(struct k8s_client_options *o);

@@ -403,4 +403,9 @@ void k8s_informer_foreach(const struct k8s_informer *inf, void (*fn)(void *arg, 
 void k8s_informer_get_stats(const struct k8s_informer *inf, struct k8s_informer_stats *out)
 {
     *out = inf->stats;
+    if (inf->watch) {
+        struct k8s_watch_stats ws;
+        k8s_watch_get_stats(inf->watch, &ws);
+        out->watch_restarts = ws.connects > 1 ? ws.connects - 1 : 0;
+    }
 }

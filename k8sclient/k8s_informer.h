@@ -65,6 +65,7 @@ struct k8s_informer_handlers {
 
 struct k8s_informer_stats {
     uint64_t lists, pages, relists, adds, updates, deletes, list_failures;
+    uint64_t watch_restarts; /* watch streams opened after the first (resumes and relists) */
 };
 
 enum k8s_status k8s_informer_start(struct k8s_client *c, const struct k8s_informer_options *o,

@@ -36,6 +36,8 @@ struct k8s_request {
     enum k8s_status data_status; /* why the write callback aborted */
     int retries;
     bool retried_401;
+    enum k8s_verb verb;
+    bool answered; /* this attempt's answer is counted (stats.answers) */
     uint64_t auth_generation;
     struct k8s_timer timer;
     char errbuf[CURL_ERROR_SIZE];
@@ -172,6 +174,29 @@ static bool response_grow(struct k8s_request *r, size_t add)
     return true;
 }
 
+/* Counts the attempt's answer once (http_code 0: none). */
+static void count_answer(struct k8s_request *r, long http_code)
+{
+    if (r->answered)
+        return;
+    r->answered = true;
+    r->c->stats.answers[r->verb][k8s_answer_slot(http_code)]++;
+    r->c->stats.failing = http_code < 200 || http_code >= 500;
+}
+
+/* Header lines: the first one after a final status line counts the answer,
+ * so a watch is counted when it starts, not when it ends. */
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+    struct k8s_request *r = ud;
+    long code = 0;
+    (void)data;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200)
+        count_answer(r, code);
+    return size * n;
+}
+
 static size_t on_write(char *data, size_t size, size_t n, void *ud)
 {
     struct k8s_request *r = ud;
@@ -285,6 +310,8 @@ static CURLcode set_common(CURL *e, struct k8s_request *r)
     rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
     if (strcmp(r->method, "GET") != 0)
         rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
@@ -302,6 +329,7 @@ static enum k8s_status launch(struct k8s_request *r, const struct k8s_auth *auth
     r->resp_len = 0;
     r->data_status = K8S_OK;
     r->errbuf[0] = '\0';
+    r->answered = false;
     r->auth_generation = auth ? auth->generation : 0;
     r->headers = build_headers(r, auth);
     r->easy = r->headers ? curl_easy_init() : NULL;
@@ -584,6 +612,7 @@ void k8s__request_transfer_done(struct k8s_request *r, CURLcode rc)
 {
     long code = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    count_answer(r, code);
     if (rc == CURLE_WRITE_ERROR && r->data_status != K8S_OK) {
         finish_status(r, r->data_status, code,
                       r->data_status == K8S_ETOOBIG ? "response body over the size limit"
@@ -620,6 +649,7 @@ static struct k8s_request *request_new(struct k8s_client *c, const struct k8s_re
     r->c = c;
     r->flags = s->flags;
     r->on_data = s->on_data;
+    r->verb = k8s_verb_of(s->method, s->path, s->flags & K8S_REQ_WATCH);
     size_t n = strlen(c->base_url) + strlen(s->path) + (s->query ? strlen(s->query) : 0) + 2;
     r->url = malloc(n);
     r->method = strdup(s->method);

@@ -153,11 +153,13 @@ function setStatus(state, text) {
   s.textContent = text;
 }
 
+// Leader election as this replica sees it; hidden without election.
 function showLeader(leader) {
   const l = document.getElementById("leader");
-  if (!leader) return void (l.hidden = true);
+  if (!leader || !leader.elected) return void (l.hidden = true);
   l.hidden = false;
-  l.textContent = leader.leader ? `leader (term ${leader.term})` : `follower (leader: ${leader.holder || "none"})`;
+  l.dataset.leading = String(leader.leading);
+  l.textContent = leader.leading ? `leader (term ${leader.epoch})` : `standby (last term ${leader.epoch})`;
 }
 
 async function poll() {

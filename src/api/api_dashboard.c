@@ -9,7 +9,8 @@
  * bounds and non-cumulative counts: the page takes windowed percentiles from
  * the difference of two polls), plus the events numbered above N:
  *
- *   {"time_ms":..,"leader":null,"next_seq":N,"events":[...],
+ *   {"time_ms":..,"leader":{"elected":..,"leading":..,"epoch":..},
+ *    "next_seq":N,"events":[...],
  *    "pools":[{"name":..,"pods":{..},"sessions":..,"waiters":..,"min_idle":..,
  *              "max_total":..,"target_idle":..,"claims":{"bound":..,..},
  *              "histograms":{"claim_seconds":{"le":[..],"counts":[..]},..}}]}
@@ -97,6 +98,21 @@ static void pool_state_json(struct buf *b, const struct service_pool_info *p)
     JSON_LIT(b, "}}");
 }
 
+/* {"elected":..,"leading":..,"epoch":..}: leading is false without election. */
+static void leader_json(struct service *svc, struct buf *b)
+{
+    struct service_leader l = {0};
+    if (svc->ops->leader)
+        svc->ops->leader(svc, &l);
+    JSON_LIT(b, "{\"elected\":");
+    json_bool(b, l.elected);
+    JSON_LIT(b, ",\"leading\":");
+    json_bool(b, l.elected && l.leading);
+    JSON_LIT(b, ",\"epoch\":");
+    json_uint(b, l.epoch);
+    JSON_LIT(b, "}");
+}
+
 /* ?since=N (digits); 0 when absent or malformed. */
 static uint64_t since_of(const struct http_request *req)
 {
@@ -126,7 +142,9 @@ void api_dashboard_state(void *ctx, struct http_exchange *ex, const struct http_
     struct buf b = {0};
     JSON_LIT(&b, "{\"time_ms\":");
     json_uint(&b, (uint64_t)(svc->ops->wall_ns(svc, loop_clock_ns()) / 1000000));
-    JSON_LIT(&b, ",\"leader\":null,\"next_seq\":");
+    JSON_LIT(&b, ",\"leader\":");
+    leader_json(svc, &b);
+    JSON_LIT(&b, ",\"next_seq\":");
     json_uint(&b, ev->last_seq);
     JSON_LIT(&b, ",\"events\":");
     events_write_json(ev, since_of(req), &b);

@@ -48,6 +48,13 @@ struct service_pool_info {
 
 struct service;
 
+/* Leader election, for the dashboard. */
+struct service_leader {
+    bool elected;   /* leader election is configured */
+    bool leading;   /* this replica holds the Lease and may answer */
+    uint64_t epoch; /* current (or last) term; 0 without election or journal */
+};
+
 struct service_ops {
     size_t (*pool_count)(struct service *s);
     /* Index of the pool named name[0..len); false if there is none. */
@@ -70,6 +77,8 @@ struct service_ops {
     /* The leader epoch signed into connect tokens; NULL means 0 (no
      * election: the local provider). */
     uint64_t (*epoch)(struct service *s);
+    /* Optional (NULL: no election): leader election as this replica sees it. */
+    void (*leader)(struct service *s, struct service_leader *out);
 
     /* A claim on pool was answered with status after elapsed_ns (request
      * to answer): sessions (200, 201) feed the claim-time histogram, refused

@@ -254,10 +254,30 @@ static void ev_ready(void *ctx, const char *pod)
     observe(dp, POOL_OBS_READY, pod, NULL, NULL);
 }
 
+struct pod_lookup {
+    const char *name;
+    enum pool_pod_state state;
+};
+
+static int find_pod(void *ctx, const struct pool_pod_info *pod)
+{
+    struct pod_lookup *l = ctx;
+    if (strcmp(pod->name, l->name) != 0)
+        return 0;
+    l->state = pod->state;
+    return 1;
+}
+
+/* A pod that vanished while idle (not deleted by prewarm) is worth an event. */
 static void ev_gone(void *ctx, const char *pod)
 {
     struct daemon_pool *dp = ctx;
+    struct pod_lookup l = {.name = pod, .state = POOL_POD_GONE};
     LOG_INFO(dp->d->log, "pod gone", LOG_STR("pool", dp->cfg->name), LOG_STR("pod", pod));
+    pool_foreach_pod(dp->pool, find_pod, &l);
+    if (l.state == POOL_POD_READY)
+        daemon_event(dp->d, LOG_LEVEL_WARN, "pod_died_idle", dp->cfg->name, pod,
+                     "gone while idle and Ready");
     observe(dp, POOL_OBS_GONE, pod, NULL, NULL);
 }
 
@@ -380,13 +400,26 @@ static int add_pool(struct daemon *d, size_t i, char *err, size_t errlen)
 static void leadership_lost(void *ctx)
 {
     struct daemon *d = ctx;
+    char detail[64];
+    snprintf(detail, sizeof detail, "term %llu",
+             (unsigned long long)provider_shared_epoch(d->shared));
+    daemon_event(d, LOG_LEVEL_ERROR, "leader_lost", NULL, NULL, detail);
     d->exit_status = DAEMON_EXIT_LOST_LEADER;
     daemon_shutdown(d);
 }
 
+/* This replica leads (term epoch): its pools start rebuilding. */
+static void leadership_acquired(void *ctx, uint64_t epoch)
+{
+    char detail[64];
+    snprintf(detail, sizeof detail, "term %llu", (unsigned long long)epoch);
+    daemon_event(ctx, LOG_LEVEL_INFO, "leader_acquired", NULL, NULL, detail);
+}
+
 static int new_shared(struct daemon *d, char *err, size_t errlen)
 {
-    struct provider_shared_events ev = {.ctx = d, .lost = leadership_lost};
+    struct provider_shared_events ev = {
+        .ctx = d, .lost = leadership_lost, .acquired = leadership_acquired};
     d->shared = provider_shared_new(d->loop, d->cfg, &ev, err, errlen);
     return d->shared ? 0 : -1;
 }

@@ -85,7 +85,7 @@ int daemon_bind_durable(struct daemon_pool *dp, const struct pool_session_info *
 int daemon_tls_new(struct daemon *d, char *err, size_t errlen);
 void daemon_tls_reload(struct daemon *d, bool force);
 void daemon_tls_free(struct daemon *d);
-/* Registers the daemon's own collectors (pools, process, build). */
+/* Registers the daemon's collectors (daemon_metrics.c). */
 void daemon_register_metrics(struct daemon *d);
 /* Records an event for the dashboard (pool, pod, detail may be NULL). */
 void daemon_event(struct daemon *d, enum log_level level, const char *kind, const char *pool,

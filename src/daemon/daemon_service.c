@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "daemon_internal.h"
-#include "metrics_pools.h"
 #include "oom.h"
 
 static struct daemon *of(struct service *s)
@@ -129,6 +128,13 @@ static uint64_t svc_epoch(struct service *s)
     return provider_shared_epoch(((struct daemon *)s)->shared);
 }
 
+static void svc_leader(struct service *s, struct service_leader *out)
+{
+    struct provider_shared_stats st;
+    provider_shared_get_stats(of(s)->shared, &st);
+    *out = (struct service_leader){.elected = st.elected, .leading = st.leader, .epoch = st.epoch};
+}
+
 static void svc_claim_answered(struct service *s, size_t pool, int status, uint64_t elapsed_ns)
 {
     struct daemon_pool *dp = &of(s)->pools[pool];
@@ -148,35 +154,6 @@ static const struct events *svc_events(struct service *s)
     return &of(s)->events;
 }
 
-/* The pool families (metrics_pools.h), from one snapshot per pool. */
-static void collect_pools(void *ctx, struct metrics_writer *w)
-{
-    struct daemon *d = ctx;
-    struct metrics_pool *pools = xcalloc(d->npools ? d->npools : 1, sizeof *pools);
-    for (size_t i = 0; i < d->npools; i++) {
-        struct service_pool_info p;
-        svc_pool_info(&d->svc, i, &p);
-        pools[i] = (struct metrics_pool){.name = p.name,
-                                         .counts = p.counts,
-                                         .counters = p.counters,
-                                         .min_idle = p.limits.min_idle,
-                                         .max_total = p.limits.max_total,
-                                         .claims_error = d->pools[i].claims_error,
-                                         .create_failures = d->pools[i].create_failures,
-                                         .bind = p.bind,
-                                         .claim = p.claim,
-                                         .sizing = p.sizing};
-    }
-    metrics_pools_write(w, pools, d->npools, svc_ready(&d->svc));
-    free(pools);
-}
-
-void daemon_register_metrics(struct daemon *d)
-{
-    metrics_register(&d->metrics, collect_pools, d);
-    metrics_register(&d->metrics, metrics_process_collect, &d->build);
-}
-
 const struct service_ops daemon_service_ops = {
     .pool_count = svc_pool_count,
     .find_pool = svc_find_pool,
@@ -191,6 +168,7 @@ const struct service_ops daemon_service_ops = {
     .now = svc_now,
     .wall_ns = svc_wall_ns,
     .epoch = svc_epoch,
+    .leader = svc_leader,
     .claim_answered = svc_claim_answered,
     .collect_metrics = svc_collect_metrics,
     .events = svc_events,

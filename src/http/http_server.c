@@ -718,6 +718,12 @@ size_t http_server_connection_count(const struct http_server *s)
     return s->conn_count;
 }
 
+void http_server_get_stats(const struct http_server *s, struct http_server_stats *out)
+{
+    *out = (struct http_server_stats){.refused_full = s->refused_full,
+                                      .refused_per_address = s->refused_per_address};
+}
+
 void http_server_free(struct http_server *s)
 {
     if (!s)

@@ -174,6 +174,13 @@ void http_server_shutdown(struct http_server *s);
 /* Open connections (to wait for a graceful stop to drain). */
 size_t http_server_connection_count(const struct http_server *s);
 
+/* Connections accepted and closed at once, by why (admission above). */
+struct http_server_stats {
+    uint64_t refused_full;        /* max_connections reached */
+    uint64_t refused_per_address; /* max_per_address reached for the client */
+};
+void http_server_get_stats(const struct http_server *s, struct http_server_stats *out);
+
 /* Closes every connection at once: pending exchanges get their cancel
  * callback (without any write), then everything is freed. NULL is a no-op.
  * Not from inside a handler; http_server_shutdown() may be called anywhere. */

@@ -138,6 +138,17 @@ void metrics_sample(struct metrics_writer *w, const char *name, const char *cons
     put_value(w->buf, value);
 }
 
+void metrics_labelled(struct metrics_writer *w, const char *name, enum metrics_type type,
+                      const char *help, const char *label, const char *const *values,
+                      const double *numbers, size_t n)
+{
+    metrics_family(w, name, type, help);
+    for (size_t i = 0; i < n; i++) {
+        const char *l[] = {label, label ? values[i] : NULL};
+        metrics_sample(w, name, l, label ? 1 : 0, numbers[i]);
+    }
+}
+
 void metrics_finish(struct metrics_writer *w)
 {
     if (w->format == METRICS_OPENMETRICS)

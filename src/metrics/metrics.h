@@ -65,6 +65,11 @@ void metrics_family(struct metrics_writer *w, const char *name, enum metrics_typ
  * strings). */
 void metrics_sample(struct metrics_writer *w, const char *name, const char *const *labels,
                     size_t nlabels, double value);
+/* A whole family in one call: HELP, TYPE, then one sample per value of one
+ * label (label NULL: n is 1 and the sample has no label). */
+void metrics_labelled(struct metrics_writer *w, const char *name, enum metrics_type type,
+                      const char *help, const char *label, const char *const *values,
+                      const double *numbers, size_t n);
 /* Ends the exposition ("# EOF" in OpenMetrics). */
 void metrics_finish(struct metrics_writer *w);
 

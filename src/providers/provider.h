@@ -134,6 +134,7 @@ struct provider_shared;
 struct provider_shared_events {
     void *ctx;
     void (*lost)(void *ctx);
+    void (*acquired)(void *ctx, uint64_t epoch); /* optional: leading from now on */
 };
 /* NULL with one line in err (journal unreadable, credentials). */
 struct provider_shared *provider_shared_new(struct loop *loop, const struct config *cfg,
@@ -155,6 +156,10 @@ struct provider_shared_stats {
 uint64_t provider_shared_epoch(const struct provider_shared *s);
 /* s may be NULL (all zero). */
 void provider_shared_get_stats(const struct provider_shared *s, struct provider_shared_stats *out);
+/* The counters of the shared API client (leader election, flush): zero
+ * when s is NULL or shares nothing. */
+struct k8s_client_stats;
+void provider_shared_get_api_stats(const struct provider_shared *s, struct k8s_client_stats *out);
 bool provider_shared_drained(const struct provider_shared *s);
 void provider_shared_free(struct provider_shared *s);
 

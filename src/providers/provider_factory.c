@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "k8s_client.h"
 #include "kube_group.h"
 #include "kube_provider.h"
 #include "oom.h"
@@ -46,7 +47,9 @@ struct provider_shared *provider_shared_new(struct loop *loop, const struct conf
                                             const struct provider_shared_events *ev, char *err,
                                             size_t errlen)
 {
-    struct kube_group_events kev = {.ctx = ev ? ev->ctx : NULL, .lost = ev ? ev->lost : NULL};
+    struct kube_group_events kev = {.ctx = ev ? ev->ctx : NULL,
+                                    .lost = ev ? ev->lost : NULL,
+                                    .acquired = ev ? ev->acquired : NULL};
     struct provider_shared *s = xcalloc(1, sizeof *s);
     if (!(s->kube = kube_group_new(loop, cfg, &kev, err, errlen))) {
         free(s);
@@ -71,6 +74,13 @@ void provider_shared_get_stats(const struct provider_shared *s, struct provider_
     memset(out, 0, sizeof *out);
     if (s)
         kube_group_get_stats(s->kube, out);
+}
+
+void provider_shared_get_api_stats(const struct provider_shared *s, struct k8s_client_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (s)
+        kube_group_get_api_stats(s->kube, out);
 }
 
 bool provider_shared_drained(const struct provider_shared *s)

@@ -15,6 +15,7 @@ schemathesis made (from its HAR report) and "N passed, M failed, K skipped" last
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -58,11 +59,56 @@ def served_document_is_the_repository_one(d):
         assert body == f.read(), "the served document differs from " + SPEC
 
 
-def count_requests(report_dir):
+def har_entries(report_dir):
     hars = [f for f in os.listdir(report_dir) if f.startswith("har")]
     assert hars, "schemathesis wrote no HAR report"
     with open(os.path.join(report_dir, hars[0])) as f:
-        return len(json.load(f)["log"]["entries"])
+        return json.load(f)["log"]["entries"]
+
+
+def count_requests(report_dir):
+    return len(har_entries(report_dir))
+
+
+def responses_of(doc):
+    """(where, response object) of every response of every operation, $refs resolved."""
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            for code, resp in op["responses"].items():
+                if "$ref" in resp:
+                    resp = doc["components"]["responses"][resp["$ref"].rsplit("/", 1)[1]]
+                yield "%s %s %s" % (method.upper(), path, code), resp
+
+
+def document_declares_headers():
+    import yaml
+    with open(SPEC) as f:
+        doc = yaml.safe_load(f)
+    n = 0
+    for where, resp in responses_of(doc):
+        headers = resp.get("headers", {})
+        assert "X-Request-Id" in headers, where + " does not declare X-Request-Id"
+        if where.endswith((" 429", " 503")) and not where.startswith("GET /readyz"):
+            assert "Retry-After" in headers, where + " does not declare Retry-After"
+        n += 1
+    assert n >= 50, n
+    print(f"     {n} responses declare X-Request-Id")
+
+
+def every_answer_had_the_headers():
+    entries = har_entries(REPORT_DIR)
+    for e in entries:
+        resp = e["response"]
+        if not resp.get("status"):
+            continue  # no answer (a request schemathesis could not send)
+        names = {h["name"].lower(): h["value"] for h in resp["headers"]}
+        where = "%s %s -> %s" % (e["request"]["method"], e["request"]["url"], resp["status"])
+        assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", names.get("x-request-id", "")), where
+        if resp["status"] in (429, 503) and "/readyz" not in e["request"]["url"]:
+            assert names.get("retry-after", "").isdigit(), where + ": no Retry-After"
+    print(f"     {len(entries)} answers, each with X-Request-Id")
 
 
 def schemathesis_passes(d):
@@ -94,7 +140,9 @@ def main():
     with Prewarmd(PREWARMD, local_config(POOLS, BACKEND), args=LISTEN_ANY + ("--quiet",)) as d:
         d.wait_ready(timeout=15)
         check("GET /openapi.yaml serves the repository's document", lambda: served_document_is_the_repository_one(d))
+        check("every response declares X-Request-Id (and Retry-After on 429/503)", document_declares_headers)
         check("schemathesis: every check, every operation, stateful links", lambda: schemathesis_passes(d))
+        check("every answer schemathesis got carried X-Request-Id", every_answer_had_the_headers)
         check("prewarmd still serves after the run", lambda: daemon_survived(d))
     return tally.summary()
 

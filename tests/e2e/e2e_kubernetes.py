@@ -571,6 +571,146 @@ def sc_leader_failover(cl):
             shutil.rmtree(path, ignore_errors=True)
 
 
+def scrape(d):
+    """GET /metrics: (text, {(name, frozenset(labels)): value})."""
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+    conn.request("GET", "/metrics")
+    resp = conn.getresponse()
+    text = resp.read().decode()
+    conn.close()
+    assert resp.status == 200, text
+    samples = {}
+    for line in text.splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", line)
+        if m:
+            labels = frozenset(re.findall(r'([a-zA-Z_]\w*)="([^"]*)"', m.group(2) or ""))
+            samples[(m.group(1), labels)] = float(m.group(3))
+    return text, samples
+
+
+def metric(samples, name, **labels):
+    """Sum of the samples of name whose labels include the given ones; None if none."""
+    want = set(labels.items())
+    found = [v for (n, ls), v in samples.items() if n == name and want <= ls]
+    return sum(found) if found else None
+
+
+def readme_families():
+    """README.md's metrics table: family -> when it is exported."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")) as f:
+        section = f.read().split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_:]+)(?:\{[^`]*\})?` \| \w+ \| ([^|]+) \|", section, re.M)
+    assert rows, "no metrics table in README.md"
+    return {name: when.strip() for name, when in rows}
+
+
+def assert_readme_lists(text):
+    """Every family of the scrape is in README's table, and with Kubernetes pools,
+    leader election and a journal on, every family the table lists is in the scrape."""
+    have = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
+    listed = readme_families()
+    missing = sorted(have - set(listed))
+    assert not missing, "README.md does not list: %s" % missing
+    absent = sorted(set(listed) - have)
+    assert not absent, "README.md lists families this scrape lacks: %s" % absent
+    return len(have)
+
+
+def promtool_check(text):
+    promtool = shutil.which("promtool")
+    if not promtool:
+        raise Skip("promtool is not installed (package prometheus)")
+    p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(), p.stdout + p.stderr
+
+
+def sc_metrics(cl):
+    """The Kubernetes, leader and journal families on a live scrape follow what
+    the API server saw: requests by verb and code (injected 500s counted
+    exactly), the API down during an outage and up after it, watch restarts
+    and a relist after compaction, leadership, the journal, and the bind
+    queue drained once bindings are on their pods; promtool checks each scrape."""
+    workdir = tempfile.mkdtemp(prefix="prewarm-k8s-metrics-")
+    # The renew deadline outlasts the outage below: the replica keeps leading.
+    lease = "{lease_name: prewarm-metrics, identity: replica-0, lease_duration_seconds: 15, " \
+            "renew_deadline_seconds: 10, retry_period_seconds: 1}"
+    text = config_text(cl, max_total=10, extra_top=", journal: %s, leader_election: %s" % (
+        json.dumps(os.path.join(workdir, "journal")), lease))
+    d = Daemon(text, workdir)
+    ledger = Ledger()
+    try:
+        poll(d.ready, 60, "readyz (leading, pool filled)")
+        body, m = scrape(d)
+        promtool_check(body)
+        assert metric(m, "prewarm_leader") == 1, "prewarm_leader on the only replica"
+        assert metric(m, "prewarm_leader_term") >= 1
+        assert metric(m, "prewarm_leader_transitions_total", event="acquired") == 1
+        assert metric(m, "prewarm_leader_transitions_total", event="lost") == 0
+        assert metric(m, "prewarm_kube_api_up") == 1
+        status, state = d.request("GET", "/dashboard/state")
+        term = metric(m, "prewarm_leader_term")
+        assert state["leader"] == {"elected": True, "leading": True, "epoch": term}, state["leader"]
+        assert [e["detail"] for e in state["events"] if e["kind"] == "leader_acquired"] == [
+            "term %d" % term], state["events"]
+        assert metric(m, "prewarm_kube_api_requests_total", verb="list", code="200") >= 1
+        assert metric(m, "prewarm_kube_api_requests_total", verb="watch", code="200") >= 1
+        assert metric(m, "prewarm_kube_api_requests_total", verb="create", code="201") >= 3
+        assert metric(m, "prewarm_kube_lists_total", pool=POOL) >= 1
+        # Lease renewals: the shared client's updates, every retry period.
+        poll(lambda: (metric(scrape(d)[1], "prewarm_kube_api_requests_total", verb="update",
+                             code="200") or 0) >= 2, 20, "Lease renewals counted")
+
+        # Exactly the injected 500s, on the creates that refill after claims.
+        faults = {"match": {"verb": "create", "resource": "pods"}, "code": 500, "count": 2}
+        assert cl.control("POST", "faults", faults)[0] == 201
+        for i in range(3):
+            status, s = ledger.claim(d, key="metrics-%d" % i)
+            assert status == 201, s
+        poll(lambda: metric(scrape(d)[1], "prewarm_kube_api_requests_total", verb="create",
+                            code="500") == 2, 30, "two create 500s counted")
+        _, m = scrape(d)
+        assert metric(m, "prewarm_journal_records_total") >= 3, m
+        assert metric(m, "prewarm_journal_bytes") > 0
+        assert metric(m, "prewarm_journal_failures_total") == 0
+
+        # Every binding on its pod: the queue is back at 0, three written.
+        def drained():
+            _, m = scrape(d)
+            return (metric(m, "prewarm_kube_bind_queue_depth", pool=POOL) == 0 and
+                    metric(m, "prewarm_kube_bind_records_total", pool=POOL, result="written") >= 3)
+        poll(drained, 30, "bind queue drained")
+        bound = {p["metadata"]["name"] for p in cl.pods()
+                 if "prewarm.dev/binding" in (p["metadata"].get("annotations") or {})}
+        assert {s["pod"] for s in ledger.sessions.values()} <= bound, bound
+        assert metric(scrape(d)[1], "prewarm_kube_api_requests_total", verb="patch",
+                      code="200") >= 3
+
+        # An outage: the API is down while refused, up again after.
+        restarts = metric(scrape(d)[1], "prewarm_kube_watch_restarts_total", pool=POOL)
+        assert cl.control("POST", "outage", {"ms": 3000, "mode": "refuse"})[0] in (200, 201)
+        down = poll(lambda: scrape(d)[1] if metric(scrape(d)[1], "prewarm_kube_api_up") == 0
+                    else None, 10, "prewarm_kube_api_up 0 during the outage")
+        assert metric(down, "prewarm_kube_api_requests_total", code="error") >= 1
+        poll(lambda: metric(scrape(d)[1], "prewarm_kube_api_up") == 1, 30, "API up again")
+        poll(lambda: metric(scrape(d)[1], "prewarm_kube_watch_restarts_total", pool=POOL) >
+             restarts, 30, "the watch restarted")
+
+        # History compacted under a dropped watch: it cannot resume, so a relist.
+        relists = metric(scrape(d)[1], "prewarm_kube_relists_total", pool=POOL)
+        assert cl.control("POST", "compact", {})[0] == 200
+        assert cl.control("POST", "watches/drop", {})[0] == 200
+        poll(lambda: metric(scrape(d)[1], "prewarm_kube_relists_total", pool=POOL) > relists, 30,
+             "a relist after compaction")
+        body, m = scrape(d)
+        promtool_check(body)
+        families = assert_readme_lists(body)
+        return "%d families, all in README.md; %d API requests counted" % (
+            families, metric(m, "prewarm_kube_api_requests_total"))
+    finally:
+        d.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 SCENARIOS = [
     ("fill_on_dedicated_nodes", sc_fill_on_dedicated_nodes, False),
     ("claims_bind_and_releases_replace", sc_claims_bind_and_releases_replace, False),
@@ -580,6 +720,7 @@ SCENARIOS = [
     ("api_outage", sc_api_outage, True),
     ("kill9_under_load", sc_kill9_under_load, False),
     ("leader_failover", sc_leader_failover, False),
+    ("metrics", sc_metrics, True),
 ]
 
 

@@ -6,7 +6,7 @@
 find_program(PREWARM_NODE node)
 if(TARGET prewarmd AND PREWARM_PYTHON3 AND PREWARM_NODE)
   foreach(scenario fill_on_dedicated_nodes claims_bind_and_releases_replace crashed_pods
-                   lost_node faults api_outage kill9_under_load leader_failover)
+                   lost_node faults api_outage kill9_under_load leader_failover metrics)
     add_test(NAME e2e.kubernetes.${scenario}
       COMMAND ${PREWARM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/e2e_kubernetes.py
               $<TARGET_FILE:prewarmd> ${PROJECT_SOURCE_DIR}/tests/k8s-sim/sim.js ${scenario})

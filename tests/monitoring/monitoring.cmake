@@ -5,4 +5,5 @@ find_package(Python3 COMPONENTS Interpreter REQUIRED)
 find_program(PREWARM_PROMTOOL promtool)
 add_test(NAME monitoring.rules
   COMMAND Python3::Interpreter ${CMAKE_CURRENT_LIST_DIR}/check_monitoring.py
-          ${PREWARM_PROMTOOL} ${PROJECT_SOURCE_DIR}/charts-free-manifests/monitoring)
+          ${PREWARM_PROMTOOL} ${PROJECT_SOURCE_DIR}/charts-free-manifests/monitoring
+          ${PROJECT_SOURCE_DIR}/README.md)

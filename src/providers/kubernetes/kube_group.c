@@ -97,6 +97,8 @@ static void on_leading(void *ctx, uint64_t epoch)
              (unsigned long long)epoch);
     for (size_t i = 0; i < g->nmembers; i++)
         start_member(g->members[i]);
+    if (g->ev.acquired)
+        g->ev.acquired(g->ev.ctx, epoch);
 }
 
 static void on_stopped(void *ctx)
@@ -240,6 +242,12 @@ void kube_group_get_stats(const struct kube_group *g, struct provider_shared_sta
     out->journal_failures = hs.journal_failures;
     out->flush_written = hs.flush_written;
     out->flush_deleted = hs.flush_deleted;
+}
+
+void kube_group_get_api_stats(const struct kube_group *g, struct k8s_client_stats *out)
+{
+    if (g->ha)
+        kube_ha_get_api_stats(g->ha, out);
 }
 
 static void released(void *arg)

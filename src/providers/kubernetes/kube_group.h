@@ -29,7 +29,8 @@ struct kube_group;
 
 struct kube_group_events {
     void *ctx;
-    void (*lost)(void *ctx); /* leadership ended: stop answering, exit */
+    void (*lost)(void *ctx);                     /* leadership ended: stop answering, exit */
+    void (*acquired)(void *ctx, uint64_t epoch); /* optional: this replica leads now */
 };
 
 /* NULL with a message in err (journal, credentials, OOM). */
@@ -49,6 +50,8 @@ void kube_group_shutdown(struct kube_group *g);
 uint64_t kube_group_epoch(const struct kube_group *g);
 /* Leadership, epoch and journal figures (all zero when nothing is shared). */
 void kube_group_get_stats(const struct kube_group *g, struct provider_shared_stats *out);
+/* The shared API client's counters (Lease, flush); zero when none. */
+void kube_group_get_api_stats(const struct kube_group *g, struct k8s_client_stats *out);
 /* Nothing left in flight that shutdown must wait for. */
 bool kube_group_drained(const struct kube_group *g);
 

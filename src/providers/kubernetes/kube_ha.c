@@ -253,6 +253,13 @@ void kube_ha_get_stats(const struct kube_ha *ha, struct kube_ha_stats *out)
     out->journal_failures = ha->journal_failures;
 }
 
+void kube_ha_get_api_stats(const struct kube_ha *ha, struct k8s_client_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ha->client)
+        k8s_client_get_stats(ha->client, out);
+}
+
 static void released(void *arg, enum k8s_status st)
 {
     (void)st;

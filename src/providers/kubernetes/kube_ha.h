@@ -98,6 +98,8 @@ bool kube_ha_idle_provable(const struct kube_ha *ha);
 bool kube_ha_serving(const struct kube_ha *ha);
 uint64_t kube_ha_epoch(const struct kube_ha *ha);
 void kube_ha_get_stats(const struct kube_ha *ha, struct kube_ha_stats *out);
+/* Its own API client's counters (Lease and flush requests). */
+void kube_ha_get_api_stats(const struct kube_ha *ha, struct k8s_client_stats *out);
 
 /* Stops serving and gives the Lease up; done(arg) runs once afterwards. */
 int kube_ha_release(struct kube_ha *ha, void (*done)(void *arg), void *arg);

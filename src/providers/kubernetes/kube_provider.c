@@ -952,9 +952,15 @@ void kube_provider_get_stats(const struct provider *p, struct kube_provider_stat
         out->lists += is.lists;
         out->relists += is.relists;
         out->list_failures += is.list_failures;
+        out->watch_restarts += is.watch_restarts;
         out->tracked_pods += k8s_informer_count(kp->infs[i].inf);
     }
     out->recovered = kp->recovered;
+}
+
+void kube_provider_get_api_stats(const struct provider *p, struct k8s_client_stats *out)
+{
+    k8s_client_get_stats(((const struct kube_provider *)p)->client, out);
 }
 
 /* ---- construction ---- */

@@ -110,6 +110,7 @@
 #include "loop.h"
 #include "provider.h"
 
+struct k8s_client_stats;
 struct k8s_config;
 struct pool_session_info;
 
@@ -175,7 +176,8 @@ enum kube_answer {
 
 struct kube_provider_stats {
     uint64_t requests[KUBE_VERB_COUNT][KUBE_ANSWER_COUNT];
-    uint64_t lists, relists, list_failures; /* informers (watch restarts = relists) */
+    uint64_t lists, relists, list_failures; /* informers */
+    uint64_t watch_restarts;                /* watch streams opened again (resume or relist) */
     uint64_t pods_created, create_replays, create_retries, create_failures;
     uint64_t pods_gone_by_why[8]; /* enum kube_pod_why */
     uint64_t unknown_deleted, restored_bound, restored_idle, quarantined, retired, over_max_deleted;
@@ -211,5 +213,7 @@ struct provider *provider_kube_new(struct loop *loop, const struct config_pool *
 void kube_provider_set_ha(struct provider *p, const struct kube_ha_hooks *ha);
 bool kube_provider_is(const struct provider *p);
 void kube_provider_get_stats(const struct provider *p, struct kube_provider_stats *out);
+/* The counters of the provider's own API client (requests by verb and answer). */
+void kube_provider_get_api_stats(const struct provider *p, struct k8s_client_stats *out);
 
 #endif
