@@ -695,10 +695,18 @@ def sc_metrics(cl):
         poll(lambda: metric(scrape(d)[1], "prewarm_kube_watch_restarts_total", pool=POOL) >
              restarts, 30, "the watch restarted")
 
-        # History compacted under a dropped watch: it cannot resume, so a relist.
+        # The watch is down while a pod changes and the history is compacted:
+        # it cannot resume from its resourceVersion, so the informer relists.
         relists = metric(scrape(d)[1], "prewarm_kube_relists_total", pool=POOL)
-        assert cl.control("POST", "compact", {})[0] == 200
+        written = metric(scrape(d)[1], "prewarm_kube_bind_records_total", result="written")
+        assert cl.control("POST", "faults", {"match": {"watch": True}, "code": 503,
+                                             "count": 1000})[0] == 201
         assert cl.control("POST", "watches/drop", {})[0] == 200
+        assert ledger.claim(d, key="metrics-relist")[0] == 201  # its binding patch changes a pod
+        poll(lambda: metric(scrape(d)[1], "prewarm_kube_bind_records_total",
+                            result="written") > written, 30, "the binding written")
+        assert cl.control("POST", "compact", {})[0] == 200
+        assert cl.control("DELETE", "faults")[0] == 200
         poll(lambda: metric(scrape(d)[1], "prewarm_kube_relists_total", pool=POOL) > relists, 30,
              "a relist after compaction")
         body, m = scrape(d)
