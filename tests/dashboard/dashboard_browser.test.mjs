@@ -2,13 +2,15 @@
 // playwright-core) against a real prewarmd: while the test claims and
 // releases backends over HTTP, the numbers on the page must follow (bound
 // pods, the hit ratio once a claim finds its pool empty, bind latency, the
-// event list of ended sessions). Saves a screenshot under the build folder.
+// event list of ended sessions and of a backend killed while idle). Saves a
+// screenshot under the build folder.
 //
 //   node --test dashboard_browser.test.mjs   with env PREWARMD, DEMO_BACKEND,
-//   SCREENSHOT (output PNG), CHROMIUM (default /usr/bin/chromium)
+//   SCREENSHOT (output PNG), SIM_JS (the Kubernetes API simulator, for the
+//   leader test), CHROMIUM (default /usr/bin/chromium)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, "../../dashboard/package.json"));
 const { chromium } = require("playwright-core");
 
-const { PREWARMD, DEMO_BACKEND, SCREENSHOT } = process.env;
+const { PREWARMD, DEMO_BACKEND, SCREENSHOT, SIM_JS } = process.env;
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -51,22 +53,34 @@ pools:
 `;
 
 let daemon, base, browser, page, dir;
+const stopLater = []; // processes the leader test started
 
-function startDaemon() {
-  dir = mkdtempSync(join(tmpdir(), "prewarm-dashboard-"));
-  const path = join(dir, "prewarm.yaml");
-  writeFileSync(path, config(DEMO_BACKEND));
-  daemon = spawn(PREWARMD, ["--config", path, "--listen", "127.0.0.1:0", "--quiet"],
-    { stdio: ["ignore", "pipe", "inherit"] });
+// Starts a process and resolves with the first match of pattern on its stdout.
+function startProcess(cmd, args, pattern) {
+  const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
-    daemon.stdout.on("data", (chunk) => {
+    proc.stdout.on("data", (chunk) => {
       out += chunk;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
-      if (m) resolve(m[1]);
+      const m = out.match(pattern);
+      if (m) resolve({ proc, match: m });
     });
-    daemon.on("exit", (code) => reject(new Error(`prewarmd exited (${code}) before listening`)));
+    proc.on("exit", (code) => reject(new Error(`${cmd} exited (${code}) before it was ready`)));
   });
+}
+
+async function startDaemon(text, where) {
+  const path = join(where, "prewarm.yaml");
+  writeFileSync(path, text);
+  return startProcess(PREWARMD, ["--config", path, "--listen", "127.0.0.1:0", "--quiet"],
+    /listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
+}
+
+async function stopProcess(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.on("exit", r));
+  proc.kill("SIGTERM");
+  await exited;
 }
 
 async function api(method, path, body) {
@@ -99,8 +113,12 @@ async function pageShows(pool, key, want) {
 }
 
 before(async () => {
-  assert.ok(PREWARMD && DEMO_BACKEND && SCREENSHOT, "PREWARMD, DEMO_BACKEND and SCREENSHOT are required");
-  base = await startDaemon();
+  assert.ok(PREWARMD && DEMO_BACKEND && SCREENSHOT && SIM_JS,
+    "PREWARMD, DEMO_BACKEND, SCREENSHOT and SIM_JS are required");
+  dir = mkdtempSync(join(tmpdir(), "prewarm-dashboard-"));
+  const started = await startDaemon(config(DEMO_BACKEND), dir);
+  daemon = started.proc;
+  base = started.match[1];
   await until(async () => (await fetch(base + "/readyz")).status === 200, "prewarmd ready");
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -114,11 +132,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (daemon && daemon.exitCode === null) {
-    const exited = new Promise((r) => daemon.on("exit", r));
-    daemon.kill("SIGTERM");
-    await exited;
-  }
+  for (const proc of [daemon, ...stopLater].filter(Boolean)) await stopProcess(proc);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -172,8 +186,87 @@ test("a claim on an empty pool lowers the hit ratio and shows in waiters", async
   await pageShows("tiny", "waiters", 0);
 });
 
+// The backends prewarmd started for a pool: {pod, pid} from each child's
+// environment (PREWARM_POOL, PREWARM_POD).
+function backendsOf(pool) {
+  const found = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const ppid = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1];
+      if (Number(ppid) !== daemon.pid) continue;
+      const env = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
+        .filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      if (env.PREWARM_POOL === pool) found.push({ pod: env.PREWARM_POD, pid: Number(pid) });
+    } catch { /* the process ended meanwhile */ }
+  }
+  return found;
+}
+
+test("a backend that dies while idle shows as a pod_died_idle event", async () => {
+  // Settled: only idle and bound pods, so every backend not serving a session is idle.
+  await until(async () => {
+    const p = (await api("GET", "/v1/pools/editor")).body.pods;
+    return p.creating + p.starting + p.draining === 0 && p.ready === 3;
+  }, "editor settled");
+  const bound = new Set(sessions.map((s) => s.pod));
+  const idle = backendsOf("editor").filter((b) => !bound.has(b.pod));
+  assert.ok(idle.length >= 1, `no idle backend found: ${JSON.stringify(idle)}`);
+  process.kill(idle[0].pid, "SIGKILL");
+  await until(() => page.$(`#events tr[data-kind="pod_died_idle"] >> text=${idle[0].pod}`),
+    `pod_died_idle event for ${idle[0].pod}`);
+  assert.equal(await page.$(`#events tr[data-kind="pod_died_idle"] >> text=${bound.values().next().value}`), null);
+  await pageShows("editor", "idle", 3); // replaced
+});
+
 test("a screenshot of the live page is saved", async () => {
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   console.log(`screenshot: ${SCREENSHOT}`);
+});
+
+// A second prewarmd with a Kubernetes pool on the API simulator and leader
+// election: its page shows it leads, in which term, and the takeover event.
+const kubeConfig = (kubeconfig, journal) => `listen: "127.0.0.1:0"
+kubernetes:
+  kubeconfig: ${JSON.stringify(kubeconfig)}
+  journal: ${JSON.stringify(journal)}
+  leader_election: {lease_name: prewarm-dashboard, identity: replica-0}
+pools:
+  - name: editor
+    provider: kubernetes
+    min_idle: 1
+    max_idle: 2
+    max_total: 4
+    kubernetes:
+      namespace: default
+      port: 8080
+      template_inline:
+        spec:
+          containers: [{name: editor, image: nginx, ports: [{containerPort: 8080}]}]
+`;
+
+test("with leader election the page shows the term it leads and the takeover event", async () => {
+  const sim = await startProcess(process.execPath, [SIM_JS, "--port", "0", "--dir", join(dir, "sim"),
+    "--nodes", "1", "--kubelet-events", "false", "--pull-delay", "fixed:50", "--start-delay", "fixed:50"],
+  /^(\{.*\})\n/m);
+  stopLater.push(sim.proc);
+  const { kubeconfig } = JSON.parse(sim.match[1]);
+  const leader = await startDaemon(kubeConfig(kubeconfig, join(dir, "journal")), dir);
+  stopLater.push(leader.proc);
+  const kubeBase = leader.match[1];
+  await until(async () => (await fetch(kubeBase + "/readyz")).status === 200, "the replica leads");
+  const state = await (await fetch(kubeBase + "/dashboard/state")).json();
+  assert.equal(state.leader.elected, true);
+  assert.equal(state.leader.leading, true);
+  assert.ok(state.leader.epoch >= 1, JSON.stringify(state.leader));
+  const kubePage = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  kubePage.on("pageerror", (e) => { throw e; });
+  await kubePage.goto(`${kubeBase}/dashboard?interval_ms=200`);
+  await kubePage.waitForSelector('#leader[data-leading="true"]', { timeout: 10000 });
+  assert.equal(await kubePage.textContent("#leader"), `leader (term ${state.leader.epoch})`);
+  await kubePage.waitForSelector(`#events tr[data-kind="leader_acquired"] >> text=term ${state.leader.epoch}`,
+    { timeout: 10000 });
+  // Without election (the first prewarmd) the badge stays hidden.
+  assert.equal(await page.isHidden("#leader"), true);
+  await kubePage.close();
 });
