@@ -21,7 +21,8 @@ import subprocess
 import sys
 import threading
 
-from prewarmd_harness import LISTEN_ANY, Prewarmd, Tally, local_config, poll, require_files
+from prewarmd_harness import (LISTEN_ANY, Prewarmd, Tally, local_config, poll,
+                              promtool_check_metrics, readme_metric_families, require_files)
 
 PREWARMD, BACKEND, PROMTOOL, VENV_PYTHON, README = sys.argv[1:6]
 PROM_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
@@ -117,9 +118,7 @@ class Load:
 
 
 def promtool_accepts(text):
-    p = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True)
-    assert p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(), \
-        "promtool check metrics: rc=%d\n%s%s" % (p.returncode, p.stdout, p.stderr)
+    promtool_check_metrics(PROMTOOL, text)
 
 
 PARSE_OM = """
@@ -144,13 +143,7 @@ def openmetrics_parses(d):
 
 
 def readme_families():
-    """Families README.md lists in its metrics table: name -> 'always' or not."""
-    with open(README) as f:
-        text = f.read()
-    section = text.split("## Metrics", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z_:]+)(?:\{[^`]*\})?` \| (\w+) \| ([^|]+) \|", section, re.M)
-    assert rows, "no metrics table in README.md"
-    return {name: when.strip() for name, _, when in rows}
+    return readme_metric_families(README)
 
 
 def main():

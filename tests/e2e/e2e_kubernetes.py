@@ -35,13 +35,15 @@ import threading
 import time
 import urllib.parse
 
-from prewarmd_harness import JSON_HEADERS, Prewarmd, Skip, Tally, poll, read_line, terminate
+from prewarmd_harness import (JSON_HEADERS, Prewarmd, Skip, Tally, metric_samples, poll,
+                              promtool_check_metrics, read_line, readme_metric_families, terminate)
 
 PREWARMD, SIM_JS = sys.argv[1], sys.argv[2]
 ONLY = sys.argv[3:]
 NS = "default"
 POOL = "editor"
 TARGET_S = 60  # the pool is back at target within this time after a scenario
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
 
 POD_TEMPLATE = {
     "metadata": {"labels": {"app": "editor"}},
@@ -572,20 +574,10 @@ def sc_leader_failover(cl):
 
 
 def scrape(d):
-    """GET /metrics: (text, {(name, frozenset(labels)): value})."""
-    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
-    conn.request("GET", "/metrics")
-    resp = conn.getresponse()
-    text = resp.read().decode()
-    conn.close()
-    assert resp.status == 200, text
-    samples = {}
-    for line in text.splitlines():
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", line)
-        if m:
-            labels = frozenset(re.findall(r'([a-zA-Z_]\w*)="([^"]*)"', m.group(2) or ""))
-            samples[(m.group(1), labels)] = float(m.group(3))
-    return text, samples
+    """GET /metrics: (text, samples as metric_samples() gives them)."""
+    status, _, body = d.raw("GET", "/metrics")
+    assert status == 200, body
+    return body.decode(), metric_samples(body.decode())
 
 
 def metric(samples, name, **labels):
@@ -595,20 +587,11 @@ def metric(samples, name, **labels):
     return sum(found) if found else None
 
 
-def readme_families():
-    """README.md's metrics table: family -> when it is exported."""
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")) as f:
-        section = f.read().split("## Metrics", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z_:]+)(?:\{[^`]*\})?` \| \w+ \| ([^|]+) \|", section, re.M)
-    assert rows, "no metrics table in README.md"
-    return {name: when.strip() for name, when in rows}
-
-
 def assert_readme_lists(text):
     """Every family of the scrape is in README's table, and with Kubernetes pools,
     leader election and a journal on, every family the table lists is in the scrape."""
     have = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
-    listed = readme_families()
+    listed = readme_metric_families(README)
     missing = sorted(have - set(listed))
     assert not missing, "README.md does not list: %s" % missing
     absent = sorted(set(listed) - have)
@@ -620,8 +603,7 @@ def promtool_check(text):
     promtool = shutil.which("promtool")
     if not promtool:
         raise Skip("promtool is not installed (package prometheus)")
-    p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
-    assert p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(), p.stdout + p.stderr
+    promtool_check_metrics(promtool, text)
 
 
 def sc_metrics(cl):

@@ -332,3 +332,32 @@ def require_files(*paths):
               "tests/api/requirements.txt)" % ", ".join(map(str, missing)))
         print("0 passed, 1 failed, 0 skipped")
         sys.exit(1)
+
+
+# ---- /metrics ----
+
+def metric_samples(text):
+    """A text-format scrape's samples: {(name, frozenset of (label, value))}: value."""
+    samples = {}
+    for line in text.splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$", line)
+        if m:
+            labels = frozenset(re.findall(r'([a-zA-Z_]\w*)="([^"]*)"', m.group(2) or ""))
+            samples[(m.group(1), labels)] = float(m.group(3))
+    return samples
+
+
+def promtool_check_metrics(promtool, text):
+    """`promtool check metrics` accepts the scrape without a word of lint."""
+    p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert p.returncode == 0 and not p.stdout.strip() and not p.stderr.strip(), \
+        "promtool check metrics: rc=%d\n%s%s" % (p.returncode, p.stdout, p.stderr)
+
+
+def readme_metric_families(readme):
+    """The families README.md's metrics table lists: name -> when ("always", ...)."""
+    with open(readme) as f:
+        section = f.read().split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_:]+)(?:\{[^`]*\})?` \| \w+ \| ([^|]+) \|", section, re.M)
+    assert rows, "no metrics table in " + readme
+    return {name: when.strip() for name, when in rows}
