@@ -22,15 +22,13 @@ import socket
 import subprocess
 import sys
 
-from prewarmd_harness import (LISTEN_ANY, Prewarmd, Skip, Tally, backend_get, poll,
-                              quoted_path)
+from prewarmd_harness import (LISTEN_ANY, Prewarmd, Skip, Tally, backend_get, local_config,
+                              poll)
 
 PREWARMD, BACKEND, REPO_CONFIG = sys.argv[1], sys.argv[2], sys.argv[3]
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
-CONFIG = """\
-listen: "127.0.0.1:0"
-pools:
+POOLS = """\
   - name: demo
     min_idle: 2
     max_idle: 3
@@ -40,8 +38,8 @@ pools:
     max_waiters: 10
     start_timeout_seconds: 30
     local:
-      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
-      probe: {{type: http, path: /}}
+      command: [{backend}, --port, "{port}", --pod, "{pod}"]
+      probe: {type: http, path: /}
       stop_grace_seconds: 1
   - name: tiny
     min_idle: 0
@@ -50,8 +48,8 @@ pools:
     max_waiters: 2
     start_timeout_seconds: 30
     local:
-      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
-      probe: {{type: tcp}}
+      command: [{backend}, --port, "{port}", --pod, "{pod}"]
+      probe: {type: tcp}
       stop_grace_seconds: 1
   - name: stuck
     min_idle: 0
@@ -61,14 +59,14 @@ pools:
     start_timeout_seconds: 60
     local:
       command: [/bin/sleep, "120"]
-      probe: {{type: tcp}}
+      probe: {type: tcp}
       stop_grace_seconds: 1
 """
 
 
 def start(config=None, text=None, preexec_fn=None):
-    """prewarmd on the config file config, or on text (CONFIG by default)."""
-    return Prewarmd(PREWARMD, None if config else text or CONFIG.format(backend=quoted_path(BACKEND)),
+    """prewarmd on the config file config, or on text (POOLS by default)."""
+    return Prewarmd(PREWARMD, None if config else text or local_config(POOLS, BACKEND),
                     config_path=config, args=LISTEN_ANY, timeout=60, preexec_fn=preexec_fn)
 
 
@@ -373,20 +371,18 @@ def test_more_pods_than_the_soft_fd_limit():
     if hard != resource.RLIM_INFINITY and hard < 4 * soft:
         raise Skip("hard descriptor limit %d is below %d" % (hard, 4 * soft))
     pods = soft + 16
-    text = """\
-listen: "127.0.0.1:0"
-pools:
+    wide = """\
   - name: wide
-    min_idle: {pods}
-    max_idle: {pods}
-    max_total: {pods}
+    min_idle: %d
+    max_idle: %d
+    max_total: %d
     start_timeout_seconds: 30
     local:
-      command: [{backend}, --port, "{{port}}", --pod, "{{pod}}"]
-      probe: {{type: tcp}}
+      command: [{backend}, --port, "{port}", --pod, "{pod}"]
+      probe: {type: tcp}
       stop_grace_seconds: 1
-""".format(pods=pods, backend=quoted_path(BACKEND))
-    d = start(text=text, preexec_fn=lambda: resource.setrlimit(
+""" % (pods, pods, pods)
+    d = start(text=local_config(wide, BACKEND), preexec_fn=lambda: resource.setrlimit(
         resource.RLIMIT_NOFILE, (soft, hard)))
     try:
         poll(lambda: d.pool("wide")["pods"]["ready"] == pods, timeout=90,
