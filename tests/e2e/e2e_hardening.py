@@ -22,7 +22,8 @@ import tempfile
 import time
 import traceback
 
-from prewarmd_harness import JSON_HEADERS, Prewarmd, Tally, backend_get, local_config, poll
+from prewarmd_harness import (JSON_HEADERS, Prewarmd, Tally, backend_get, local_config,
+                              metric_samples, poll)
 
 PREWARMD, BACKEND = sys.argv[1], sys.argv[2]
 # A command prefix for prewarmd, e.g. valgrind (the e2e.valgrind test).
@@ -123,6 +124,16 @@ def status_and_body(raw):
 
 # ---- the defects (each of these failed before its fix) ----
 
+def refused(d, token=None, port=None):
+    """The refusal counters of a scrape: {(family, reason): count}."""
+    status, _, body = d.raw("GET", "/metrics", port=port,
+                            headers={"Authorization": "Bearer " + token} if token else {})
+    assert status == 200, body
+    return {(name, dict(labels)["reason"]): v for (name, labels), v in
+            metric_samples(body.decode()).items()
+            if name in ("prewarm_requests_refused_total", "prewarm_connections_refused_total")}
+
+
 def test_body_must_be_exactly_one_json_value(d):
     for body in (b"{} xyz", b"{}\x00xyz", b"{}{}", b'{"key":"t1"} 1'):
         status, _, err = d.request("POST", "/v1/pools/demo/claims", body=body)
@@ -188,6 +199,15 @@ def test_silent_connections_timeout_and_per_address_limit():
             s.bind(("127.0.0.%d" % (2 + i // 8), 0))
             s.connect(("127.0.0.1", d.port))
             socks.append(s)
+        extra = socket.socket()
+        extra.bind(("127.0.0.9", 0))
+        extra.connect(("127.0.0.1", d.port))
+        extra.settimeout(5)
+        assert extra.recv(1) == b"", "a 41st connection was served"
+        extra.close()
+        counts = refused(d, port=d.health_port)  # each refusal counted by why
+        assert counts[("prewarm_connections_refused_total", "per_address")] == 1, counts
+        assert counts[("prewarm_connections_refused_total", "full")] == 1, counts
         status, _, body = d.request("GET", "/healthz", port=d.health_port)
         assert status == 200 and body == {"status": "ok"}, body
         status, _, _ = d.request("GET", "/metrics", port=d.health_port)
@@ -355,6 +375,7 @@ AUTH = "auth: {tokens_file: tokens.txt, open_probes: true}\n"
 
 
 def test_auth_401_403_and_roles(d):
+    before = refused(d, TOKENS["reader"])
     for call in (d.request, lambda *a, **k: (lambda r: (r[0], None, r[1]))(d.h2(*a, **k))):
         status, hdrs, err = call("POST", "/v1/pools/demo/claims", {})
         assert status == 401 and err["reason"] == "Unauthenticated", (status, err)
@@ -376,6 +397,12 @@ def test_auth_401_403_and_roles(d):
     assert d.request("PUT", "/v1/log/level", {"level": "info"}, token=TOKENS["reader"])[0] == 403
     assert d.request("PUT", "/v1/log/level", {"level": "info"}, token=TOKENS["admin"])[0] == 200
     assert d.request("GET", "/v1/log/level", token=TOKENS["reader"])[0] == 200
+    # Each refusal above counted once: 7 x 401 and 3 x 403.
+    after = refused(d, TOKENS["reader"])
+    delta = {k: after[k] - before[k] for k in after}
+    assert delta[("prewarm_requests_refused_total", "unauthenticated")] == 7, delta
+    assert delta[("prewarm_requests_refused_total", "forbidden")] == 3, delta
+    assert delta[("prewarm_requests_refused_total", "rate_limited")] == 0, delta
 
 
 def test_keys_and_sessions_are_scoped_per_caller(d):
@@ -403,6 +430,7 @@ def test_keys_and_sessions_are_scoped_per_caller(d):
 
 def test_per_caller_rate_limit_and_waiter_quota(d):
     slow = TOKENS["slow"]
+    before = refused(d, TOKENS["reader"])
     codes = []
     for i in range(4):
         status, hdrs, body = d.request("POST", "/v1/pools/demo/claims",
@@ -415,6 +443,10 @@ def test_per_caller_rate_limit_and_waiter_quota(d):
     assert codes.count(429) >= 1 and codes[0] != 429, codes
     code, body = d.h2("POST", "/v1/pools/demo/claims", {}, token=slow)
     assert code in (429, 201, 503), (code, body)
+    codes.append(code)
+    limited = refused(d, TOKENS["reader"])[("prewarm_requests_refused_total", "rate_limited")]
+    assert limited - before[("prewarm_requests_refused_total", "rate_limited")] == \
+        codes.count(429), (limited, codes)
     # Other callers are not limited by slow-app's bucket.
     status, _, body = claim(d, token=TOKENS["api"])
     assert status == 201, body
