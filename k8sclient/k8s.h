@@ -13,7 +13,8 @@
  *     bucket (QPS 5, burst 10 by default; queued, never dropped), credentials
  *     (k8s_cred.h; exec plugins run without blocking), 401 -> refresh and one
  *     retry, 429/5xx + numeric Retry-After -> up to 10 retries, bounded
- *     response bodies, errors decoded into struct k8s_error (k8s_error.h).
+ *     response bodies, errors decoded into struct k8s_error (k8s_error.h);
+ *     attempts counted by verb and answer (k8s_verb.h, k8s_client_stats).
  *   - Typed calls: pods (k8s_pods.h), leases (k8s_leases.h) and leader
  *     election on a Lease (k8s_leader.h), on top of
  *     k8s_object.h. Streaming: k8s_watch.h (newline framer, RV tracking,
@@ -54,6 +55,7 @@
 #include "k8s_query.h"
 #include "k8s_request.h"
 #include "k8s_time.h"
+#include "k8s_verb.h"
 #include "k8s_watch.h"
 
 #endif
