@@ -12,11 +12,10 @@ Usage: e2e_sizing.py PREWARMD DEMO_BACKEND REPO_PREWARM_YAML
 """
 import os
 import shutil
-import subprocess
 import sys
 
 import e2e_daemon as e2e  # takes the same arguments
-from prewarmd_harness import Tally, poll, quoted_path
+from prewarmd_harness import Tally, poll, promtool_check_metrics, quoted_path
 
 CONFIG = """\
 listen: "127.0.0.1:0"
@@ -116,8 +115,7 @@ def test_metrics_show_the_estimates(d):
     assert count and int(count[0].split()[-1]) >= 3, count
     promtool = shutil.which("promtool")
     assert promtool, "promtool is needed (prewarm.sh installs it)"
-    check = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True)
-    assert check.returncode == 0, check.stdout + check.stderr
+    promtool_check_metrics(promtool, text)
 
 
 def main():
