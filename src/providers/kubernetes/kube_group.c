@@ -13,7 +13,7 @@
 #include "log.h"
 #include "oom.h"
 
-/* One joined provider; the hooks' context. */
+/* One joined provider. */
 struct kube_member {
     struct kube_group *g;
     struct provider *p;
@@ -32,50 +32,6 @@ struct kube_group {
     bool elected, journaled; /* what the config asks for */
     char identity[256];
 };
-
-/* ---- hooks, per member ------------------------------------------------------ */
-
-static int m_bind(void *ctx, const struct kube_binding *b)
-{
-    struct kube_member *m = ctx;
-    return kube_ha_journal_bind(m->g->ha, m->pool, b);
-}
-
-static void m_end(void *ctx, const struct kube_binding *b)
-{
-    struct kube_member *m = ctx;
-    kube_ha_journal_end(m->g->ha, b->pod, b->session);
-}
-
-static void m_forget(void *ctx, const char *pod)
-{
-    struct kube_member *m = ctx;
-    kube_ha_journal_forget(m->g->ha, pod);
-}
-
-static enum kube_journal_state m_lookup(void *ctx, const char *pod, struct kube_binding *out)
-{
-    struct kube_member *m = ctx;
-    return kube_ha_journal_lookup(m->g->ha, pod, out);
-}
-
-static bool m_idle_provable(void *ctx)
-{
-    struct kube_member *m = ctx;
-    return kube_ha_idle_provable(m->g->ha);
-}
-
-static uint64_t m_epoch(void *ctx)
-{
-    struct kube_member *m = ctx;
-    return kube_ha_epoch(m->g->ha);
-}
-
-static bool m_serving(void *ctx)
-{
-    struct kube_member *m = ctx;
-    return kube_ha_serving(m->g->ha);
-}
 
 /* ---- leadership --------------------------------------------------------------- */
 
@@ -206,15 +162,7 @@ int kube_group_join(struct kube_group *g, struct provider *p, const char *pool, 
     m->g = g, m->p = p, m->pool = xstrdup(pool);
     g->members = xrealloc(g->members, (g->nmembers + 1) * sizeof *g->members);
     g->members[g->nmembers++] = m;
-    struct kube_ha_hooks hooks = {.ctx = m,
-                                  .journal_bind = m_bind,
-                                  .journal_end = m_end,
-                                  .journal_forget = m_forget,
-                                  .journal_lookup = m_lookup,
-                                  .idle_provable = m_idle_provable,
-                                  .epoch = m_epoch,
-                                  .serving = m_serving};
-    kube_provider_set_ha(p, &hooks);
+    kube_provider_set_ha(p, g->ha);
     if (g->leading)
         start_member(m);
     return 0;

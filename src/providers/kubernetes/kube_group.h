@@ -3,8 +3,8 @@
  * journal, one leader-election Lease and one epoch (kube_ha.h).
  *
  * The daemon makes one group (through provider_shared_new) before its
- * pools; each Kubernetes pool's provider joins it (kube_group_join) and gets
- * the group's durability hooks. Without a journal or an election in the
+ * pools; each Kubernetes pool's provider joins it (kube_group_join) and is
+ * handed the group's kube_ha (kube_provider_set_ha). Without a journal or an election in the
  * config the group is empty and a provider starts at once. With them, the
  * providers start (list their pods, rebuild their pools) when the group
  * begins to lead, and `lost` runs when it stops: the daemon then stops

@@ -1,8 +1,9 @@
 /*
  * kube_ha: what makes a 201 survive crashes and failovers for Kubernetes
  * pools: the bind journal (kube_journal.h), leader election on a Lease
- * (k8s_leader.h), the journal flush at start (kube_flush.h), and the
- * provider's durability hooks (struct kube_ha_hooks, kube_provider.h).
+ * (k8s_leader.h), the journal flush at start (kube_flush.h), and what the
+ * Kubernetes providers ask of them (kube_provider_set_ha): one kube_ha is
+ * shared by every Kubernetes pool of a daemon (kube_group.h).
  *
  * Life of a replica
  *   1. kube_ha_new() opens and replays the journal (a blocking read of a
@@ -39,10 +40,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kube_binds.h"
 #include "kube_journal.h"
-#include "kube_provider.h"
 #include "loop.h"
 
+struct k8s_client_stats;
 struct k8s_config;
 
 struct kube_ha_options {
@@ -77,24 +79,37 @@ struct kube_ha_stats {
 
 struct kube_ha;
 
+/* What the journal knows of a pod. */
+enum kube_journal_state {
+    KUBE_JOURNAL_NONE = 0, /* nothing: trust the pod's annotation */
+    KUBE_JOURNAL_BOUND,    /* bound: *out holds the binding */
+    KUBE_JOURNAL_ENDED,    /* its session ended: the pod must go */
+};
+
 /* NULL with a message in err (journal unreadable, client). */
 struct kube_ha *kube_ha_new(struct loop *loop, const struct kube_ha_options *o,
                             const struct kube_ha_events *ev, char *err, size_t errlen);
 void kube_ha_free(struct kube_ha *ha);
 
-/* The journal as the providers' durability hooks use it (kube_provider.h
- * struct kube_ha_hooks). A bind returns 0, or -1 when the journal could
- * not write (the claim must then be refused). */
+/* The journal as the providers use it. A bind, before a claim's answer
+ * leaves prewarmd, returns 0, or -1 when the journal could not write (the
+ * claim must then be refused and its session released). End: the session
+ * ended (its pod is being deleted). Forget: the pod is gone. Lookup: at
+ * recovery, before serving. Without a journal: bind 0, lookup NONE. */
 int kube_ha_journal_bind(struct kube_ha *ha, const char *pool, const struct kube_binding *b);
 void kube_ha_journal_end(struct kube_ha *ha, const char *pod, const char *session);
 void kube_ha_journal_forget(struct kube_ha *ha, const char *pod);
 enum kube_journal_state kube_ha_journal_lookup(const struct kube_ha *ha, const char *pod,
                                                struct kube_binding *out);
-/* Idle pods found at start are proven idle (see above). */
+/* Idle pods found at start are proven idle (see above). False: the
+ * provider quarantines them (held out of the idle stock for
+ * quarantine_seconds; a binding written onto one meanwhile restores its
+ * session; the rest are then deleted). */
 bool kube_ha_idle_provable(const struct kube_ha *ha);
 
 /* True while claims may be answered: leading (judged at this instant, not
- * at the last loop turn) and the epoch recorded. */
+ * at the last loop turn) and the epoch recorded. The epoch is the one
+ * written into bindings and connect tokens. */
 bool kube_ha_serving(const struct kube_ha *ha);
 uint64_t kube_ha_epoch(const struct kube_ha *ha);
 void kube_ha_get_stats(const struct kube_ha *ha, struct kube_ha_stats *out);

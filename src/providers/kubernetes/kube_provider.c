@@ -13,6 +13,7 @@
 #include "kube_budget.h"
 #include "k8s_loop.h"
 #include "kube_group.h"
+#include "kube_ha.h"
 #include "log.h"
 #include "oom.h"
 #include "kube_name.h"
@@ -81,7 +82,7 @@ struct kube_provider {
     struct provider base;
     struct loop *loop;
     struct provider_events ev;
-    struct kube_ha_hooks ha;
+    struct kube_ha *ha;         /* NULL: no journal, no election */
     struct k8s_config *k8s_cfg; /* owned when loaded here */
     struct k8s_loop *adapter;
     struct k8s_client *client;
@@ -394,17 +395,17 @@ static void binding_of(const struct kube_provider *kp, size_t pool,
     snprintf(b->owner, sizeof b->owner, "%s", s->owner);
     b->claimed_at_ns = (int64_t)s->claimed_at + kp->wall_offset;
     b->expires_at_ns = (int64_t)s->expires_at + kp->wall_offset;
-    b->epoch = kp->ha.epoch ? kp->ha.epoch(kp->ha.ctx) : 0;
+    b->epoch = kp->ha ? kube_ha_epoch(kp->ha) : 0;
 }
 
 static int op_bind_durable(struct provider *p, const struct pool_session_info *s)
 {
     struct kube_provider *kp = from_base(p);
     struct kube_binding b;
-    if (!kp->ha.journal_bind)
+    if (!kp->ha)
         return 0;
     binding_of(kp, 0, s, &b);
-    return kp->ha.journal_bind(kp->ha.ctx, &b);
+    return kube_ha_journal_bind(kp->ha, s->pool, &b);
 }
 
 static void op_session_ended(struct provider *p, const struct pool_session_info *s)
@@ -412,10 +413,10 @@ static void op_session_ended(struct provider *p, const struct pool_session_info 
     struct kube_provider *kp = from_base(p);
     struct kube_binding b;
     kube_binds_forget(kp->binds, s->pod);
-    if (!kp->ha.journal_end)
+    if (!kp->ha)
         return;
     binding_of(kp, 0, s, &b);
-    kp->ha.journal_end(kp->ha.ctx, &b);
+    kube_ha_journal_end(kp->ha, b.pod, b.session);
 }
 
 /* ---- quarantine of doubtful pods ---- */
@@ -627,8 +628,8 @@ static void on_delete(void *arg, const cJSON *last)
         return;
     struct kpool *pool = pool_of(kp, ni->ns, &v);
     kube_binds_forget(kp->binds, v.name);
-    if (kp->ha.journal_forget)
-        kp->ha.journal_forget(kp->ha.ctx, v.name);
+    if (kp->ha)
+        kube_ha_journal_forget(kp->ha, v.name);
     if (!pool || quarantine_take(kp, v.name))
         return;
     if (v.cls != KUBE_POD_GONE)
@@ -680,7 +681,7 @@ static bool recorded_binding(struct kube_provider *kp, const struct kube_pod_vie
     bool annotated = v->binding[0] && kube_binding_decode(v->binding, &on_pod);
     *ended = false;
     enum kube_journal_state js =
-        kp->ha.journal_lookup ? kp->ha.journal_lookup(kp->ha.ctx, v->name, b) : KUBE_JOURNAL_NONE;
+        kp->ha ? kube_ha_journal_lookup(kp->ha, v->name, b) : KUBE_JOURNAL_NONE;
     /* a binding written in a later term than the journal's wins */
     if (js != KUBE_JOURNAL_NONE && annotated && on_pod.epoch > b->epoch)
         js = KUBE_JOURNAL_NONE;
@@ -781,7 +782,7 @@ static void recover(struct kube_provider *kp)
     struct found f = {0};
     for (size_t i = 0; i < kp->ninfs; i++)
         k8s_informer_foreach(kp->infs[i].inf, collect, &f);
-    bool provable = kp->ha.idle_provable && kp->ha.idle_provable(kp->ha.ctx);
+    bool provable = kp->ha && kube_ha_idle_provable(kp->ha);
     for (int pass = PASS_BOUND; pass <= PASS_STARTING; pass++)
         for (size_t i = 0; i < f.len; i++) {
             struct kube_pod_view v;
@@ -913,7 +914,7 @@ static uint32_t op_stop_grace_ms(const struct provider *p)
 static bool op_serving(const struct provider *p)
 {
     const struct kube_provider *kp = (const struct kube_provider *)p;
-    return kp->recovered && (!kp->ha.serving || kp->ha.serving(kp->ha.ctx));
+    return kp->recovered && (!kp->ha || kube_ha_serving(kp->ha));
 }
 
 static const struct provider_ops kube_ops = {
@@ -935,9 +936,9 @@ bool kube_provider_is(const struct provider *p)
     return p && p->ops == &kube_ops;
 }
 
-void kube_provider_set_ha(struct provider *p, const struct kube_ha_hooks *ha)
+void kube_provider_set_ha(struct provider *p, struct kube_ha *ha)
 {
-    from_base(p)->ha = *ha;
+    from_base(p)->ha = ha;
 }
 
 void kube_provider_get_stats(const struct provider *p, struct kube_provider_stats *out)

@@ -88,9 +88,10 @@
  * path). prewarm uses the journal + retire-the-doubtful + epochs in tokens
  * and records.
  *
- * The seams for leader election and the journal are struct kube_ha_hooks;
- * without hooks the provider serves at epoch 0, journals nothing and, on a
- * restart, retires every idle pod it finds (safe, costly).
+ * Leader election and the journal come from the daemon's kube_ha (shared
+ * by every Kubernetes pool, kube_provider_set_ha); without one the
+ * provider serves at epoch 0, journals nothing and, on a restart, retires
+ * every idle pod it finds (safe, costly).
  *
  * Ownership: kube_provider_new() copies what it needs from its options
  * (the pool configs must outlive the provider: they hold the templates);
@@ -114,35 +115,7 @@ struct k8s_client_stats;
 struct k8s_config;
 struct pool_session_info;
 
-/* What the journal knows of a pod. */
-enum kube_journal_state {
-    KUBE_JOURNAL_NONE = 0, /* nothing: trust the pod's annotation */
-    KUBE_JOURNAL_BOUND,    /* bound: *out holds the binding */
-    KUBE_JOURNAL_ENDED,    /* its session ended: the pod must go */
-};
-
-/* Leader election and the bind journal plug in here (all optional). */
-struct kube_ha_hooks {
-    void *ctx;
-    /* Before a claim's answer leaves prewarmd. Nonzero: the binding could
-     * not be made durable; the claim is refused and the session released. */
-    int (*journal_bind)(void *ctx, const struct kube_binding *b);
-    /* A session ended (its pod is being deleted). */
-    void (*journal_end)(void *ctx, const struct kube_binding *b);
-    /* The pod is gone: the journal may forget it. */
-    void (*journal_forget)(void *ctx, const char *pod);
-    /* Recovery, before serving. */
-    enum kube_journal_state (*journal_lookup)(void *ctx, const char *pod, struct kube_binding *out);
-    /* True when the journal covers every claim answered by the previous
-     * holder (same node, nobody led in between): idle pods found at start
-     * are then proven idle. False: they are quarantined (held out of the
-     * idle stock for quarantine_seconds; a binding written onto one
-     * meanwhile restores its session; the rest are then deleted). */
-    bool (*idle_provable)(void *ctx);
-    uint64_t (*epoch)(void *ctx); /* leader epoch written into bindings */
-    /* True while this replica may answer claims (leads, renewed in time). */
-    bool (*serving)(void *ctx);
-};
+struct kube_ha;
 
 struct kube_provider_pool {
     const char *name;
@@ -156,8 +129,8 @@ struct kube_provider_options {
     const struct kube_provider_pool *pools;
     size_t npools;
     struct provider_events events; /* pod_restored and recovered required */
-    struct kube_ha_hooks ha;
-    uint64_t name_seed; /* 0: pod names from getrandom(); else reproducible (tests) */
+    struct kube_ha *ha;            /* NULL: no journal, no election (kube_provider_set_ha) */
+    uint64_t name_seed;            /* 0: pod names from getrandom(); else reproducible (tests) */
 };
 
 /* Counters for the metrics module. API requests by verb and answer. */
@@ -210,7 +183,10 @@ struct provider *provider_kube_new(struct loop *loop, const struct config_pool *
 
 /* Leader election and the journal plug in here; call before the loop runs
  * (or before kube_provider_start). */
-void kube_provider_set_ha(struct provider *p, const struct kube_ha_hooks *ha);
+/* Leader election and the bind journal (kube_ha.h; borrowed, must outlive
+ * the provider): bindings are journaled before their answer, recovery
+ * reads the journal, the epoch and serving state come from it. */
+void kube_provider_set_ha(struct provider *p, struct kube_ha *ha);
 bool kube_provider_is(const struct provider *p);
 void kube_provider_get_stats(const struct provider *p, struct kube_provider_stats *out);
 /* The counters of the provider's own API client (requests by verb and answer). */
