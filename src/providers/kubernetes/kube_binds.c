@@ -44,16 +44,16 @@ bool kube_binding_encode(const struct kube_binding *b, char *out, size_t cap)
     return ok;
 }
 
-char *kube_binding_patch(const struct kube_binding *b)
+char *kube_binding_patch(const struct kube_binding *b, const char *resource_version)
 {
     cJSON *o = binding_json(b);
     char *value = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON *patch = cJSON_CreateObject();
-    cJSON *ann =
-        patch ? cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "metadata"), "annotations")
-              : NULL;
+    cJSON *meta = patch ? cJSON_AddObjectToObject(patch, "metadata") : NULL;
+    cJSON *ann = meta ? cJSON_AddObjectToObject(meta, "annotations") : NULL;
     char *body = NULL;
-    if (value && ann && cJSON_AddStringToObject(ann, KUBE_ANNOTATION_BIND, value))
+    if (value && ann && cJSON_AddStringToObject(ann, KUBE_ANNOTATION_BIND, value) &&
+        (!resource_version || cJSON_AddStringToObject(meta, "resourceVersion", resource_version)))
         body = cJSON_PrintUnformatted(patch);
     cJSON_Delete(o);
     cJSON_Delete(patch);

@@ -50,8 +50,9 @@ struct kube_binding {
 /* The annotation value (a JSON object) into out; false if it does not fit. */
 bool kube_binding_encode(const struct kube_binding *b, char *out, size_t cap);
 /* The merge-patch body that writes the annotation; NULL on OOM (caller
- * frees). */
-char *kube_binding_patch(const struct kube_binding *b);
+ * frees). With resource_version (not NULL) the patch carries it too, so
+ * the API server refuses it (409) if the pod changed since it was read. */
+char *kube_binding_patch(const struct kube_binding *b, const char *resource_version);
 /* Parses an annotation value; pool and pod are left as they are. */
 bool kube_binding_decode(const char *text, struct kube_binding *out);
 

@@ -109,23 +109,12 @@ static void delete_done(void *arg, struct k8s_result *res)
     op_done(o, answered_ok(res));
 }
 
-/* {"metadata":{"resourceVersion":RV,"annotations":{KEY:VALUE}}}; NULL on OOM. */
+/* The journal's binding onto the pod, if the pod is still at rv; NULL on OOM. */
 static char *binding_patch(const struct kube_journal_entry *e, const char *rv)
 {
     struct kube_binding b;
-    char value[1024];
     kube_binding_from_journal(e, &b);
-    if (!kube_binding_encode(&b, value, sizeof(value)))
-        return NULL;
-    cJSON *root = cJSON_CreateObject();
-    cJSON *meta = root ? cJSON_AddObjectToObject(root, "metadata") : NULL;
-    cJSON *ann = meta ? cJSON_AddObjectToObject(meta, "annotations") : NULL;
-    char *out = NULL;
-    if (ann && cJSON_AddStringToObject(meta, "resourceVersion", rv) &&
-        cJSON_AddStringToObject(ann, KUBE_ANNOTATION_BIND, value))
-        out = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    return out;
+    return kube_binding_patch(&b, rv);
 }
 
 /* What to do with one listed pod, given the journal. */

@@ -371,7 +371,7 @@ static void send_binding(struct kube_provider *kp, const struct kube_binding *b)
 {
     struct kpool *pool = &kp->pools[b->pool];
     struct call *c = call_new(kp, pool, KUBE_VERB_PATCH, b->pod);
-    char *body = oom_check(kube_binding_patch(b));
+    char *body = oom_check(kube_binding_patch(b, NULL));
     enum k8s_status st = k8s_pods_patch(kp->client, pool->cfg->namespace, b->pod, K8S_PATCH_MERGE,
                                         body, strlen(body), patched, c, NULL);
     free(body);

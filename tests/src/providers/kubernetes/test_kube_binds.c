@@ -40,16 +40,22 @@ Test(kube_binds, encode_decode_round_trip_without_token)
     cr_assert_eq(back.epoch, 7);
     cr_assert_str_eq(back.owner, "", "no owner written, none read");
     cr_assert_null(strstr(text, "token"));
-    char *patch = kube_binding_patch(&b);
-    cJSON *p = cJSON_Parse(patch);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metadata"),
-                                         "annotations"),
-        KUBE_ANNOTATION_BIND);
-    cr_assert(cJSON_IsString(v), "%s", patch);
-    cr_assert_str_eq(v->valuestring, text);
-    cJSON_Delete(p);
-    free(patch);
+    for (int with_rv = 0; with_rv < 2; with_rv++) {
+        char *patch = kube_binding_patch(&b, with_rv ? "4711" : NULL);
+        cJSON *p = cJSON_Parse(patch);
+        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(p, "metadata");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(meta, "annotations"), KUBE_ANNOTATION_BIND);
+        const cJSON *rv = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
+        cr_assert(cJSON_IsString(v), "%s", patch);
+        cr_assert_str_eq(v->valuestring, text);
+        if (with_rv)
+            cr_assert(cJSON_IsString(rv) && !strcmp(rv->valuestring, "4711"), "%s", patch);
+        else
+            cr_assert_null(rv, "%s", patch);
+        cJSON_Delete(p);
+        free(patch);
+    }
     const char *bad[] = {"",
                          "{}",
                          "{\"session\":\"\"}",
