@@ -6,9 +6,9 @@
  *     kubeconfig: ~/.kube/config      # unset: $KUBECONFIG, then ~/.kube/config,
  *     context: prod                   #   then in-cluster (client-go's order)
  *     in_cluster: false               # true: service account only
- *     qps: 50                         # whole client (creates, deletes, binds,
- *     burst: 100                      #   lists, watches)
- *     bind_qps: 20                    # binding records written per second
+ *     qps: 50                         # EACH POOL's client (creates, deletes,
+ *     burst: 100                      #   binds, lists, watches of that pool)
+ *     bind_qps: 20                    # binding records per second, each pool
  *     quarantine_seconds: 30          # doubtful pods held back after a takeover
  *     journal: /var/lib/prewarm/binds # bind journal (unset: none; kube_journal.h)
  *     journal_sync: false             # fdatasync each record (power loss)
@@ -37,6 +37,14 @@
  *         node_lost_seconds: 30       # eviction from an unreachable node
  *         connect_key_secret: prewarm-connect   # Secret with key "connect-key":
  *                                     #   PREWARM_CONNECT_KEY in the pods
+ *
+ * Rate limits are per client, and every Kubernetes pool has its own client
+ * (its own informer, creates, deletes and binding writes): qps, burst and
+ * bind_qps apply to each pool, so a prewarmd with N Kubernetes pools may
+ * send up to N x qps requests per second, plus 20 (burst 40) on the client
+ * of leader election and the journal flush (kube_ha.h), which has its own
+ * limit so Lease renewals never queue behind pod creates. Size qps for the
+ * API server's priority-and-fairness share divided by the pool count.
  *
  * Ownership: every string and array belongs to the struct; the config
  * module frees them (kube_pool_config_free / kube_connection_free).
