@@ -37,6 +37,7 @@ struct http_tls_conn {
     struct http_tls *tls;
     SSL *ssl;
     bool handshaken;
+    bool failed; /* a fatal error: no close_notify (OpenSSL forbids SSL_shutdown then) */
 };
 
 static void stamp_of(const char *path, struct file_stamp *st)
@@ -303,6 +304,8 @@ static enum http_tls_io io_status(struct http_tls_conn *t, int rc)
         st = HTTP_TLS_IO_EOF;
     else if (e == SSL_ERROR_SYSCALL && errno == EINTR)
         st = HTTP_TLS_IO_WANT_READ;
+    if (st == HTTP_TLS_IO_FAILED)
+        t->failed = true;
     ERR_clear_error();
     return st;
 }
@@ -353,7 +356,7 @@ bool http_tls_pending(const struct http_tls_conn *t)
 
 void http_tls_close_notify(struct http_tls_conn *t)
 {
-    if (!t || !t->handshaken || (SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
+    if (!t || !t->handshaken || t->failed || (SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN))
         return;
     ERR_clear_error();
     SSL_shutdown(t->ssl); /* one non-blocking attempt; the peer's reply is not awaited */
