@@ -81,8 +81,8 @@ struct http_exchange {
 /* What the server does after a flush, as the protocol says. */
 enum http_proto_next {
     HTTP_NEXT_KEEP,   /* stay open */
-    HTTP_NEXT_CLOSE,  /* close now (HTTP/2 session over) */
-    HTTP_NEXT_LINGER, /* last answer written: half-close and drain input */
+    HTTP_NEXT_LINGER, /* done (last answer written, HTTP/2 session over):
+                       * half-close, drain input until EOF or a deadline */
 };
 
 /* A protocol's side of a connection. All but respond take the connection
@@ -125,7 +125,7 @@ struct http_conn {
     bool dead;                      /* being closed: answers are dropped */
     bool read_eof;                  /* the peer closed its side */
     bool close_when_done;           /* close once output and pending work are done */
-    bool lingering;                 /* error sent: discard input until EOF or deadline */
+    bool lingering;                 /* done: discard input until EOF or deadline */
     bool plain_on_tls;              /* plaintext client of a TLS port: requests refused */
     const struct http_proto *proto; /* NULL until the first bytes decide */
     void *proto_state;

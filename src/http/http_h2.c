@@ -436,7 +436,10 @@ static enum http_proto_next h2_after_write(struct http_conn *c)
     if (buf_size(&c->out) > 0 || nghttp2_session_want_read(session) ||
         nghttp2_session_want_write(session))
         return HTTP_NEXT_KEEP;
-    return HTTP_NEXT_CLOSE; /* both sides are done and everything is written */
+    /* Both sides are done and everything is written. Linger rather than
+     * close: frames the client sent after its GOAWAY may still be in flight,
+     * and closing over unread input would reset the connection. */
+    return HTTP_NEXT_LINGER;
 }
 
 static bool h2_wants_read(const struct http_conn *c)

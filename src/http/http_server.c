@@ -609,10 +609,6 @@ static bool flush_conn(struct http_conn *c)
     }
     http_conn_account_out(c);
     enum http_proto_next next = c->proto->after_write(c);
-    if (next == HTTP_NEXT_CLOSE) {
-        conn_close(c);
-        return false;
-    }
     if (next == HTTP_NEXT_LINGER && !finish_conn(c))
         return false;
     update_interest(c);
